@@ -1,0 +1,63 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** What /proc says about one process; undefined when it is gone. */
+export interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  utimeTicks: number;
+  stimeTicks: number;
+  startTime: number;
+  rssPages: number;
+}
+
+export function procStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const num = (i: number): number => Number(fields[i - 3]);
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    ppid: num(4),
+    pgrp: num(5),
+    utimeTicks: num(14),
+    stimeTicks: num(15),
+    startTime: num(22),
+    rssPages: num(24),
+  };
+}
+
+export function isAlive(pid: number, startTime?: number): boolean {
+  const stat = procStat(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTime === undefined || stat.startTime === startTime;
+}
+
+/** The processes of a container: each root and everything descended from it. */
+export function processTree(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (!stat || stat.state === 'Z') continue;
+    const list = children.get(stat.ppid) ?? [];
+    list.push(stat.pid);
+    children.set(stat.ppid, list);
+  }
+  const found = new Set<number>();
+  const queue = roots.filter((pid) => isAlive(pid));
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return [...found].sort((a, b) => a - b);
+}

@@ -1,0 +1,137 @@
+/**
+ * One function per verb turns its options into the runc-style argv after the verb. The CLI
+ * contract is runc's (runc(8)); crun and runsc accept the same flags.
+ */
+export interface CreateOptions {
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** Where the container's stdio goes (files); default /dev/null in, per-container files out. */
+  stdio?: { stdin?: string; stdout?: string; stderr?: string };
+  /** How long to wait for `created` after the create call returns. */
+  waitTimeoutMs?: number;
+}
+
+export interface RunContainerOptions extends Omit<CreateOptions, 'waitTimeoutMs'> {
+  detach?: boolean;
+  /** Foreground runs: how long the container may take to exit. */
+  timeoutMs?: number;
+}
+
+export interface ExecOptions {
+  detach?: boolean;
+  pidFile?: string;
+  cwd?: string;
+  env?: string[];
+  tty?: boolean;
+  user?: string;
+  /** Kill the exec'd process after this long and raise ExecTimeoutError. */
+  timeoutMs?: number;
+  /** Text fed to the process's stdin. */
+  input?: string;
+}
+
+export interface KillOptions {
+  all?: boolean;
+}
+
+export interface DeleteOptions {
+  force?: boolean;
+}
+
+export interface CheckpointOptions {
+  imagePath: string;
+  workPath?: string;
+  leaveRunning?: boolean;
+  tcpEstablished?: boolean;
+  shellJob?: boolean;
+  extUnixSk?: boolean;
+  fileLocks?: boolean;
+  preDump?: boolean;
+  /** Relative to imagePath, as CRIU wants it (e.g. ../pre-dump). */
+  parentPath?: string;
+  /** Extra time CRIU may need on a large process. */
+  timeoutMs?: number;
+}
+
+export interface RestoreOptions {
+  imagePath: string;
+  bundle: string;
+  workPath?: string;
+  tcpEstablished?: boolean;
+  shellJob?: boolean;
+  extUnixSk?: boolean;
+  fileLocks?: boolean;
+  detach?: boolean;
+  pidFile?: string;
+  stdio?: { stdin?: string; stdout?: string; stderr?: string };
+  timeoutMs?: number;
+}
+
+const flag = (on: boolean | undefined, name: string): string[] => (on ? [name] : []);
+const value = (v: string | undefined, name: string): string[] => (v === undefined ? [] : [name, v]);
+
+export function createArgs(id: string, o: CreateOptions): string[] {
+  return [
+    'create', '--bundle', o.bundle,
+    ...value(o.pidFile, '--pid-file'), ...value(o.consoleSocket, '--console-socket'),
+    ...flag(o.noPivot, '--no-pivot'), ...flag(o.noNewKeyring, '--no-new-keyring'),
+    id,
+  ];
+}
+
+export function runArgs(id: string, o: RunContainerOptions): string[] {
+  return [
+    'run', '--bundle', o.bundle,
+    ...flag(o.detach, '--detach'), ...value(o.pidFile, '--pid-file'), ...value(o.consoleSocket, '--console-socket'),
+    ...flag(o.noPivot, '--no-pivot'), ...flag(o.noNewKeyring, '--no-new-keyring'),
+    id,
+  ];
+}
+
+export function execArgs(id: string, o: ExecOptions & { processFile?: string }, argv: readonly string[]): string[] {
+  return [
+    'exec',
+    ...flag(o.detach, '--detach'), ...value(o.pidFile, '--pid-file'), ...value(o.cwd, '--cwd'),
+    ...(o.env ?? []).flatMap((e) => ['--env', e]), ...flag(o.tty, '--tty'), ...value(o.user, '--user'),
+    ...value(o.processFile, '--process'),
+    id, ...argv,
+  ];
+}
+
+export function killArgs(id: string, signal: string, o: KillOptions): string[] {
+  return ['kill', ...flag(o.all, '--all'), id, signal];
+}
+
+export function deleteArgs(id: string, o: DeleteOptions): string[] {
+  return ['delete', ...flag(o.force, '--force'), id];
+}
+
+export function checkpointArgs(id: string, o: CheckpointOptions): string[] {
+  return [
+    'checkpoint', '--image-path', o.imagePath, ...value(o.workPath, '--work-path'),
+    ...flag(o.leaveRunning, '--leave-running'), ...flag(o.tcpEstablished, '--tcp-established'),
+    ...flag(o.shellJob, '--shell-job'), ...flag(o.extUnixSk, '--ext-unix-sk'), ...flag(o.fileLocks, '--file-locks'),
+    ...flag(o.preDump, '--pre-dump'), ...value(o.parentPath, '--parent-path'),
+    id,
+  ];
+}
+
+export function restoreArgs(id: string, o: RestoreOptions): string[] {
+  return [
+    'restore', '--image-path', o.imagePath, '--bundle', o.bundle, ...value(o.workPath, '--work-path'),
+    ...flag(o.tcpEstablished, '--tcp-established'), ...flag(o.shellJob, '--shell-job'),
+    ...flag(o.extUnixSk, '--ext-unix-sk'), ...flag(o.fileLocks, '--file-locks'),
+    ...flag(o.detach, '--detach'), ...value(o.pidFile, '--pid-file'),
+    id,
+  ];
+}
+
+/** Signals by name ("TERM", "SIGTERM") or number, normalised to what runc accepts. */
+export function signalArg(signal: string | number): string {
+  if (typeof signal === 'number') return String(signal);
+  const upper = signal.toUpperCase();
+  return upper.startsWith('SIG') ? upper.slice(3) : upper;
+}

@@ -1,0 +1,387 @@
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { prettifyError } from 'zod';
+import type { LinuxResources, ProcessSpec } from '../spec/config.js';
+import { waitFor, WaitTimeoutError } from '../util/wait.js';
+import {
+  checkpointArgs, createArgs, deleteArgs, execArgs, killArgs, restoreArgs, runArgs, signalArg,
+  type CheckpointOptions, type CreateOptions, type DeleteOptions, type ExecOptions, type KillOptions,
+  type RestoreOptions, type RunContainerOptions,
+} from './argv.js';
+import {
+  ContainerWaitError, ExecTimeoutError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
+} from './errors.js';
+import type { ProcessRunner, RunResult, StdioFiles } from './process-runner.js';
+import type { RuntimeProfile, Verb } from './profiles.js';
+import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions } from './runtime.js';
+import {
+  ContainerStateSchema, EventSchema, FeaturesSchema, ListSchema, LogLineSchema, PsSchema, StatsSchema,
+  type ContainerState, type Features, type ListEntry, type RuntimeEvent, type Stats,
+} from './schemas.js';
+
+export interface CliRuntimeOptions {
+  profile: RuntimeProfile;
+  /** The binary as the runner sees it. */
+  binary: string;
+  runner: ProcessRunner;
+  /** Scratch space for per-call logs, process files and default container stdio. */
+  workDir: string;
+  /** The runtime's state root (`--root`); the runtime's default when absent. */
+  root?: string;
+  /** Default limit for one call. */
+  callTimeoutMs?: number;
+  /** Extra environment for every call (the fake runtime reads its fault modes from here). */
+  env?: Record<string, string>;
+}
+
+interface CallOptions {
+  timeoutMs?: number;
+  stdio?: StdioFiles;
+  input?: string;
+  signal?: AbortSignal;
+  /** Exit codes that are the command's answer, not the runtime's failure (exec). */
+  passExitCode?: boolean;
+}
+
+interface CallResult extends RunResult {
+  argv: string[];
+  logError: string | undefined;
+}
+
+export class CliRuntime implements Runtime {
+  readonly name: string;
+  readonly binary: string;
+  readonly profile: RuntimeProfile;
+  readonly target;
+  readonly #runner: ProcessRunner;
+  readonly #workDir: string;
+  readonly #root: string | undefined;
+  readonly #callTimeoutMs: number;
+  readonly #env: Record<string, string> | undefined;
+  #seq = 0;
+
+  constructor(options: CliRuntimeOptions) {
+    this.profile = options.profile;
+    this.name = options.profile.name;
+    this.binary = options.binary;
+    this.#runner = options.runner;
+    this.target = options.runner.target;
+    this.#workDir = options.workDir;
+    this.#root = options.root;
+    this.#callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    this.#env = options.env;
+  }
+
+  async version(): Promise<RuntimeVersion> {
+    const result = await this.#call('version', ['--version'], { noLog: true });
+    const raw = result.stdout.trim();
+    return {
+      raw,
+      version: /version\s+(\S+)/i.exec(raw)?.[1],
+      spec: /^spec:\s*(\S+)/im.exec(raw)?.[1],
+      commit: /^commit:\s*(\S+)/im.exec(raw)?.[1],
+    };
+  }
+
+  async features(): Promise<Features> {
+    this.#ensureSupported('features');
+    const result = await this.#call('features', ['features']);
+    return this.#parse('features', result, FeaturesSchema);
+  }
+
+  async create(id: string, options: CreateOptions): Promise<void> {
+    this.#ensureSupported('create');
+    const stdio = await this.#containerStdio(id, options.stdio);
+    const result = await this.#call('create', createArgs(id, options), { stdio });
+    if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
+    await this.#waitForStatus(id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
+  }
+
+  async start(id: string): Promise<void> {
+    this.#ensureSupported('start');
+    await this.#check('start', ['start', id]);
+  }
+
+  async run(id: string, options: RunContainerOptions): Promise<{ exitCode: number | undefined }> {
+    this.#ensureSupported('run');
+    const stdio = await this.#containerStdio(id, options.stdio);
+    const result = await this.#call('run', runArgs(id, options), {
+      stdio,
+      timeoutMs: options.detach ? this.#callTimeoutMs : (options.timeoutMs ?? this.#callTimeoutMs),
+    });
+    if (options.detach) {
+      if (result.exitCode !== 0) throw await this.#failure('run', result, stdio);
+      return { exitCode: undefined };
+    }
+    if (result.logError !== undefined) throw await this.#failure('run', result, stdio);
+    return { exitCode: result.exitCode };
+  }
+
+  async state(id: string): Promise<ContainerState> {
+    this.#ensureSupported('state');
+    const result = await this.#check('state', ['state', id]);
+    return this.#parse('state', result, ContainerStateSchema);
+  }
+
+  async status(id: string): Promise<string> {
+    return (await this.state(id)).status;
+  }
+
+  async list(): Promise<ListEntry[]> {
+    this.#ensureSupported('list');
+    const result = await this.#check('list', ['list', '--format', 'json']);
+    return this.#parse('list', result, ListSchema);
+  }
+
+  async exec(id: string, process: ProcessSpec | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    this.#ensureSupported('exec');
+    const n = ++this.#seq;
+    let processFile: string | undefined;
+    let argv: readonly string[] = [];
+    if (isArgv(process)) {
+      argv = process;
+    } else {
+      processFile = join(await this.#scratch(), `exec-${n}-process.json`);
+      await writeFile(processFile, JSON.stringify(process));
+    }
+    const timeoutMs = options.timeoutMs;
+    const pidFile = options.pidFile ?? (timeoutMs !== undefined ? join(await this.#scratch(), `exec-${n}.pid`) : undefined);
+    const args = execArgs(id, { ...options, pidFile, processFile }, argv);
+    try {
+      if (timeoutMs === undefined || options.detach) {
+        const result = await this.#call('exec', args, { input: options.input, passExitCode: true });
+        if (result.exitCode === undefined || result.logError !== undefined || result.timedOut) throw await this.#failure('exec', result);
+        return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+      }
+      return await this.#execWithTimeout(id, args, timeoutMs, pidFile!, options.input);
+    } finally {
+      if (processFile) await rm(processFile, { force: true });
+      if (pidFile && pidFile !== options.pidFile) await rm(pidFile, { force: true });
+    }
+  }
+
+  /** Like cri-o's ExecSync: past the deadline the exec'd process is killed and the output kept. */
+  async #execWithTimeout(id: string, args: string[], timeoutMs: number, pidFile: string, input: string | undefined): Promise<ExecResult> {
+    const abort = new AbortController();
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      void (async () => {
+        const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+        if (Number.isInteger(pid) && pid > 0) await this.#runner.killPid(pid, 'SIGKILL');
+        // The exec client normally exits once its process dies; if it hangs, end it too.
+        setTimeout(() => abort.abort(), 2000).unref();
+      })();
+    }, timeoutMs);
+    try {
+      const result = await this.#call('exec', args, { input, passExitCode: true, signal: abort.signal, timeoutMs: timeoutMs + 10_000 });
+      if (expired) throw new ExecTimeoutError(id, timeoutMs, result.stdout, result.stderr);
+      if (result.exitCode === undefined || result.logError !== undefined) throw await this.#failure('exec', result);
+      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async kill(id: string, signal: string | number = 'TERM', options: KillOptions = {}): Promise<void> {
+    this.#ensureSupported('kill');
+    await this.#check('kill', killArgs(id, signalArg(signal), options));
+  }
+
+  async stop(id: string, options: StopOptions = {}): Promise<'exited' | 'killed'> {
+    const graceMs = options.graceMs ?? 10_000;
+    if ((await this.status(id)) === 'stopped') return 'exited';
+    await this.kill(id, options.signal ?? 'TERM').catch(() => undefined);
+    try {
+      await this.#waitForStatus(id, 'stopped', graceMs);
+      return 'exited';
+    } catch (error) {
+      if (!(error instanceof ContainerWaitError)) throw error;
+    }
+    await this.kill(id, 'KILL', { all: true }).catch(() => this.kill(id, 'KILL'));
+    await this.#waitForStatus(id, 'stopped', this.#callTimeoutMs);
+    return 'killed';
+  }
+
+  async delete(id: string, options: DeleteOptions = {}): Promise<void> {
+    this.#ensureSupported('delete');
+    await this.#check('delete', deleteArgs(id, options));
+  }
+
+  async pause(id: string): Promise<void> {
+    this.#ensureSupported('pause');
+    await this.#check('pause', ['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    this.#ensureSupported('resume');
+    await this.#check('resume', ['resume', id]);
+  }
+
+  async ps(id: string): Promise<number[]> {
+    this.#ensureSupported('ps');
+    const result = await this.#check('ps', ['ps', '--format', 'json', id]);
+    return this.#parse('ps', result, PsSchema);
+  }
+
+  async stats(id: string): Promise<Stats> {
+    this.#ensureSupported('events');
+    const result = await this.#check('events', ['events', '--stats', id]);
+    const event = this.#parse('events', result, EventSchema);
+    const parsed = StatsSchema.safeParse(event.data);
+    if (!parsed.success) throw new RuntimeOutputError('events', result.argv, result.stdout, prettifyError(parsed.error));
+    return parsed.data;
+  }
+
+  async *events(id: string, options: EventsOptions): AsyncIterable<RuntimeEvent> {
+    this.#ensureSupported('events');
+    const seconds = `${Math.max(1, Math.round((options.intervalMs ?? 1000) / 1000))}s`;
+    const argv = [...this.#globalArgs(), 'events', '--interval', seconds, id];
+    for await (const line of this.#runner.lines(this.binary, argv, { signal: options.signal, env: this.#env })) {
+      if (line.trim() === '') continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        throw new RuntimeOutputError('events', [this.binary, ...argv], line, 'a line that is not JSON');
+      }
+      const parsed = EventSchema.safeParse(json);
+      if (!parsed.success) throw new RuntimeOutputError('events', [this.binary, ...argv], line, prettifyError(parsed.error));
+      yield parsed.data;
+    }
+  }
+
+  async checkpoint(id: string, options: CheckpointOptions): Promise<void> {
+    this.#ensureSupported('checkpoint');
+    await this.#check('checkpoint', checkpointArgs(id, options), { timeoutMs: options.timeoutMs ?? 120_000 });
+  }
+
+  async restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }> {
+    this.#ensureSupported('restore');
+    const stdio = await this.#containerStdio(id, options.stdio);
+    const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs ?? 120_000 });
+    if (result.exitCode !== 0 && (options.detach || result.logError !== undefined)) throw await this.#failure('restore', result, stdio);
+    return { exitCode: options.detach ? undefined : result.exitCode };
+  }
+
+  async update(id: string, resources: LinuxResources): Promise<void> {
+    this.#ensureSupported('update');
+    const file = join(await this.#scratch(), `update-${++this.#seq}.json`);
+    await writeFile(file, JSON.stringify(resources));
+    try {
+      await this.#check('update', ['update', '--resources', file, id]);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  #ensureSupported(verb: Verb): void {
+    const reason = this.profile.unsupported[verb];
+    if (reason !== undefined) throw new UnsupportedOperationError(this.name, verb, reason);
+  }
+
+  #globalArgs(): string[] {
+    return [...this.profile.globalArgs, ...(this.#root ? ['--root', this.#root] : [])];
+  }
+
+  async #scratch(): Promise<string> {
+    await mkdir(this.#workDir, { recursive: true });
+    return this.#workDir;
+  }
+
+  /** Containers outlive the create call, so their stdio must be files, never our pipes. */
+  async #containerStdio(id: string, given: StdioFiles | undefined): Promise<StdioFiles> {
+    const dir = await this.#scratch();
+    return {
+      stdin: given?.stdin ?? '/dev/null',
+      stdout: given?.stdout ?? join(dir, `${id}.stdout`),
+      stderr: given?.stderr ?? join(dir, `${id}.stderr`),
+    };
+  }
+
+  async #waitForStatus(id: string, wanted: string, timeoutMs: number): Promise<void> {
+    let last: string | undefined;
+    try {
+      await waitFor(async (seen) => {
+        const state = await this.state(id);
+        last = state.status;
+        seen(last);
+        if (state.status === wanted) return true;
+        if (wanted === 'created' && state.status === 'stopped') {
+          throw new ContainerWaitError(id, wanted, last, 'the container process exited before create finished');
+        }
+        return undefined;
+      }, { timeoutMs, description: `${id} to be ${wanted}` });
+    } catch (error) {
+      if (error instanceof WaitTimeoutError) throw new ContainerWaitError(id, wanted, last, error.message);
+      if (error instanceof RuntimeError) throw new ContainerWaitError(id, wanted, last, `state failed: ${error.message}`);
+      throw error;
+    }
+  }
+
+  async #check(verb: string, args: string[], options: CallOptions = {}): Promise<CallResult> {
+    const result = await this.#call(verb, args, options);
+    if (result.exitCode !== 0) throw await this.#failure(verb, result, options.stdio);
+    return result;
+  }
+
+  async #call(verb: string, args: string[], options: CallOptions & { noLog?: boolean } = {}): Promise<CallResult> {
+    const logFile = this.profile.jsonLog && !options.noLog ? join(await this.#scratch(), `call-${++this.#seq}-${verb}.log`) : undefined;
+    const argv = [...this.#globalArgs(), ...(logFile ? ['--log', logFile, '--log-format', 'json'] : []), ...args];
+    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
+    const result = await this.#runner.run(this.binary, argv, {
+      timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.#env,
+    });
+    const logError = logFile ? await lastLoggedError(logFile) : undefined;
+    if (logFile) await rm(logFile, { force: true });
+    const full = [this.binary, ...argv];
+    if (result.timedOut) throw new RuntimeTimeoutError(verb, full, timeoutMs, result.stderr, logError);
+    return { ...result, argv: full, logError };
+  }
+
+  async #failure(verb: string, result: CallResult, stdio?: StdioFiles): Promise<RuntimeError> {
+    let stderr = result.stderr;
+    if (stdio?.stderr) stderr = await tail(stdio.stderr);
+    return new RuntimeError(verb, result.argv, result.exitCode, stderr, result.logError);
+  }
+
+  #parse<S extends z.ZodType>(verb: string, result: CallResult, schema: S): z.infer<S> {
+    let json: unknown;
+    try {
+      json = JSON.parse(result.stdout);
+    } catch {
+      throw new RuntimeOutputError(verb, result.argv, result.stdout, 'not JSON');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new RuntimeOutputError(verb, result.argv, result.stdout, prettifyError(parsed.error));
+    return parsed.data;
+  }
+}
+
+function isArgv(process: ProcessSpec | readonly string[]): process is readonly string[] {
+  return Array.isArray(process);
+}
+
+/** The last error/fatal line of a runtime's JSON log; text lines are taken as they are. */
+async function lastLoggedError(logFile: string): Promise<string | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  let found: string | undefined;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const parsed = LogLineSchema.safeParse(JSON.parse(line));
+      if (parsed.success && /^(error|fatal|panic)$/i.test(parsed.data.level)) found = parsed.data.msg;
+    } catch {
+      if (/error/i.test(line)) found = line.trim();
+    }
+  }
+  return found;
+}
+
+async function tail(file: string, bytes = 4096): Promise<string> {
+  const size = await stat(file).then((s) => s.size, () => 0);
+  if (size === 0) return '';
+  const text = await readFile(file, 'utf8');
+  return text.slice(-bytes);
+}

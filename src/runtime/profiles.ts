@@ -1,0 +1,81 @@
+/**
+ * What differs between runc-style runtimes, as data. The adapter reads these; it never
+ * branches on a runtime's name.
+ */
+export type Verb =
+  | 'create' | 'start' | 'run' | 'state' | 'list' | 'exec' | 'kill' | 'delete' | 'pause' | 'resume'
+  | 'ps' | 'events' | 'checkpoint' | 'restore' | 'update' | 'features';
+
+export interface RuntimeProfile {
+  /** Short name users type: `--runtime runc`. */
+  readonly name: string;
+  /** Default binary looked up on PATH (or an absolute path for bundled runtimes). */
+  readonly binary: string;
+  /** How to get it on Debian, for error messages. */
+  readonly install?: string;
+  /** Flags that go before the verb on every call (runsc needs a few). */
+  readonly globalArgs: readonly string[];
+  /** Whether `--log FILE --log-format json` is understood. */
+  readonly jsonLog: boolean;
+  /** Verbs the runtime lacks, with the reason a suite will quote when it skips. */
+  readonly unsupported: Partial<Record<Verb, string>>;
+  /** Whether containers need a real root filesystem (the fake runs processes on the host). */
+  readonly needsRootfs: boolean;
+  /** Needs root to run at all. */
+  readonly needsRoot: boolean;
+  /** Facts about the runtime that change what a suite can check, with the reason. */
+  readonly limitations: Partial<Record<Limitation, string>>;
+}
+
+export type Limitation =
+  /** Processes share the host's filesystem: paths in config are host paths. */
+  | 'noFilesystemIsolation'
+  /** Restore restarts the process instead of resuming its memory. */
+  | 'noMemoryCheckpoint';
+
+const base = {
+  globalArgs: [],
+  jsonLog: true,
+  unsupported: {},
+  needsRootfs: true,
+  needsRoot: true,
+  limitations: {},
+} as const satisfies Omit<RuntimeProfile, 'name' | 'binary'>;
+
+export const profiles = {
+  runc: { ...base, name: 'runc', binary: 'runc', install: 'apt-get install -y runc' },
+  crun: {
+    ...base,
+    name: 'crun',
+    binary: 'crun',
+    install: 'apt-get install -y crun',
+    unsupported: { events: 'crun has no events command (stats come from the cgroup files)' },
+  },
+  runsc: {
+    ...base,
+    name: 'runsc',
+    binary: 'runsc',
+    install: 'apt-get install -y runsc',
+    globalArgs: ['--ignore-cgroups', '--network', 'none'],
+  },
+  fake: {
+    ...base,
+    name: 'fake',
+    binary: 'rtconform-fake-runtime',
+    needsRootfs: false,
+    needsRoot: false,
+    limitations: {
+      noFilesystemIsolation: 'the fake runtime runs the process on the host, without a root filesystem of its own',
+      noMemoryCheckpoint: 'the fake runtime cannot save process memory: its restore restarts the process',
+    },
+  },
+} as const satisfies Record<string, RuntimeProfile>;
+
+export type KnownRuntimeName = keyof typeof profiles;
+
+/** A binary given by path gets the profile its name suggests, else plain runc conventions. */
+export function profileFor(nameOrPath: string): RuntimeProfile {
+  const base = nameOrPath.split('/').pop() ?? nameOrPath;
+  const known = (Object.values(profiles) as RuntimeProfile[]).find((p) => p.name === base || p.binary === base);
+  return known ?? { ...profiles.runc, name: base };
+}

@@ -1,0 +1,63 @@
+import type { LinuxResources, ProcessSpec } from '../spec/config.js';
+import type {
+  CheckpointOptions, CreateOptions, DeleteOptions, ExecOptions, KillOptions, RestoreOptions, RunContainerOptions,
+} from './argv.js';
+import type { Target } from './process-runner.js';
+import type { RuntimeProfile } from './profiles.js';
+import type { ContainerState, Features, ListEntry, RuntimeEvent, Stats } from './schemas.js';
+
+export interface RuntimeVersion {
+  /** Everything `--version` printed. */
+  raw: string;
+  version: string | undefined;
+  spec: string | undefined;
+  commit: string | undefined;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface StopOptions {
+  signal?: string | number;
+  /** How long the process gets to exit after `signal` before SIGKILL. */
+  graceMs?: number;
+}
+
+export interface EventsOptions {
+  intervalMs?: number;
+  signal: AbortSignal;
+}
+
+/** One OCI runtime, driven through its runc-style CLI. One method per verb. */
+export interface Runtime {
+  readonly name: string;
+  readonly binary: string;
+  readonly profile: RuntimeProfile;
+  readonly target: Target;
+
+  version(): Promise<RuntimeVersion>;
+  features(): Promise<Features>;
+  create(id: string, options: CreateOptions): Promise<void>;
+  start(id: string): Promise<void>;
+  /** Foreground run returns the container's exit code; a detached run returns once it is running. */
+  run(id: string, options: RunContainerOptions): Promise<{ exitCode: number | undefined }>;
+  state(id: string): Promise<ContainerState>;
+  status(id: string): Promise<string>;
+  list(): Promise<ListEntry[]>;
+  exec(id: string, process: ProcessSpec | readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  kill(id: string, signal?: string | number, options?: KillOptions): Promise<void>;
+  /** Signal, wait, and SIGKILL after the grace period. Says which ended it. */
+  stop(id: string, options?: StopOptions): Promise<'exited' | 'killed'>;
+  delete(id: string, options?: DeleteOptions): Promise<void>;
+  pause(id: string): Promise<void>;
+  resume(id: string): Promise<void>;
+  ps(id: string): Promise<number[]>;
+  stats(id: string): Promise<Stats>;
+  events(id: string, options: EventsOptions): AsyncIterable<RuntimeEvent>;
+  checkpoint(id: string, options: CheckpointOptions): Promise<void>;
+  restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }>;
+  update(id: string, resources: LinuxResources): Promise<void>;
+}
