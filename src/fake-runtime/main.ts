@@ -474,7 +474,7 @@ const commands: Record<string, Command> = {
     flags: {},
     run: (parsed, store) => {
       const c = load(store, requireId(parsed, 'pause'));
-      mustBe(c, ['running'], 'pause');
+      mustBe(c, ['created', 'running'], 'pause');
       signalAll(containerPids(store, c), 'SIGSTOP');
       store.save({ ...c, paused: true });
       return 0;

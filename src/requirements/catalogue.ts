@@ -50,7 +50,7 @@ export const catalogue: readonly Requirement[] = [
     ['cli.delete.force', 'SHOULD', 'runc-delete.8.md', '', 'Delete --force removes a running container and its processes.'],
     ['cli.pause.freezes', 'SHOULD', 'runc-pause.8.md', '', 'Pause freezes every process of the container; status becomes paused.'],
     ['cli.resume.thaws', 'SHOULD', 'runc-resume.8.md', '', 'Resume lets a paused container run again; status becomes running.'],
-    ['cli.pause.not-running', 'SHOULD', 'runc-pause.8.md', '', 'Pause of a container that is not running is an error.'],
+    ['cli.pause.stopped', 'SHOULD', 'runc-pause.8.md', '', 'Pause of a stopped container is an error.'],
     ['cli.ps.pids', 'SHOULD', 'runc-ps.8.md', '', 'ps --format json lists the pids of the container, its init included.'],
     ['cli.events.stats', 'SHOULD', 'runc-events.8.md', '', 'events --stats prints one stats record of the container: pids and memory in use.'],
     ['cli.list.containers', 'SHOULD', 'runc-list.8.md', '', 'list --format json shows the container with its status and pid.'],

@@ -129,9 +129,7 @@ export function restoreArgs(id: string, o: RestoreOptions): string[] {
   ];
 }
 
-/** Signals by name ("TERM", "SIGTERM") or number, normalised to what runc accepts. */
+/** Signals go to the runtime as given ("TERM", "SIGTERM", 15): accepting each form is its job. */
 export function signalArg(signal: string | number): string {
-  if (typeof signal === 'number') return String(signal);
-  const upper = signal.toUpperCase();
-  return upper.startsWith('SIG') ? upper.slice(3) : upper;
+  return String(signal);
 }

@@ -1,0 +1,59 @@
+import { expect } from 'vitest';
+import { hostProcessExists } from '../../src/fixtures/host-process.js';
+import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { waitFor } from '../../src/util/wait.js';
+
+describeRuntimes('lifecycle: delete', (it) => {
+  it('delete.removes', 'delete of a stopped container removes it', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('true'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await runtime.delete(id);
+    await expect(runtime.state(id)).rejects.toThrow();
+    expect((await runtime.list()).map((c) => c.id)).not.toContain(id);
+  });
+
+  it('delete.not-stopped', 'delete of a running container fails and leaves it running', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    const before = await runtime.state(id);
+    await expect(runtime.delete(id)).rejects.toThrow();
+    const after = await runtime.state(id);
+    expect(after.status).toBe('running');
+    expect(after.pid).toBe(before.pid);
+  });
+
+  it('delete.not-stopped', 'delete of a created container fails and leaves it created', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await expect(runtime.delete(id)).rejects.toThrow();
+    expect((await runtime.state(id)).status).toBe('created');
+  });
+
+  it('delete.unknown-id', 'delete of an unknown container fails', async ({ runtime, id }) => {
+    await expect(runtime.delete(id)).rejects.toThrow();
+  });
+
+  it('delete.id-reusable', 'after delete the same id can be created again', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.kill(id, 'KILL');
+    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await runtime.delete(id);
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    expect((await runtime.state(id)).status).toBe('created');
+  });
+
+  it('cli.delete.force', 'delete --force removes a running container and ends its process', async (ctx) => {
+    const { runtime, id, bundle } = ctx;
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    const { pid } = await runtime.state(id);
+    await runtime.delete(id, { force: true });
+    await expect(runtime.state(id)).rejects.toThrow();
+    await waitFor(() => (hostProcessExists(ctx, pid!) ? undefined : true), { timeoutMs: 10_000, description: `pid ${pid} to be gone` });
+  });
+});

@@ -1,0 +1,66 @@
+import { expect } from 'vitest';
+import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { eventuallyContains } from '../../src/util/eventually.js';
+import { waitFor } from '../../src/util/wait.js';
+
+/** A container process that reports each trapped signal; pid 1 ignores untrapped ones. */
+const trapper = (signals: string[]): string =>
+  signals.map((s) => `trap 'echo got-${s}' ${s};`).join(' ') + ' echo ready; while :; do sleep 0.05; done';
+
+describeRuntimes('lifecycle: kill', (it) => {
+  it('kill.delivers-signal', 'kill delivers the signal to the container process', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell("trap 'echo got-TERM; exit 0' TERM; echo ready; while :; do sleep 0.05; done"));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'ready');
+    await runtime.kill(id, 'TERM');
+    await eventuallyContains(b.output, 'got-TERM');
+    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped after TERM' });
+  });
+
+  it('kill.delivers-signal', 'kill of a created container ends it', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.kill(id, 'KILL');
+    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped after KILL' });
+  });
+
+  it('kill.not-alive', 'kill of a stopped container fails', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('true'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await expect(runtime.kill(id, 'TERM')).rejects.toThrow();
+    expect((await runtime.state(id)).status).toBe('stopped');
+  });
+
+  it('kill.unknown-id', 'kill of an unknown container fails', async ({ runtime, id }) => {
+    await expect(runtime.kill(id, 'TERM')).rejects.toThrow();
+  });
+
+  it('cli.kill.signal-forms', 'kill accepts USR1, SIGUSR1 and 10', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell(trapper(['USR1'])));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'ready');
+    let expected = 0;
+    for (const form of ['USR1', 'SIGUSR1', 10]) {
+      await runtime.kill(id, form);
+      expected++;
+      await waitFor(async () => ((await b.output()).match(/got-USR1/g)?.length === expected ? true : undefined), {
+        timeoutMs: 10_000, description: `signal ${form} to arrive`,
+      });
+    }
+  });
+
+  it('cli.kill.all', 'kill --all reaches every process in the container', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell(
+      "(trap 'echo child-got-TERM; exit 0' TERM; echo child-ready; while :; do sleep 0.05; done) & " + trapper(['TERM'])));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'child-ready');
+    await eventuallyContains(b.output, 'ready\n');
+    await runtime.kill(id, 'TERM', { all: true });
+    await eventuallyContains(b.output, 'child-got-TERM');
+  });
+});

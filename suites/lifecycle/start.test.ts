@@ -1,0 +1,46 @@
+import { expect } from 'vitest';
+import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { eventuallyContains } from '../../src/util/eventually.js';
+import { waitFor } from '../../src/util/wait.js';
+
+describeRuntimes('lifecycle: start', (it) => {
+  it('start.runs-process', 'start runs the user program', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell('echo hello-from-container; exec sleep 600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'hello-from-container');
+  });
+
+  it('start.status-running', 'after start the status is running', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    expect((await runtime.state(id)).status).toBe('running');
+  });
+
+  it('start.not-created', 'start of a running container fails and changes nothing', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell('echo started-once; exec sleep 600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'started-once');
+    const before = await runtime.state(id);
+    await expect(runtime.start(id)).rejects.toThrow();
+    const after = await runtime.state(id);
+    expect(after.status).toBe('running');
+    expect(after.pid).toBe(before.pid);
+    expect((await b.output()).match(/started-once/g)).toHaveLength(1);
+  });
+
+  it('start.not-created', 'start of a stopped container fails', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('true'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await expect(runtime.start(id)).rejects.toThrow();
+    expect((await runtime.state(id)).status).toBe('stopped');
+  });
+
+  it('start.unknown-id', 'start of an unknown container fails', async ({ runtime, id }) => {
+    await expect(runtime.start(id)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,83 @@
+import { expect } from 'vitest';
+import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { eventuallyContains } from '../../src/util/eventually.js';
+import { changesWithin } from '../../src/util/observe.js';
+import { waitFor } from '../../src/util/wait.js';
+
+/** Prints a growing counter, so a frozen container is one whose output stops growing. */
+const TICKER = 'i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.02; done';
+
+describeRuntimes('operations: pause, resume, ps, stats, list, run, features', (it) => {
+  it('cli.pause.freezes', 'pause freezes the container and status becomes paused', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell(TICKER));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'tick-2');
+    await runtime.pause(id);
+    expect((await runtime.state(id)).status).toBe('paused');
+    expect(await changesWithin(b.output, 300)).toBe(false);
+  });
+
+  it('cli.resume.thaws', 'resume lets a paused container run again', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell(TICKER));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'tick-2');
+    await runtime.pause(id);
+    const frozen = await b.output();
+    await runtime.resume(id);
+    expect((await runtime.state(id)).status).toBe('running');
+    await waitFor(async () => ((await b.output()).length > frozen.length ? true : undefined), { timeoutMs: 10_000, description: 'output to grow after resume' });
+  });
+
+  it('cli.pause.stopped', 'pause of a stopped container fails', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('true'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await expect(runtime.pause(id)).rejects.toThrow();
+    expect((await runtime.state(id)).status).toBe('stopped');
+  });
+
+  it('cli.ps.pids', 'ps lists the container pids, its init included', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell('sleep 600 & echo child-started; exec sleep 601'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await eventuallyContains(b.output, 'child-started');
+    const { pid } = await runtime.state(id);
+    const pids = await waitFor(async (seen) => {
+      const found = await runtime.ps(id);
+      seen(found);
+      return found.length >= 2 ? found : undefined;
+    }, { timeoutMs: 10_000, description: 'ps to list init and its child' });
+    expect(pids).toContain(pid);
+  });
+
+  it('cli.events.stats', 'events --stats reports pids and memory in use', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    const stats = await runtime.stats(id);
+    expect(stats.pids?.current).toBeGreaterThanOrEqual(1);
+    expect(stats.memory?.usage?.usage).toBeGreaterThan(0);
+  });
+
+  it('cli.list.containers', 'list shows the container with status and pid', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    const state = await runtime.state(id);
+    expect((await runtime.list()).find((c) => c.id === id)).toMatchObject({ id, status: 'created', pid: state.pid });
+  });
+
+  it('cli.run.exit-code', 'run in the foreground exits with the container exit code', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell('echo ran-in-foreground; exit 3'));
+    expect((await runtime.run(id, { bundle: b.dir, stdio: b.stdio })).exitCode).toBe(3);
+    expect(await b.output()).toContain('ran-in-foreground');
+  });
+
+  it('features.version-range', 'features reports the spec versions it supports', async ({ runtime }) => {
+    const features = await runtime.features();
+    expect(features.ociVersionMin).toMatch(/^\d+\.\d+\.\d+/);
+    expect(features.ociVersionMax).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

@@ -1,0 +1,64 @@
+import { realpath } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { expect } from 'vitest';
+import { hostProcessExists } from '../../src/fixtures/host-process.js';
+import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { waitFor } from '../../src/util/wait.js';
+
+describeRuntimes('state', (it) => {
+  it('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    const state = await runtime.state(id);
+    for (const field of ['ociVersion', 'id', 'status', 'bundle'] as const) expect(typeof state[field], field).toBe('string');
+    expect(state.ociVersion).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('state.id', 'state reports the id the container was created with', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    expect((await runtime.state(id)).id).toBe(id);
+  });
+
+  it('state.pid', 'state has the host pid of the container process while created and running', async (ctx) => {
+    const { runtime, id, bundle } = ctx;
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    const created = await runtime.state(id);
+    expect(created.pid).toBeGreaterThan(0);
+    await runtime.start(id);
+    const running = await runtime.state(id);
+    expect(running.pid).toBeGreaterThan(0);
+    expect(running.pid).toBe(created.pid);
+    expect(hostProcessExists(ctx, running.pid!)).toBe(true);
+  });
+
+  it('state.bundle-absolute', 'state reports the bundle as an absolute path to the bundle directory', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    const reported = (await runtime.state(id)).bundle;
+    expect(isAbsolute(reported)).toBe(true);
+    expect(await realpath(reported)).toBe(await realpath(b.dir));
+  });
+
+  it('state.annotations', 'state lists the annotations from config.json', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600').annotation('org.rtconform.test', 'value-1').annotation('second', 'two'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    expect((await runtime.state(id)).annotations).toMatchObject({ 'org.rtconform.test': 'value-1', second: 'two' });
+  });
+
+  it('state.unknown-id', 'state of an unknown container fails', async ({ runtime, id }) => {
+    await expect(runtime.state(id)).rejects.toThrow();
+  });
+
+  it('state.stopped-after-exit', 'status becomes stopped when the process exits by itself', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell('exit 0'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await waitFor(async (seen) => {
+      const status = await runtime.status(id);
+      seen(status);
+      return status === 'stopped' ? status : undefined;
+    }, { timeoutMs: 10_000, description: `${id} to be stopped` });
+  });
+});
