@@ -9,8 +9,8 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir, userInfo } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { prettifyError } from 'zod';
-import { ConfigSchema, LinuxResourcesSchema, ProcessSchema, SPEC_VERSION, type OciConfig, type ProcessSpec } from '../spec/config.js';
+import type { OciConfig, ProcessSpec } from '../spec/config.js';
+import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import { activeFaults, type Fault } from './faults.js';
 import { isAlive, procStat, processTree } from './procfs.js';
@@ -157,7 +157,7 @@ function waitGone(pids: readonly number[], timeoutMs: number): boolean {
   return false;
 }
 
-function readConfig(bundle: string): OciConfig {
+async function readConfig(bundle: string): Promise<OciConfig> {
   const file = join(bundle, 'config.json');
   let text: string;
   try {
@@ -171,9 +171,10 @@ function readConfig(bundle: string): OciConfig {
   } catch (error) {
     throw new FakeError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = ConfigSchema.safeParse(json);
-  if (!parsed.success) throw new FakeError(`${file} is not a valid OCI config: ${prettifyError(parsed.error)}`);
-  return parsed.data;
+  const { parseConfig } = await import('./validate.js');
+  const config = parseConfig(json, file);
+  if (typeof config === 'string') throw new FakeError(config);
+  return config;
 }
 
 function lookPath(command: string, env: readonly string[]): string {
@@ -219,7 +220,7 @@ function spawnInit(store: Store, id: string, config: OciConfig, bundle: string, 
   return child;
 }
 
-function create(parsed: Parsed, store: Store, options: { gate: boolean }): { container: FakeContainer; child?: ChildProcess } {
+async function create(parsed: Parsed, store: Store, options: { gate: boolean }): Promise<{ container: FakeContainer; child?: ChildProcess }> {
   const id = requireId(parsed, 'create');
   if (!/^[\w+\-.]+$/.test(id)) throw new FakeError(`invalid container id "${id}"`);
   if (store.exists(id)) {
@@ -229,7 +230,7 @@ function create(parsed: Parsed, store: Store, options: { gate: boolean }): { con
   if (str(parsed, 'console-socket') !== undefined) throw new FakeError('the fake runtime has no terminal support (--console-socket)');
   const bundleAsGiven = str(parsed, 'bundle') ?? '.';
   const bundle = resolve(bundleAsGiven);
-  const config = readConfig(bundle);
+  const config = await readConfig(bundle);
   if (!config.process) throw new FakeError('config.json has no process: nothing to run');
   if (config.process.terminal) throw new FakeError('process.terminal is true but the fake runtime has no terminal support');
   if (config.root) {
@@ -347,8 +348,8 @@ const createFlags: FlagSpec = {
 const commands: Record<string, Command> = {
   create: {
     flags: createFlags,
-    run: (parsed, store) => {
-      create(parsed, store, { gate: true });
+    run: async (parsed, store) => {
+      await create(parsed, store, { gate: true });
       return 0;
     },
   },
@@ -369,7 +370,7 @@ const commands: Record<string, Command> = {
   run: {
     flags: { ...createFlags, detach: { type: 'boolean', short: 'd' } },
     run: async (parsed, store) => {
-      const { container, child } = create(parsed, store, { gate: false });
+      const { container, child } = await create(parsed, store, { gate: false });
       if (bool(parsed, 'detach') || !child) return 0;
       child.ref();
       forwardSignals(() => container.pid);
@@ -439,9 +440,10 @@ const commands: Record<string, Command> = {
       let proc: ProcessSpec;
       const processFile = str(parsed, 'process');
       if (processFile) {
-        const parsedProcess = ProcessSchema.safeParse(JSON.parse(readFileSync(processFile, 'utf8')));
-        if (!parsedProcess.success) throw new FakeError(`${processFile} is not a valid process: ${prettifyError(parsedProcess.error)}`);
-        proc = parsedProcess.data;
+        const { parseProcess } = await import('./validate.js');
+        const parsedProcess = parseProcess(JSON.parse(readFileSync(processFile, 'utf8')), processFile);
+        if (typeof parsedProcess === 'string') throw new FakeError(parsedProcess);
+        proc = parsedProcess;
       } else {
         const args = parsed.positionals.slice(1);
         if (args.length === 0) throw new UsageError('exec needs a command (or --process FILE)');
@@ -551,7 +553,7 @@ const commands: Record<string, Command> = {
       const imagePath = resolve(str(parsed, 'image-path') ?? 'checkpoint');
       if (!existsSync(join(imagePath, 'fake-checkpoint.json'))) throw new FakeError(`${imagePath} holds no checkpoint of the fake runtime`);
       log('warning', 'fake runtime: restarting the process from its config; its memory was not saved');
-      const { container, child } = create(parsed, store, { gate: false });
+      const { container, child } = await create(parsed, store, { gate: false });
       if (bool(parsed, 'detach') || !child) return 0;
       child.ref();
       const code = await waitChild(child);
@@ -564,14 +566,15 @@ const commands: Record<string, Command> = {
       resources: { type: 'string', short: 'r' }, memory: { type: 'string' }, 'pids-limit': { type: 'string' },
       'cpu-quota': { type: 'string' }, 'cpu-period': { type: 'string' }, 'cpu-share': { type: 'string' },
     },
-    run: (parsed, store) => {
+    run: async (parsed, store) => {
       const c = load(store, requireId(parsed, 'update'));
       mustBe(c, ['created', 'running', 'paused'], 'update');
       const file = str(parsed, 'resources');
-      const resources = file ? LinuxResourcesSchema.safeParse(JSON.parse(file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'))) : undefined;
-      if (resources && !resources.success) throw new FakeError(`invalid resources: ${prettifyError(resources.error)}`);
+      const { parseResources } = await import('./validate.js');
+      const resources = file ? parseResources(JSON.parse(file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'))) : undefined;
+      if (typeof resources === 'string') throw new FakeError(resources);
       log('warning', 'fake runtime: resources are recorded, not enforced');
-      store.save({ ...c, resources: resources?.data ?? Object.fromEntries(parsed.flags) });
+      store.save({ ...c, resources: resources ?? Object.fromEntries(parsed.flags) });
       return 0;
     },
   },

@@ -105,5 +105,4 @@ export const ConfigSchema = z.looseObject({
 });
 export type OciConfig = z.infer<typeof ConfigSchema>;
 
-/** The runtime-spec version rtconform's bundles declare. */
-export const SPEC_VERSION = '1.2.0';
+export { SPEC_VERSION } from './version.js';

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import type { ComplianceReport } from '../report/compliance.js';
+import { isMandatory, LEVELS } from '../requirements/requirement.js';
+
+const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
+
+/** The per-requirement verdict a person reads at the end of a run. */
+export function printSummary(report: ComplianceReport, outDir: string, out: NodeJS.WritableStream = process.stdout): void {
+  const lines: string[] = ['', 'rtconform compliance summary'];
+  for (const run of report.runs) {
+    const v = run.runtime.version ? ` ${run.runtime.version}` : '';
+    lines.push('', `${run.runtime.name}${v} (${run.runtime.path ?? run.runtime.key}) on ${run.target.description}`);
+    for (const r of run.results) {
+      const why = r.status === 'pass' ? '' : ` — ${firstLine(r.reason ?? '')}`;
+      lines.push(`  ${MARK[r.status]} ${r.level.padEnd(8)} ${r.requirement.padEnd(30)} ${r.statement}${why}`);
+    }
+    const byLevel = LEVELS.map((level) => {
+      const tested = run.results.filter((r) => r.level === level && r.status !== 'skip');
+      return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => r.status === 'pass').length}/${tested.length} met`;
+    }).filter(Boolean);
+    lines.push(`  ${run.summary.pass} passed, ${run.summary.fail} failed, ${run.summary.skip} skipped requirements; ${byLevel.join(', ')}`);
+    const mandatory = run.results.filter((r) => r.status === 'fail' && isMandatory(r.level)).length;
+    lines.push(`  verdict: ${mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`}`);
+  }
+  if (report.interrupted) lines.push('', 'the run was interrupted: results are partial');
+  lines.push('', `report: ${join(outDir, 'compliance.json')}`, '');
+  out.write(lines.join('\n'));
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}

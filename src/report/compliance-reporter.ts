@@ -1,0 +1,94 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
+import type { RuntimeSelection } from '../fixtures/selection.js';
+import { requirementById } from '../requirements/catalogue.js';
+import { isMandatory, requirementLink } from '../requirements/requirement.js';
+import type { RuntimeVersion } from '../runtime/runtime.js';
+import type { ComplianceReport, RequirementResult, RuntimeRun, TestOutcome } from './compliance.js';
+
+export interface ComplianceReporterOptions {
+  outDir: string;
+  toolVersion: string;
+  selections: readonly RuntimeSelection[];
+  versions: ReadonlyMap<string, RuntimeVersion>;
+  onReport?: (report: ComplianceReport) => void;
+}
+
+/** Turns the tests of a run into per-requirement verdicts per runtime and writes compliance.json. */
+export class ComplianceReporter implements Reporter {
+  readonly #options: ComplianceReporterOptions;
+  readonly #started = new Date();
+
+  constructor(options: ComplianceReporterOptions) {
+    this.#options = options;
+  }
+
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, _errors: unknown, reason: TestRunEndReason): Promise<void> {
+    const outcomes = new Map<string, Map<string, TestOutcome[]>>();
+    for (const module of modules) {
+      for (const test of module.children.allTests()) {
+        const meta = test.meta();
+        if (!meta.requirement || !meta.runtime) continue;
+        const outcome = outcomeOf(test);
+        if (!outcome) continue;
+        const byRequirement = outcomes.get(meta.runtime) ?? new Map<string, TestOutcome[]>();
+        byRequirement.set(meta.requirement, [...(byRequirement.get(meta.requirement) ?? []), outcome]);
+        outcomes.set(meta.runtime, byRequirement);
+      }
+    }
+    const finished = new Date();
+    const report: ComplianceReport = {
+      schemaVersion: 1,
+      tool: { name: 'rtconform', version: this.#options.toolVersion },
+      startedAt: this.#started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - this.#started.getTime(),
+      interrupted: reason !== 'passed' && reason !== 'failed',
+      runs: this.#options.selections.map((s) => this.#run(s, outcomes.get(s.key) ?? new Map())),
+    };
+    await mkdir(this.#options.outDir, { recursive: true });
+    await writeFile(join(this.#options.outDir, 'compliance.json'), JSON.stringify(report, null, 2) + '\n');
+    this.#options.onReport?.(report);
+  }
+
+  #run(selection: RuntimeSelection, byRequirement: Map<string, TestOutcome[]>): RuntimeRun {
+    const results: RequirementResult[] = [...byRequirement.entries()].map(([id, tests]) => {
+      const r = requirementById(id);
+      const failed = tests.find((t) => t.status === 'fail');
+      const passed = tests.some((t) => t.status === 'pass');
+      const status: RequirementResult['status'] = failed ? 'fail' : passed ? 'pass' : 'skip';
+      const reason = failed?.reason ?? (status === 'skip' ? tests.find((t) => t.reason)?.reason : undefined);
+      return {
+        requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
+        ...(reason === undefined ? {} : { reason }), tests,
+      };
+    }).sort((a, b) => a.requirement.localeCompare(b.requirement));
+    const count = (s: string): number => results.filter((r) => r.status === s).length;
+    const version = this.#options.versions.get(selection.key);
+    return {
+      runtime: { key: selection.key, name: selection.name, path: selection.binary ?? null, version: version?.version ?? null, spec: version?.spec ?? null },
+      target: selection.target,
+      summary: {
+        pass: count('pass'), fail: count('fail'), skip: count('skip'),
+        mandatoryFailed: results.filter((r) => r.status === 'fail' && isMandatory(r.level)).length,
+      },
+      results,
+    };
+  }
+}
+
+function outcomeOf(test: TestCase): TestOutcome | undefined {
+  const result = test.result();
+  const durationMs = Math.round(test.diagnostic()?.duration ?? 0);
+  switch (result.state) {
+    case 'passed':
+      return { name: test.name, status: 'pass', durationMs };
+    case 'failed':
+      return { name: test.name, status: 'fail', durationMs, reason: result.errors.map((e) => e.message).join('\n') || 'failed' };
+    case 'skipped':
+      return { name: test.name, status: 'skip', durationMs, reason: result.note ?? 'skipped without a reason' };
+    default:
+      return undefined;
+  }
+}

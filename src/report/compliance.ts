@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { LEVELS } from '../requirements/requirement.js';
+
+/** compliance.json, as documented in docs/compliance-json.md. Bump schemaVersion on any break. */
+export const TestOutcomeSchema = z.object({
+  name: z.string(),
+  status: z.enum(['pass', 'fail', 'skip']),
+  durationMs: z.number(),
+  reason: z.string().optional(),
+});
+
+export const RequirementResultSchema = z.object({
+  requirement: z.string(),
+  level: z.enum(LEVELS),
+  source: z.enum(['runtime-spec', 'runc-cli']),
+  statement: z.string(),
+  link: z.string(),
+  status: z.enum(['pass', 'fail', 'skip']),
+  /** Why it failed (the first failing test's error) or was skipped. */
+  reason: z.string().optional(),
+  tests: z.array(TestOutcomeSchema),
+});
+
+export const RuntimeRunSchema = z.object({
+  runtime: z.object({ key: z.string(), name: z.string(), path: z.string().nullable(), version: z.string().nullable(), spec: z.string().nullable() }),
+  target: z.object({ kind: z.enum(['host', 'container']), description: z.string() }),
+  summary: z.object({ pass: z.number(), fail: z.number(), skip: z.number(), mandatoryFailed: z.number() }),
+  results: z.array(RequirementResultSchema),
+});
+
+export const ComplianceReportSchema = z.object({
+  schemaVersion: z.literal(1),
+  tool: z.object({ name: z.literal('rtconform'), version: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number(),
+  /** True when the run was interrupted or cut short: results are partial. */
+  interrupted: z.boolean(),
+  runs: z.array(RuntimeRunSchema),
+});
+
+export type ComplianceReport = z.infer<typeof ComplianceReportSchema>;
+export type RuntimeRun = z.infer<typeof RuntimeRunSchema>;
+export type RequirementResult = z.infer<typeof RequirementResultSchema>;
+export type TestOutcome = z.infer<typeof TestOutcomeSchema>;
