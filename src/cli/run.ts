@@ -1,10 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { startVitest, type Vitest } from 'vitest/node';
+import { finalSweep } from '../fixtures/sweep.js';
+import { readFile, rm } from 'node:fs/promises';
+import { execa } from 'execa';
 import { RUNTIMES_ENV, isRoot, type RuntimeSelection } from '../fixtures/selection.js';
 import { SELF_TEST_ENV } from '../requirements/known-deviations.js';
-import type { ComplianceReport } from '../report/compliance.js';
-import { ComplianceReporter } from '../report/compliance-reporter.js';
+import { ComplianceReportSchema } from '../report/compliance.js';
+import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
 import { openRuntime, packageRoot, resolveRuntime } from '../runtime/resolve.js';
 import type { RuntimeVersion } from '../runtime/runtime.js';
 import { printSummary } from './summary.js';
@@ -48,6 +51,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const outDir = resolve(options.outDir);
   const versions = await preflight({ ...options, outDir });
   process.env[RUNTIMES_ENV] = options.runtimes.join(',');
+  const runId = process.env.RTCONFORM_RUN_ID ?? randomBytes(3).toString('hex');
+  process.env.RTCONFORM_RUN_ID = runId;
   process.env[SELF_TEST_ENV] = '0';
   if (options.callTimeoutMs !== undefined) process.env.RTCONFORM_CALL_TIMEOUT_MS = String(options.callTimeoutMs);
 
@@ -55,40 +60,40 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     const { profile, binary } = resolveRuntime(key);
     return { key, name: profile.name, binary, available: true, unavailableReason: undefined, root: undefined, target: { kind: 'host', description: 'host' } };
   });
-  let report: ComplianceReport | undefined;
-  const reporter = new ComplianceReporter({
-    outDir, toolVersion: toolVersion(), selections, versions, onReport: (r) => { report = r; },
-  });
   const suites = options.suites.length > 0 ? options.suites : availableSuites();
-  const root = packageRoot();
-  process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}\n`);
+  process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')} (run ${runId})\n`);
+  const reportFile = join(outDir, 'compliance.json');
+  await rm(reportFile, { force: true });
 
-  let vitest: Vitest | undefined;
+  const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion(), selections, versions: [...versions] };
+  const child = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/vitest-child.js')], {
+    stdio: 'inherit', reject: false, env: { [CHILD_OPTIONS_ENV]: JSON.stringify(childOptions) },
+  });
   let interrupted = false;
-  const onSignal = (): void => {
-    if (interrupted) return;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupted) process.stderr.write('\nrtconform: interrupted; stopping the tests and removing what they created…\n');
     interrupted = true;
-    process.stderr.write('\nrtconform: interrupted; stopping tests and removing containers…\n');
-    void vitest?.cancelCurrentRun('keyboard-input');
+    // From a terminal the child got the signal too; from `kill` only we did.
+    child.kill(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    vitest = await startVitest('test', suites.map((s) => `suites/${s}/`), {
-      root,
-      config: join(root, 'vitest.config.ts'),
-      watch: false,
-      reporters: ['default', reporter],
-      include: ['suites/**/*.test.ts'],
-    });
+    await child;
   } finally {
-    await vitest?.close();
+    const removed = await finalSweep(selections, runId);
+    if (removed.length > 0) process.stderr.write(`rtconform: removed what the run left behind: ${removed.join(', ')}\n`);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  const report = await readFile(reportFile, 'utf8').then((t) => ComplianceReportSchema.parse(JSON.parse(t)), () => undefined);
+  if (interrupted) {
+    if (report) printSummary(report, outDir);
+    process.stderr.write('rtconform: the run was interrupted; nothing of it is left on this machine\n');
+    return 130;
+  }
   if (!report) throw new HarnessError('the run ended without results (see the errors above)');
   printSummary(report, outDir);
-  if (interrupted) return 130;
   return report.runs.some((r) => r.summary.mandatoryFailed > 0) ? 1 : 0;
 }
 

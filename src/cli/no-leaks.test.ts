@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dir } from 'tmp-promise';
+import { describe, expect, it } from 'vitest';
+import { isRoot } from '../fixtures/selection.js';
+import { packageRoot, resolveRuntime } from '../runtime/resolve.js';
+import { waitFor } from '../util/wait.js';
+
+const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+
+function runcAvailable(): boolean {
+  try {
+    resolveRuntime('runc');
+    return isRoot();
+  } catch {
+    return false;
+  }
+}
+
+/** Everything of one run that could outlive it, found by its run id. */
+async function leftovers(runId: string): Promise<string[]> {
+  const found: string[] = [];
+  const prefix = `rtc-${runId}-`;
+  if (runcAvailable()) {
+    const list = await execa('runc', ['list', '--format', 'json']);
+    for (const c of (JSON.parse(list.stdout) as { id: string }[] | null) ?? []) if (c.id.startsWith(prefix)) found.push(`runc container ${c.id}`);
+  }
+  for (const entry of readdirSync(tmpdir())) if (entry.startsWith(`rtconform-${runId}-`)) found.push(`temp dir ${entry}`);
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    const cmdline = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } })();
+    if (cmdline.includes(`rtconform-${runId}-`) || cmdline.includes(prefix)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')}`);
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  for (const line of mounts.split('\n')) if (line.includes(`rtconform-${runId}-`)) found.push(`mount ${line}`);
+  if (existsSync('/sys/fs/cgroup')) {
+    for (const controller of readdirSync('/sys/fs/cgroup')) {
+      const base = join('/sys/fs/cgroup', controller);
+      try {
+        for (const entry of readdirSync(base)) if (entry.startsWith(prefix)) found.push(`cgroup ${join(base, entry)}`);
+      } catch {
+        // not a directory
+      }
+    }
+  }
+  return found;
+}
+
+describe('nothing of ours is left behind', () => {
+  const runtimes = runcAvailable() ? ['fake', 'runc'] : ['fake'];
+
+  it(`after a completed run (${runtimes.join(', ')})`, async () => {
+    const runId = `lk${randomBytes(2).toString('hex')}`;
+    const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
+    const result = await execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'state', '--out', out.path], {
+      reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+    });
+    await out.cleanup();
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await leftovers(runId)).toEqual([]);
+  }, 180_000);
+
+  it(`after a run interrupted with SIGINT while containers exist (${runtimes.join(', ')})`, async () => {
+    const runId = `in${randomBytes(2).toString('hex')}`;
+    const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
+    const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path], {
+      reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+    });
+    // Interrupt once the run has containers of its own alive.
+    await waitFor(async () => {
+      const fakeRoot = readdirSync(tmpdir()).filter((e) => e.startsWith(`rtconform-${runId}-`)).map((e) => join(tmpdir(), e, 'fake-root'));
+      return fakeRoot.some((r) => existsSync(r) && readdirSync(r).some((c) => c.startsWith(`rtc-${runId}-`))) ? true : undefined;
+    }, { timeoutMs: 60_000, description: 'the run to create a container' });
+    child.kill('SIGINT');
+    const result = await child;
+    await out.cleanup();
+    expect(result.exitCode, result.all).toBe(130);
+    expect(await leftovers(runId)).toEqual([]);
+  }, 180_000);
+});
