@@ -10,6 +10,7 @@ export default defineConfig({
     globalSetup: ['src/fixtures/global-setup.ts'],
     // Runtime calls spawn processes and signal them; forks keep each file in its own process.
     pool: 'forks',
+    reporters: ['default', './src/report/summary-line-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 60_000,
