@@ -29,7 +29,7 @@ describe('every fake runtime fault mode is caught by a suite', () => {
   });
 
   for (const [fault, { suite, requirement }] of Object.entries(expectations)) {
-    it.concurrent(`${fault} fails ${requirement}`, async () => {
+    it(`${fault} fails ${requirement}`, async () => {
       const out = await dir({ prefix: 'rtconform-fault-', unsafeCleanup: true });
       try {
         // A bundle path given relative to the cwd is what exposes bundle-path-relative.
