@@ -2,17 +2,16 @@
 import { parseArgs } from 'node:util';
 import { catalogue } from '../requirements/catalogue.js';
 import { requirementLink } from '../requirements/requirement.js';
-import { RuntimeNotFoundError } from '../runtime/errors.js';
 import { doctorCommand } from './doctor.js';
 import { HarnessError } from './harness-error.js';
 import { availableSuites, runCommand, toolVersion } from './run.js';
 
-const USAGE = `usage: rtconform <command> [options]
+const usage = (): string => `usage: rtconform <command> [options]
 
 commands:
   run            run conformance suites against one or more runtimes
                    --runtime NAME|PATH   fake (default), runc, crun, runsc or a path; repeat for several
-                   --suite NAME          ${'one of the suites below'}; repeat for several (default: all)
+                   --suite NAME          ${availableSuites().join(', ')}; repeat for several (default: all)
                    --out DIR             where compliance.json goes (default: reports/latest)
                    --call-timeout MS     limit for one runtime call (default: 30000)
   doctor         what this machine offers and what it means for the suites
@@ -59,10 +58,10 @@ async function main(argv: string[]): Promise<number> {
     case '--help':
     case '-h':
     case 'help':
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(usage() + '\n');
       return command === undefined ? 2 : 0;
     default:
-      throw new HarnessError(`unknown command "${command}"\n\n${USAGE}`);
+      throw new HarnessError(`unknown command "${command}"\n\n${usage()}`);
   }
 }
 
@@ -71,7 +70,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known = error instanceof HarnessError || error instanceof RuntimeNotFoundError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    const known = error instanceof HarnessError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     process.stderr.write(`rtconform: ${known ? (error as Error).message : (error instanceof Error ? error.stack : String(error))}\n`);
     process.exitCode = 2;
   },

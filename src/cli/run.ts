@@ -1,17 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
-import { finalSweep } from '../fixtures/sweep.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { RUNTIMES_ENV, isRoot, type RuntimeSelection } from '../fixtures/selection.js';
+import { RUNTIMES_ENV, selectRuntimes, type RuntimeSelection } from '../fixtures/selection.js';
+import { finalSweep } from '../fixtures/sweep.js';
 import { SELF_TEST_ENV } from '../requirements/known-deviations.js';
 import { ComplianceReportSchema } from '../report/compliance.js';
-import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
-import { openRuntime, packageRoot, resolveRuntime } from '../runtime/resolve.js';
+import { profileFor } from '../runtime/profiles.js';
+import { openRuntime, packageRoot } from '../runtime/resolve.js';
 import type { RuntimeVersion } from '../runtime/runtime.js';
-import { printSummary } from './summary.js';
+import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
 import { HarnessError } from './harness-error.js';
+import { printSummary } from './summary.js';
 
 export interface RunCommandOptions {
   runtimes: string[];
@@ -25,41 +26,44 @@ export function availableSuites(): string[] {
   return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
-/** Checks everything a run needs before starting vitest, so bad input fails fast and clearly. */
-async function preflight(options: RunCommandOptions): Promise<Map<string, RuntimeVersion>> {
+/**
+ * Checks everything a run needs before starting vitest, so bad input fails fast and clearly:
+ * an explicitly chosen runtime that cannot run here is a harness error, not a skip.
+ */
+async function preflight(options: RunCommandOptions): Promise<{ selections: RuntimeSelection[]; versions: Map<string, RuntimeVersion> }> {
   const known = availableSuites();
   for (const suite of options.suites) {
     if (!known.includes(suite)) throw new HarnessError(`unknown suite "${suite}"; available: ${known.join(', ')}`);
   }
+  // The fake's root is set per run dir by the global setup and the final sweep.
+  const selections = selectRuntimes(options.runtimes, '').map((s) => ({ ...s, root: undefined }));
   const versions = new Map<string, RuntimeVersion>();
-  for (const key of options.runtimes) {
-    const resolved = resolveRuntime(key);
-    if (resolved.profile.needsRoot && !isRoot()) {
-      throw new HarnessError(`${resolved.profile.name} needs root on this machine: run as root, or use --runtime fake`);
+  const preflightDir = join(options.outDir, '.preflight');
+  try {
+    for (const selection of selections) {
+      if (!selection.available || !selection.binary) throw new HarnessError(selection.unavailableReason ?? `${selection.key} cannot run here`);
+      const runtime = openRuntime({ profile: profileFor(selection.name), binary: selection.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 });
+      try {
+        versions.set(selection.key, await runtime.version());
+      } catch (error) {
+        throw new HarnessError(`${selection.binary} --version failed, so it cannot be driven: ${(error as Error).message}`);
+      }
     }
-    const runtime = openRuntime(resolved, { workDir: join(options.outDir, '.preflight'), callTimeoutMs: 10_000 });
-    try {
-      versions.set(key, await runtime.version());
-    } catch (error) {
-      throw new HarnessError(`${resolved.binary} --version failed, so it cannot be driven: ${(error as Error).message}`);
-    }
+  } finally {
+    await rm(preflightDir, { recursive: true, force: true });
   }
-  return versions;
+  return { selections, versions };
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const outDir = resolve(options.outDir);
-  const versions = await preflight({ ...options, outDir });
+  const { selections, versions } = await preflight({ ...options, outDir });
   process.env[RUNTIMES_ENV] = options.runtimes.join(',');
   const runId = process.env.RTCONFORM_RUN_ID ?? randomBytes(3).toString('hex');
   process.env.RTCONFORM_RUN_ID = runId;
   process.env[SELF_TEST_ENV] = '0';
   if (options.callTimeoutMs !== undefined) process.env.RTCONFORM_CALL_TIMEOUT_MS = String(options.callTimeoutMs);
 
-  const selections: RuntimeSelection[] = options.runtimes.map((key) => {
-    const { profile, binary } = resolveRuntime(key);
-    return { key, name: profile.name, binary, available: true, unavailableReason: undefined, root: undefined, target: { kind: 'host', description: 'host' } };
-  });
   const suites = options.suites.length > 0 ? options.suites : availableSuites();
   process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');

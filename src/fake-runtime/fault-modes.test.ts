@@ -32,7 +32,6 @@ describe('every fake runtime fault mode is caught by a suite', () => {
     it(`${fault} fails ${requirement}`, async () => {
       const out = await dir({ prefix: 'rtconform-fault-', unsafeCleanup: true });
       try {
-        // A bundle path given relative to the cwd is what exposes bundle-path-relative.
         const result = await execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), 'run', '--runtime', 'fake', '--suite', suite, '--out', out.path], {
           reject: false, cwd: packageRoot(), env: { RTCONFORM_FAKE_FAULTS: fault }, all: true,
         });

@@ -7,7 +7,8 @@ import { ExecTimeoutError, RuntimeError, RuntimeNotFoundError, RuntimeOutputErro
 import { HostProcessRunner } from './process-runner.js';
 import { profiles } from './profiles.js';
 import { resolveRuntime } from './resolve.js';
-import { describeRuntimes } from '../fixtures/test-context.js';
+import { forEachRuntime, runtimeTest } from '../fixtures/test-context.js';
+import { waitForStatus } from './wait-for-status.js';
 
 /**
  * Broken runtimes are small shell scripts: real processes that misbehave in one precise way,
@@ -65,8 +66,8 @@ describe('the adapter against misbehaving runtime binaries', () => {
   });
 });
 
-describeRuntimes('adapter: exec timeout', (it) => {
-  it('cli.exec.exit-code', 'an exec past its timeout is killed and keeps its output', async ({ runtime, id, bundle }) => {
+forEachRuntime('adapter: exec timeout and stop', () => {
+  runtimeTest('an exec past its timeout is killed and keeps its output', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -77,10 +78,11 @@ describeRuntimes('adapter: exec timeout', (it) => {
     expect(await runtime.ps(id)).toEqual([(await runtime.state(id)).pid]);
   });
 
-  it('state.stopped-after-exit', 'stop escalates to SIGKILL when the process ignores SIGTERM', async ({ runtime, id, bundle }) => {
+  runtimeTest('stop escalates to SIGKILL when the process ignores SIGTERM', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell("trap '' TERM; echo ready; while :; do sleep 0.05; done"));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
+    await waitForStatus(runtime, id, 'running');
     expect(await runtime.stop(id, { graceMs: 500 })).toBe('killed');
     expect(await runtime.status(id)).toBe('stopped');
   });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { prettifyError } from 'zod';
 import type { LinuxResources, ProcessSpec } from '../spec/config.js';
-import { waitFor, WaitTimeoutError } from '../util/wait.js';
 import {
   checkpointArgs, createArgs, deleteArgs, execArgs, killArgs, restoreArgs, runArgs, signalArg,
   type CheckpointOptions, type CreateOptions, type DeleteOptions, type ExecOptions, type KillOptions,
@@ -14,6 +13,7 @@ import {
 } from './errors.js';
 import type { ProcessRunner, RunResult, StdioFiles } from './process-runner.js';
 import type { RuntimeProfile, Verb } from './profiles.js';
+import { waitForStatus } from './wait-for-status.js';
 import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions } from './runtime.js';
 import {
   ContainerStateSchema, EventSchema, FeaturesSchema, ListSchema, LogLineSchema, PsSchema, StatsSchema,
@@ -40,8 +40,6 @@ interface CallOptions {
   stdio?: StdioFiles;
   input?: string;
   signal?: AbortSignal;
-  /** Exit codes that are the command's answer, not the runtime's failure (exec). */
-  passExitCode?: boolean;
 }
 
 interface CallResult extends RunResult {
@@ -95,7 +93,7 @@ export class CliRuntime implements Runtime {
     const stdio = await this.#containerStdio(id, options.stdio);
     const result = await this.#call('create', createArgs(id, options), { stdio });
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
-    await this.#waitForStatus(id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
+    await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
 
   async start(id: string): Promise<void> {
@@ -150,7 +148,7 @@ export class CliRuntime implements Runtime {
     const args = execArgs(id, { ...options, pidFile, processFile }, argv);
     try {
       if (timeoutMs === undefined || options.detach) {
-        const result = await this.#call('exec', args, { input: options.input, passExitCode: true });
+        const result = await this.#call('exec', args, { input: options.input });
         if (result.exitCode === undefined || result.logError !== undefined || result.timedOut) throw await this.#failure('exec', result);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       }
@@ -175,7 +173,7 @@ export class CliRuntime implements Runtime {
       })();
     }, timeoutMs);
     try {
-      const result = await this.#call('exec', args, { input, passExitCode: true, signal: abort.signal, timeoutMs: timeoutMs + 10_000 });
+      const result = await this.#call('exec', args, { input, signal: abort.signal, timeoutMs: timeoutMs + 10_000 });
       if (expired) throw new ExecTimeoutError(id, timeoutMs, result.stdout, result.stderr);
       if (result.exitCode === undefined || result.logError !== undefined) throw await this.#failure('exec', result);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
@@ -194,13 +192,13 @@ export class CliRuntime implements Runtime {
     if ((await this.status(id)) === 'stopped') return 'exited';
     await this.kill(id, options.signal ?? 'TERM').catch(() => undefined);
     try {
-      await this.#waitForStatus(id, 'stopped', graceMs);
+      await waitForStatus(this, id, 'stopped', graceMs);
       return 'exited';
     } catch (error) {
       if (!(error instanceof ContainerWaitError)) throw error;
     }
     await this.kill(id, 'KILL', { all: true }).catch(() => this.kill(id, 'KILL'));
-    await this.#waitForStatus(id, 'stopped', this.#callTimeoutMs);
+    await waitForStatus(this, id, 'stopped', this.#callTimeoutMs);
     return 'killed';
   }
 
@@ -298,26 +296,6 @@ export class CliRuntime implements Runtime {
       stdout: given?.stdout ?? join(dir, `${id}.stdout`),
       stderr: given?.stderr ?? join(dir, `${id}.stderr`),
     };
-  }
-
-  async #waitForStatus(id: string, wanted: string, timeoutMs: number): Promise<void> {
-    let last: string | undefined;
-    try {
-      await waitFor(async (seen) => {
-        const state = await this.state(id);
-        last = state.status;
-        seen(last);
-        if (state.status === wanted) return true;
-        if (wanted === 'created' && state.status === 'stopped') {
-          throw new ContainerWaitError(id, wanted, last, 'the container process exited before create finished');
-        }
-        return undefined;
-      }, { timeoutMs, description: `${id} to be ${wanted}` });
-    } catch (error) {
-      if (error instanceof WaitTimeoutError) throw new ContainerWaitError(id, wanted, last, error.message);
-      if (error instanceof RuntimeError) throw new ContainerWaitError(id, wanted, last, `state failed: ${error.message}`);
-      throw error;
-    }
   }
 
   async #check(verb: string, args: string[], options: CallOptions = {}): Promise<CallResult> {

@@ -7,3 +7,4 @@ export * from './profiles.js';
 export * from './resolve.js';
 export type * from './runtime.js';
 export * from './schemas.js';
+export * from './wait-for-status.js';

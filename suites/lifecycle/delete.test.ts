@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { hostProcessExists } from '../../src/fixtures/host-process.js';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitFor } from '../../src/util/wait.js';
 
@@ -8,7 +9,7 @@ describeRuntimes('lifecycle: delete', (it) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await waitForStatus(runtime, id, 'stopped');
     await runtime.delete(id);
     await expect(runtime.state(id)).rejects.toThrow();
     expect((await runtime.list()).map((c) => c.id)).not.toContain(id);
@@ -40,7 +41,7 @@ describeRuntimes('lifecycle: delete', (it) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.kill(id, 'KILL');
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await waitForStatus(runtime, id, 'stopped');
     await runtime.delete(id);
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     expect((await runtime.state(id)).status).toBe('created');

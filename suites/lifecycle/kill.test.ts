@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { waitFor } from '../../src/util/wait.js';
 
 /** A container process that reports each trapped signal; pid 1 ignores untrapped ones. */
 const trapper = (signals: string[]): string =>
-  signals.map((s) => `trap 'echo got-${s}' ${s};`).join(' ') + ' echo ready; while :; do sleep 0.05; done';
+  signals.map((s) => `trap 'echo got-${s}' ${s};`).join(' ') + ' echo init-ready; while :; do sleep 0.05; done';
 
 describeRuntimes('lifecycle: kill', (it) => {
   it('kill.delivers-signal', 'kill delivers the signal to the container process', async ({ runtime, id, bundle }) => {
@@ -15,21 +16,21 @@ describeRuntimes('lifecycle: kill', (it) => {
     await eventuallyContains(b.output, 'ready');
     await runtime.kill(id, 'TERM');
     await eventuallyContains(b.output, 'got-TERM');
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped after TERM' });
+    await waitForStatus(runtime, id, 'stopped');
   });
 
   it('kill.delivers-signal', 'kill of a created container ends it', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.kill(id, 'KILL');
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped after KILL' });
+    await waitForStatus(runtime, id, 'stopped');
   });
 
   it('kill.not-alive', 'kill of a stopped container fails', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await waitForStatus(runtime, id, 'stopped');
     await expect(runtime.kill(id, 'TERM')).rejects.toThrow();
     expect((await runtime.state(id)).status).toBe('stopped');
   });
@@ -42,7 +43,7 @@ describeRuntimes('lifecycle: kill', (it) => {
     const b = await bundle((c) => c.shell(trapper(['USR1'])));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
-    await eventuallyContains(b.output, 'ready');
+    await eventuallyContains(b.output, 'init-ready');
     let expected = 0;
     for (const form of ['USR1', 'SIGUSR1', 10]) {
       await runtime.kill(id, form);
@@ -59,7 +60,7 @@ describeRuntimes('lifecycle: kill', (it) => {
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
     await eventuallyContains(b.output, 'child-ready');
-    await eventuallyContains(b.output, 'ready\n');
+    await eventuallyContains(b.output, 'init-ready');
     await runtime.kill(id, 'TERM', { all: true });
     await eventuallyContains(b.output, 'child-got-TERM');
   });

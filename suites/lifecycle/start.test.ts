@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
-import { waitFor } from '../../src/util/wait.js';
 
 describeRuntimes('lifecycle: start', (it) => {
   it('start.runs-process', 'start runs the user program', async ({ runtime, id, bundle }) => {
@@ -35,7 +35,7 @@ describeRuntimes('lifecycle: start', (it) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await waitForStatus(runtime, id, 'stopped');
     await expect(runtime.start(id)).rejects.toThrow();
     expect((await runtime.state(id)).status).toBe('stopped');
   });

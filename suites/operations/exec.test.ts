@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
-import { waitFor } from '../../src/util/wait.js';
 
 describeRuntimes('operations: exec', (it) => {
   const running = async (ctx: Parameters<Parameters<typeof it>[2]>[0]): Promise<string> => {
@@ -47,7 +47,7 @@ describeRuntimes('operations: exec', (it) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await waitForStatus(runtime, id, 'stopped');
     await expect(runtime.exec(id, ['true'])).rejects.toThrow();
   });
 });

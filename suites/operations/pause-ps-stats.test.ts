@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { changesWithin } from '../../src/util/observe.js';
@@ -34,7 +35,7 @@ describeRuntimes('operations: pause, resume, ps, stats, list, run, features', (i
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
-    await waitFor(async () => ((await runtime.status(id)) === 'stopped' ? true : undefined), { timeoutMs: 10_000, description: 'stopped' });
+    await waitForStatus(runtime, id, 'stopped');
     await expect(runtime.pause(id)).rejects.toThrow();
     expect((await runtime.state(id)).status).toBe('stopped');
   });
