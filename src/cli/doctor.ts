@@ -1,30 +1,12 @@
-import { statfsSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { findBusybox } from '../fixtures/rootfs.js';
 import { isRoot } from '../fixtures/selection.js';
+import { cgroupLayout, type CgroupLayout } from '../util/cgroup-layout.js';
 import { RuntimeNotFoundError } from '../runtime/errors.js';
 import { openRuntime, resolveRuntime } from '../runtime/resolve.js';
-
-const CGROUP2_MAGIC = 0x63677270;
-
-export type CgroupLayout = 'unified' | 'hybrid' | 'legacy' | 'none';
-
-export function cgroupLayout(): CgroupLayout {
-  const type = (path: string): number | undefined => {
-    try {
-      return statfsSync(path).type;
-    } catch {
-      return undefined;
-    }
-  };
-  const root = type('/sys/fs/cgroup');
-  if (root === undefined) return 'none';
-  if (root === CGROUP2_MAGIC) return 'unified';
-  return type('/sys/fs/cgroup/unified') === CGROUP2_MAGIC ? 'hybrid' : 'legacy';
-}
 
 interface Finding {
   what: string;
@@ -42,7 +24,7 @@ async function runtimeFinding(name: string, layout: CgroupLayout): Promise<Findi
     if (resolved.profile.needsRoot && !isRoot()) {
       return { what: name, status: 'limited', detail: label, meaning: `needs root: its suites are skipped unless rtconform runs as root` };
     }
-    if (name === 'crun' && layout === 'hybrid') {
+    if (resolved.profile.refusesHybridCgroups && layout === 'hybrid') {
       return { what: name, status: 'limited', detail: label, meaning: 'crun refuses the hybrid cgroup layout on the host ("cgroups in hybrid mode not supported"): run it in a container target' };
     }
     return { what: name, status: 'ok', detail: label, meaning: `rtconform run --runtime ${name} runs every suite` };

@@ -3,7 +3,10 @@ import { parseArgs } from 'node:util';
 import { catalogue } from '../requirements/catalogue.js';
 import { requirementLink } from '../requirements/requirement.js';
 import { doctorCommand } from './doctor.js';
+import { defaultImageName } from '../container/image.js';
+import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { HarnessError } from './harness-error.js';
+import { imageCommand } from './image.js';
 import { availableSuites, runCommand, toolVersion } from './run.js';
 
 const usage = (): string => `usage: rtconform <command> [options]
@@ -14,11 +17,24 @@ commands:
                    --suite NAME          ${availableSuites().join(', ')}; repeat for several (default: all)
                    --out DIR             where compliance.json goes (default: reports/latest)
                    --call-timeout MS     limit for one runtime call (default: 30000)
+                   --in-container        run the runtimes inside a privileged container (one per runtime)
+                   --image NAME          the container's image (default: the one \`rtconform image build\` makes)
+                   --cgroup-view VIEW    host (default: the host's hierarchy, v2 part hidden for crun on
+                                         hybrid hosts) or private (own cgroup namespace, cgroup2 mount)
+  image build    build the local runtimes image (runc, crun, criu) by debootstrap, no registry;
+                 prints its name; reused while its recipe is unchanged (docs/container-image.md)
+                   --suite NAME          Debian release (default: trixie)
+                   --mirror URL          Debian mirror (default: debootstrap's)
+                   --force               build even if the image exists
   doctor         what this machine offers and what it means for the suites
   requirements   list the requirement catalogue
   --version      print rtconform's version
 
 exit codes of run: 0 no MUST requirement failed, 1 one did, 2 the harness could not run, 130 interrupted`;
+
+function isCgroupView(value: string): value is CgroupView {
+  return (CGROUP_VIEWS as readonly string[]).includes(value);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,18 +47,30 @@ async function main(argv: string[]): Promise<number> {
           suite: { type: 'string', multiple: true },
           out: { type: 'string' },
           'call-timeout': { type: 'string' },
+          'in-container': { type: 'boolean' },
+          image: { type: 'string' },
+          'cgroup-view': { type: 'string' },
         },
         strict: true,
       });
       const timeout = values['call-timeout'];
       if (timeout !== undefined && !/^\d+$/.test(timeout)) throw new HarnessError(`--call-timeout wants milliseconds, got "${timeout}"`);
+      const view = values['cgroup-view'] ?? 'host';
+      if (!isCgroupView(view)) throw new HarnessError(`--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`);
+      const inContainer = values['in-container'] ?? false;
+      if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined)) {
+        throw new HarnessError('--image and --cgroup-view apply to container targets: add --in-container');
+      }
       return runCommand({
-        runtimes: values.runtime ?? ['fake'],
+        runtimes: values.runtime ?? (inContainer ? ['runc'] : ['fake']),
         suites: values.suite ?? [],
         outDir: values.out ?? 'reports/latest',
         callTimeoutMs: timeout === undefined ? undefined : Number(timeout),
+        container: inContainer ? { image: values.image ?? defaultImageName(), cgroupView: view } : undefined,
       });
     }
+    case 'image':
+      return imageCommand(rest);
     case 'doctor':
       return doctorCommand();
     case 'requirements': {

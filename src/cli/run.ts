@@ -3,13 +3,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { pingEngine } from '../container/engine.js';
+import { imageExists } from '../container/image.js';
+import { ImageMissingError, type CgroupView } from '../container/target-container.js';
+import {
+  CGROUP_VIEW_ENV, CONTAINER_MODE_ENV, CONTAINER_RUNTIMES_ENV, IMAGE_ENV,
+} from '../fixtures/container-selection.js';
 import { RUNTIMES_ENV, selectRuntimes, type RuntimeSelection } from '../fixtures/selection.js';
 import { finalSweep } from '../fixtures/sweep.js';
 import { SELF_TEST_ENV } from '../requirements/known-deviations.js';
 import { ComplianceReportSchema } from '../report/compliance.js';
 import { profileFor } from '../runtime/profiles.js';
 import { openRuntime, packageRoot } from '../runtime/resolve.js';
-import type { RuntimeVersion } from '../runtime/runtime.js';
 import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
 import { HarnessError } from './harness-error.js';
 import { printSummary } from './summary.js';
@@ -19,6 +24,8 @@ export interface RunCommandOptions {
   suites: string[];
   outDir: string;
   callTimeoutMs: number | undefined;
+  /** Run the runtimes inside a target container instead of on the host. */
+  container?: { image: string; cgroupView: CgroupView };
 }
 
 export function availableSuites(): string[] {
@@ -30,21 +37,28 @@ export function availableSuites(): string[] {
  * Checks everything a run needs before starting vitest, so bad input fails fast and clearly:
  * an explicitly chosen runtime that cannot run here is a harness error, not a skip.
  */
-async function preflight(options: RunCommandOptions): Promise<{ selections: RuntimeSelection[]; versions: Map<string, RuntimeVersion> }> {
+async function preflight(options: RunCommandOptions): Promise<RuntimeSelection[]> {
   const known = availableSuites();
   for (const suite of options.suites) {
     if (!known.includes(suite)) throw new HarnessError(`unknown suite "${suite}"; available: ${known.join(', ')}`);
   }
+  if (options.container) {
+    // Whether each runtime is in the image is checked once the target containers are up.
+    if (options.runtimes.includes('fake')) throw new HarnessError('the fake runtime runs on the host only: drop --in-container, or choose runc, crun or a path inside the image');
+    const ping = await pingEngine();
+    if (!ping.reachable) throw new HarnessError(`--in-container needs a Docker engine: ${ping.reason}`);
+    if (!(await imageExists(options.container.image))) throw new HarnessError(new ImageMissingError(options.container.image).message);
+    return [];
+  }
   // The fake's root is set per run dir by the global setup and the final sweep.
   const selections = selectRuntimes(options.runtimes, '').map((s) => ({ ...s, root: undefined }));
-  const versions = new Map<string, RuntimeVersion>();
   const preflightDir = join(options.outDir, '.preflight');
   try {
     for (const selection of selections) {
       if (!selection.available || !selection.binary) throw new HarnessError(selection.unavailableReason ?? `${selection.key} cannot run here`);
       const runtime = openRuntime({ profile: profileFor(selection.name), binary: selection.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 });
       try {
-        versions.set(selection.key, await runtime.version());
+        await runtime.version();
       } catch (error) {
         throw new HarnessError(`${selection.binary} --version failed, so it cannot be driven: ${(error as Error).message}`);
       }
@@ -52,24 +66,34 @@ async function preflight(options: RunCommandOptions): Promise<{ selections: Runt
   } finally {
     await rm(preflightDir, { recursive: true, force: true });
   }
-  return { selections, versions };
+  return selections;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const outDir = resolve(options.outDir);
-  const { selections, versions } = await preflight({ ...options, outDir });
-  process.env[RUNTIMES_ENV] = options.runtimes.join(',');
+  const selections = await preflight({ ...options, outDir });
+  if (options.container) {
+    process.env[RUNTIMES_ENV] = '';
+    process.env[CONTAINER_MODE_ENV] = 'required';
+    process.env[CONTAINER_RUNTIMES_ENV] = options.runtimes.join(',');
+    process.env[IMAGE_ENV] = options.container.image;
+    process.env[CGROUP_VIEW_ENV] = options.container.cgroupView;
+  } else {
+    process.env[RUNTIMES_ENV] = options.runtimes.join(',');
+    process.env[CONTAINER_MODE_ENV] = 'off';
+  }
   const runId = process.env.RTCONFORM_RUN_ID ?? randomBytes(3).toString('hex');
   process.env.RTCONFORM_RUN_ID = runId;
   process.env[SELF_TEST_ENV] = '0';
   if (options.callTimeoutMs !== undefined) process.env.RTCONFORM_CALL_TIMEOUT_MS = String(options.callTimeoutMs);
 
   const suites = options.suites.length > 0 ? options.suites : availableSuites();
-  process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')} (run ${runId})\n`);
+  const where = options.container ? ` in containers of ${options.container.image} (${options.container.cgroupView} cgroup view)` : '';
+  process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');
   await rm(reportFile, { force: true });
 
-  const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion(), selections, versions: [...versions] };
+  const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion() };
   const child = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/vitest-child.js')], {
     stdio: 'inherit', reject: false, env: { [CHILD_OPTIONS_ENV]: JSON.stringify(childOptions) },
   });

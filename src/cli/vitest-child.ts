@@ -12,9 +12,7 @@ import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
 async function main(): Promise<number> {
   const options = JSON.parse(process.env[CHILD_OPTIONS_ENV] ?? '{}') as ChildOptions;
   const root = packageRoot();
-  const reporter = new ComplianceReporter({
-    outDir: options.outDir, toolVersion: options.toolVersion, selections: options.selections, versions: new Map(options.versions),
-  });
+  const reporter = new ComplianceReporter({ outDir: options.outDir, toolVersion: options.toolVersion });
   const vitest = await startVitest('test', options.suites.map((s) => `suites/${s}/`), {
     root,
     config: join(root, 'vitest.config.ts'),

@@ -13,7 +13,7 @@ import type { OciConfig, ProcessSpec } from '../spec/config.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import { activeFaults, type Fault } from './faults.js';
-import { isAlive, procStat, processTree } from './procfs.js';
+import { isAlive, procStat, processTree, type ProcStat } from './procfs.js';
 import { Store, type FakeContainer } from './store.js';
 
 const VERSION = '0.1.0';
@@ -302,15 +302,22 @@ function stateJson(c: FakeContainer): Record<string, unknown> {
   };
 }
 
+/**
+ * What a cgroup would account, approximated over the container's process tree. CPU time of
+ * children reaped inside the tree stays counted, as it does in cpuacct; time of processes that
+ * left the tree unreaped (finished execs, orphans adopted by the host's init) is lost, so the
+ * total can drop, unlike a cgroup's. pids.current counts threads, as the pids controller does.
+ */
 function statsOf(store: Store, c: FakeContainer): Record<string, unknown> {
   const stats = containerPids(store, c).map((pid) => procStat(pid)).filter((s) => s !== undefined);
   const nsPerTick = 1e9 / CLOCK_TICKS_PER_SECOND;
-  const user = stats.reduce((sum, s) => sum + s.utimeTicks, 0) * nsPerTick;
-  const kernel = stats.reduce((sum, s) => sum + s.stimeTicks, 0) * nsPerTick;
+  const sum = (ticks: (s: ProcStat) => number): number => stats.reduce((total, s) => total + ticks(s), 0);
+  const user = sum((s) => s.utimeTicks + s.reapedChildrenUtimeTicks) * nsPerTick;
+  const kernel = sum((s) => s.stimeTicks + s.reapedChildrenStimeTicks) * nsPerTick;
   return {
     cpu: { usage: { total: user + kernel, user, kernel } },
-    memory: { usage: { usage: stats.reduce((sum, s) => sum + s.rssPages, 0) * PAGE_SIZE } },
-    pids: { current: stats.length },
+    memory: { usage: { usage: sum((s) => s.rssPages) * PAGE_SIZE } },
+    pids: { current: sum((s) => s.threads) },
   };
 }
 

@@ -8,6 +8,10 @@ export interface ProcStat {
   pgrp: number;
   utimeTicks: number;
   stimeTicks: number;
+  /** CPU time of children this process has waited for: it stays counted after they are gone. */
+  reapedChildrenUtimeTicks: number;
+  reapedChildrenStimeTicks: number;
+  threads: number;
   startTime: number;
   rssPages: number;
 }
@@ -29,6 +33,9 @@ export function procStat(pid: number): ProcStat | undefined {
     pgrp: num(5),
     utimeTicks: num(14),
     stimeTicks: num(15),
+    reapedChildrenUtimeTicks: num(16),
+    reapedChildrenStimeTicks: num(17),
+    threads: num(20),
     startTime: num(22),
     rssPages: num(24),
   };

@@ -1,17 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
+import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import type { RuntimeSelection } from '../fixtures/selection.js';
 import { requirementById } from '../requirements/catalogue.js';
 import { isMandatory, requirementLink } from '../requirements/requirement.js';
-import type { RuntimeVersion } from '../runtime/runtime.js';
 import type { ComplianceReport, RequirementResult, RuntimeRun, TestOutcome } from './compliance.js';
 
 export interface ComplianceReporterOptions {
   outDir: string;
   toolVersion: string;
-  selections: readonly RuntimeSelection[];
-  versions: ReadonlyMap<string, RuntimeVersion>;
   onReport?: (report: ComplianceReport) => void;
 }
 
@@ -19,9 +16,14 @@ export interface ComplianceReporterOptions {
 export class ComplianceReporter implements Reporter {
   readonly #options: ComplianceReporterOptions;
   readonly #started = new Date();
+  #vitest: Vitest | undefined;
 
   constructor(options: ComplianceReporterOptions) {
     this.#options = options;
+  }
+
+  onInit(vitest: Vitest): void {
+    this.#vitest = vitest;
   }
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, _errors: unknown, reason: TestRunEndReason): Promise<void> {
@@ -37,6 +39,8 @@ export class ComplianceReporter implements Reporter {
         outcomes.set(meta.runtime, byRequirement);
       }
     }
+    // The global setup chose the runtimes and started their targets: it knows what ran where.
+    const selections = this.#vitest?.getRootProject().getProvidedContext().rtconform?.selections ?? [];
     const finished = new Date();
     const report: ComplianceReport = {
       schemaVersion: 1,
@@ -45,7 +49,7 @@ export class ComplianceReporter implements Reporter {
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - this.#started.getTime(),
       interrupted: reason !== 'passed' && reason !== 'failed',
-      runs: this.#options.selections.map((s) => this.#run(s, outcomes.get(s.key) ?? new Map())),
+      runs: selections.map((s) => this.#run(s, outcomes.get(s.key) ?? new Map())),
     };
     await mkdir(this.#options.outDir, { recursive: true });
     await writeFile(join(this.#options.outDir, 'compliance.json'), JSON.stringify(report, null, 2) + '\n');
@@ -65,10 +69,10 @@ export class ComplianceReporter implements Reporter {
       };
     }).sort((a, b) => a.requirement.localeCompare(b.requirement));
     const count = (s: string): number => results.filter((r) => r.status === s).length;
-    const version = this.#options.versions.get(selection.key);
+    const version = selection.version;
     return {
       runtime: { key: selection.key, name: selection.name, path: selection.binary ?? null, version: version?.version ?? null, spec: version?.spec ?? null },
-      target: selection.target,
+      target: targetOf(selection),
       summary: {
         pass: count('pass'), fail: count('fail'), skip: count('skip'),
         mandatoryFailed: results.filter((r) => r.status === 'fail' && isMandatory(r.level)).length,
@@ -76,6 +80,14 @@ export class ComplianceReporter implements Reporter {
       results,
     };
   }
+}
+
+function targetOf({ target }: RuntimeSelection): RuntimeRun['target'] {
+  if (target.kind === 'host') return { kind: 'host', description: target.description };
+  return {
+    kind: 'container', description: target.description, image: target.image, cgroupView: target.cgroupView,
+    ...(target.privilege ? { privilege: target.privilege } : {}),
+  };
 }
 
 function outcomeOf(test: TestCase): TestOutcome | undefined {

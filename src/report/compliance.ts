@@ -23,7 +23,14 @@ export const RequirementResultSchema = z.object({
 
 export const RuntimeRunSchema = z.object({
   runtime: z.object({ key: z.string(), name: z.string(), path: z.string().nullable(), version: z.string().nullable(), spec: z.string().nullable() }),
-  target: z.object({ kind: z.enum(['host', 'container']), description: z.string() }),
+  target: z.object({
+    kind: z.enum(['host', 'container']),
+    description: z.string(),
+    /** Container targets: the image, how the container saw cgroups, and how it was privileged. */
+    image: z.string().optional(),
+    cgroupView: z.enum(['host', 'private']).optional(),
+    privilege: z.enum(['privileged', 'capabilities']).optional(),
+  }),
   summary: z.object({ pass: z.number(), fail: z.number(), skip: z.number(), mandatoryFailed: z.number() }),
   results: z.array(RequirementResultSchema),
 });

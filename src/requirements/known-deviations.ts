@@ -19,6 +19,18 @@ export const knownDeviations: readonly KnownDeviation[] = [
     test: 'delete of a created container fails and leaves it created',
     reason: 'runc 1.1 deletes a created container without --force: it kills the waiting init and removes it',
   },
+  {
+    runtime: 'crun',
+    requirement: 'delete.not-stopped',
+    test: 'delete of a created container fails and leaves it created',
+    reason: 'crun 1.21 deletes a created container without --force, as runc does',
+  },
+  {
+    runtime: 'crun',
+    requirement: 'cli.exec.env',
+    test: 'exec --env adds variables to the environment',
+    reason: 'crun 1.21 exec --env replaces the environment instead of adding to it: PATH is lost, so `sh` is not found',
+  },
 ];
 
 export function knownDeviation(runtime: string, requirement: string, test: string): KnownDeviation | undefined {

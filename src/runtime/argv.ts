@@ -12,6 +12,8 @@ export interface CreateOptions {
   stdio?: { stdin?: string; stdout?: string; stderr?: string };
   /** How long to wait for `created` after the create call returns. */
   waitTimeoutMs?: number;
+  /** The directory the runtime is started in: what a relative bundle path is relative to. */
+  workingDir?: string;
 }
 
 export interface RunContainerOptions extends Omit<CreateOptions, 'waitTimeoutMs'> {

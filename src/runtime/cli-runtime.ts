@@ -37,6 +37,7 @@ export interface CliRuntimeOptions {
 
 interface CallOptions {
   timeoutMs?: number;
+  cwd?: string;
   stdio?: StdioFiles;
   input?: string;
   signal?: AbortSignal;
@@ -91,7 +92,7 @@ export class CliRuntime implements Runtime {
   async create(id: string, options: CreateOptions): Promise<void> {
     this.#ensureSupported('create');
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('create', createArgs(id, options), { stdio });
+    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir });
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
@@ -252,11 +253,14 @@ export class CliRuntime implements Runtime {
 
   async checkpoint(id: string, options: CheckpointOptions): Promise<void> {
     this.#ensureSupported('checkpoint');
+    // crun wants both to exist; runc makes them. Paths are shared with a target container.
+    await mkdirs(options.imagePath, options.workPath);
     await this.#check('checkpoint', checkpointArgs(id, options), { timeoutMs: options.timeoutMs ?? 120_000 });
   }
 
   async restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }> {
     this.#ensureSupported('restore');
+    await mkdirs(options.workPath);
     const stdio = await this.#containerStdio(id, options.stdio);
     const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs ?? 120_000 });
     if (result.exitCode !== 0 && (options.detach || result.logError !== undefined)) throw await this.#failure('restore', result, stdio);
@@ -309,7 +313,7 @@ export class CliRuntime implements Runtime {
     const argv = [...this.#globalArgs(), ...(logFile ? ['--log', logFile, '--log-format', 'json'] : []), ...args];
     const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
     const result = await this.#runner.run(this.binary, argv, {
-      timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.#env,
+      timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.#env, cwd: options.cwd,
     });
     const logError = logFile ? await lastLoggedError(logFile) : undefined;
     if (logFile) await rm(logFile, { force: true });
@@ -335,6 +339,10 @@ export class CliRuntime implements Runtime {
     if (!parsed.success) throw new RuntimeOutputError(verb, result.argv, result.stdout, prettifyError(parsed.error));
     return parsed.data;
   }
+}
+
+async function mkdirs(...dirs: (string | undefined)[]): Promise<void> {
+  for (const dir of dirs) if (dir !== undefined) await mkdir(dir, { recursive: true });
 }
 
 function isArgv(process: ProcessSpec | readonly string[]): process is readonly string[] {

@@ -28,6 +28,8 @@ export interface RunOptions {
   /** Aborting kills the process and resolves with what it printed so far. */
   signal?: AbortSignal;
   env?: Record<string, string>;
+  /** The working directory of the command. */
+  cwd?: string;
 }
 
 export interface RunResult {
@@ -81,6 +83,7 @@ export class HostProcessRunner implements ProcessRunner {
         cancelSignal: options.signal,
         stripFinalNewline: false,
         env: options.env,
+        cwd: options.cwd,
         stdin: stdio ? (open(stdio.stdin ?? '/dev/null', constants.O_RDONLY) as Options['stdin']) : 'pipe',
         stdout: stdio ? open(stdio.stdout ?? '/dev/null', append) : 'pipe',
         stderr: stdio ? open(stdio.stderr ?? '/dev/null', append) : 'pipe',

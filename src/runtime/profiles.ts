@@ -23,6 +23,10 @@ export interface RuntimeProfile {
   readonly needsRootfs: boolean;
   /** Needs root to run at all. */
   readonly needsRoot: boolean;
+  /** Checkpoint and restore go through CRIU, so they work only where CRIU does. */
+  readonly usesCriu: boolean;
+  /** Refuses a host whose cgroup v1 hierarchies have a cgroup2 mount beside them (crun 1.x). */
+  readonly refusesHybridCgroups: boolean;
   /** Facts about the runtime that change what a suite can check, with the reason. */
   readonly limitations: Partial<Record<Limitation, string>>;
 }
@@ -39,6 +43,8 @@ const base = {
   unsupported: {},
   needsRootfs: true,
   needsRoot: true,
+  refusesHybridCgroups: false,
+  usesCriu: true,
   limitations: {},
 } as const satisfies Omit<RuntimeProfile, 'name' | 'binary'>;
 
@@ -49,6 +55,7 @@ export const profiles = {
     name: 'crun',
     binary: 'crun',
     install: 'apt-get install -y crun',
+    refusesHybridCgroups: true,
     unsupported: { events: 'crun has no events command (stats come from the cgroup files)' },
   },
   runsc: {
@@ -64,6 +71,7 @@ export const profiles = {
     binary: 'rtconform-fake-runtime',
     needsRootfs: false,
     needsRoot: false,
+    usesCriu: false,
     limitations: {
       noFilesystemIsolation: 'the fake runtime runs the process on the host, without a root filesystem of its own',
       noMemoryCheckpoint: 'the fake runtime cannot save process memory: its restore restarts the process',

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { hostProcessExists } from '../../src/fixtures/host-process.js';
+import { processExists } from '../../src/fixtures/process-exists.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -55,6 +55,6 @@ describeRuntimes('lifecycle: delete', (it) => {
     const { pid } = await runtime.state(id);
     await runtime.delete(id, { force: true });
     await expect(runtime.state(id)).rejects.toThrow();
-    await waitFor(() => (hostProcessExists(ctx, pid!) ? undefined : true), { timeoutMs: 10_000, description: `pid ${pid} to be gone` });
+    await waitFor(async () => ((await processExists(ctx, pid!)) ? undefined : true), { timeoutMs: 10_000, description: `pid ${pid} to be gone` });
   });
 });

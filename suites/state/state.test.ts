@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { expect } from 'vitest';
-import { hostProcessExists } from '../../src/fixtures/host-process.js';
+import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 
@@ -20,7 +20,7 @@ describeRuntimes('state', (it) => {
     expect((await runtime.state(id)).id).toBe(id);
   });
 
-  it('state.pid', 'state has the host pid of the container process while created and running', async (ctx) => {
+  it('state.pid', 'state has the pid of the container process, as the runtime\'s namespace sees it, while created and running', async (ctx) => {
     const { runtime, id, bundle } = ctx;
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
@@ -30,15 +30,14 @@ describeRuntimes('state', (it) => {
     const running = await runtime.state(id);
     expect(running.pid).toBeGreaterThan(0);
     expect(running.pid).toBe(created.pid);
-    expect(hostProcessExists(ctx, running.pid!)).toBe(true);
+    expect(await processExists(ctx, running.pid!)).toBe(true);
   });
 
   it('state.bundle-absolute', 'state reports the bundle as an absolute path, also when create was given a relative one', async (ctx) => {
-    const { runtime, id, bundle } = ctx;
-    if (runtime.target.kind !== 'host') ctx.skip(`a relative bundle path means nothing to a runtime on ${runtime.target.description}`);
+    const { runtime, id, bundle, run } = ctx;
     const b = await bundle((c) => c.args('sleep', '600'));
-    // The runtime runs in this process's cwd, so this is the path a user would type.
-    await runtime.create(id, { bundle: relative(process.cwd(), b.dir), stdio: b.stdio });
+    // The path a user would type in the run dir (shared with a container target at the same path).
+    await runtime.create(id, { bundle: relative(run.runDir, b.dir), workingDir: run.runDir, stdio: b.stdio });
     const reported = (await runtime.state(id)).bundle;
     expect(isAbsolute(reported), `state reported bundle "${reported}", not an absolute path`).toBe(true);
     expect(await realpath(reported)).toBe(await realpath(b.dir));

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { ProcessRunner, RunOptions, RunResult, Target } from '../runtime/process-runner.js';
+import type { Dockerode } from './engine.js';
+
+/** How long a killed call gets to end on its own before we stop waiting for its output. */
+const FORCE_KILL_AFTER_MS = 2000;
+
+/**
+ * Records its own pid (so a deadline can kill it), wires stdio to files when asked, then
+ * becomes the command. Arguments: pid file, stdin file, stdout file or '', stderr file or ''.
+ */
+const WRAPPER =
+  'p=$1 i=$2 o=$3 e=$4; shift 4; echo $$ >"$p"; ' +
+  'if [ -n "$o" ]; then exec "$@" <"$i" >>"$o" 2>>"$e"; else exec "$@" <"$i"; fi';
+
+interface Exec {
+  output: NodeJS.ReadableStream;
+  exitCode: () => Promise<number | undefined>;
+}
+
+/**
+ * Runs commands inside a running container through the engine's exec API. Paths in arguments
+ * and stdio files mean the same inside and out: the harness shares its run directory at the
+ * same path, and `scratchDir` (pid and input files) must be inside it.
+ */
+export class ContainerProcessRunner implements ProcessRunner {
+  readonly #docker: Dockerode;
+  readonly #containerId: string;
+  readonly #scratchDir: string;
+
+  constructor(
+    docker: Dockerode,
+    containerId: string,
+    readonly target: Target,
+    scratchDir: string,
+  ) {
+    this.#docker = docker;
+    this.#containerId = containerId;
+    this.#scratchDir = scratchDir;
+  }
+
+  async run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+    const started = performance.now();
+    const call = await this.#callFiles();
+    try {
+      const stdio = options.stdio;
+      let stdin = stdio?.stdin ?? '/dev/null';
+      if (!stdio && options.input) {
+        await writeFile(call.input, options.input);
+        stdin = call.input;
+      }
+      const exec = await this.#exec([
+        'sh', '-c', WRAPPER, 'rtconform-call', call.pid, stdin,
+        stdio ? (stdio.stdout ?? '/dev/null') : '', stdio ? (stdio.stderr ?? '/dev/null') : '', file, ...args,
+      ], options.env, options.cwd);
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      const ended = this.#demux(exec.output, (chunk) => stdout.push(chunk), (chunk) => stderr.push(chunk));
+
+      let timedOut = false;
+      let aborted = false;
+      const kill = async (): Promise<void> => {
+        await this.#killRecorded(call.pid);
+        await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
+        const destroyable = exec.output as NodeJS.ReadableStream & { destroy?: () => void };
+        destroyable.destroy?.();
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        void kill();
+      }, options.timeoutMs);
+      const onAbort = (): void => {
+        aborted = true;
+        void kill();
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) onAbort();
+      try {
+        await ended;
+      } finally {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+      const exitCode = timedOut || aborted ? undefined : await exec.exitCode();
+      return {
+        exitCode,
+        signal: timedOut || aborted ? 'SIGKILL' : undefined,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        timedOut,
+        aborted,
+        durationMs: performance.now() - started,
+      };
+    } finally {
+      await call.remove();
+    }
+  }
+
+  async *lines(file: string, args: readonly string[], options: { signal: AbortSignal; env?: Record<string, string> }): AsyncIterable<string> {
+    const call = await this.#callFiles();
+    const exec = await this.#exec(['sh', '-c', WRAPPER, 'rtconform-call', call.pid, '/dev/null', '', '', file, ...args], options.env);
+    const stdout = new PassThrough();
+    const ended = this.#demux(exec.output, (chunk) => stdout.write(chunk), () => undefined).finally(() => stdout.end());
+    const stop = (): void => void this.#killRecorded(call.pid).finally(() => stdout.end());
+    options.signal.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const line of createInterface({ input: stdout, crlfDelay: Infinity })) {
+        if (options.signal.aborted) break;
+        yield line;
+      }
+    } finally {
+      options.signal.removeEventListener('abort', stop);
+      await this.#killRecorded(call.pid);
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
+      await call.remove();
+    }
+  }
+
+  async killPid(pid: number, signal: NodeJS.Signals): Promise<void> {
+    // The shell's builtin: a minimal image need not have a kill binary.
+    const exec = await this.#exec(['sh', '-c', 'kill -s "$1" "$2"', 'kill', signal.replace(/^SIG/, ''), String(pid)]);
+    await this.#demux(exec.output, () => undefined, () => undefined);
+  }
+
+  async isExecutable(file: string): Promise<boolean> {
+    const exec = await this.#exec(['test', '-x', file]);
+    await this.#demux(exec.output, () => undefined, () => undefined);
+    return (await exec.exitCode()) === 0;
+  }
+
+  /** The absolute path of a command on the container's PATH, or undefined. */
+  async which(command: string): Promise<string | undefined> {
+    const result = await this.run('sh', ['-c', 'command -v "$1"', 'which', command], { timeoutMs: 10_000 });
+    const path = result.stdout.trim();
+    return result.exitCode === 0 && path.startsWith('/') ? path : undefined;
+  }
+
+  async #exec(cmd: string[], env?: Record<string, string>, workingDir?: string): Promise<Exec> {
+    const container = this.#docker.getContainer(this.#containerId);
+    const exec = await container.exec({
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      Env: env ? Object.entries(env).map(([k, v]) => `${k}=${v}`) : undefined,
+      WorkingDir: workingDir,
+    });
+    const output = await exec.start({ hijack: true, stdin: false });
+    return {
+      output,
+      exitCode: async () => {
+        // The stream can end a moment before the engine records the exit.
+        for (let attempt = 0; attempt < 50; attempt++) {
+          const inspected = await exec.inspect();
+          if (!inspected.Running) return inspected.ExitCode ?? undefined;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return undefined;
+      },
+    };
+  }
+
+  /** Splits the engine's multiplexed stream; resolves when it ends. */
+  #demux(stream: NodeJS.ReadableStream, onStdout: (chunk: Buffer) => void, onStderr: (chunk: Buffer) => void): Promise<void> {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on('data', onStdout);
+    err.on('data', onStderr);
+    this.#docker.modem.demuxStream(stream, out, err);
+    return new Promise((resolve) => {
+      const done = (): void => resolve();
+      stream.once('end', done);
+      stream.once('close', done);
+      stream.once('error', done);
+    });
+  }
+
+  /** Kills the process a call's wrapper recorded, if it got that far. */
+  async #killRecorded(pidFile: string): Promise<void> {
+    const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(pid) && pid > 0) await this.killPid(pid, 'SIGKILL').catch(() => undefined);
+  }
+
+  async #callFiles(): Promise<{ pid: string; input: string; remove: () => Promise<void> }> {
+    await mkdir(this.#scratchDir, { recursive: true });
+    const base = join(this.#scratchDir, `call-${randomBytes(5).toString('hex')}`);
+    const files = { pid: `${base}.pid`, input: `${base}.stdin` };
+    return { ...files, remove: async () => void (await Promise.all([rm(files.pid, { force: true }), rm(files.input, { force: true })])) };
+  }
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { engineClient, pingEngine } from './engine.js';
+import { buildImage, canonicalRecipe, DEFAULT_RECIPE, defaultImageName, imageExists, imageNameFor, RECIPE_HASH_LABEL, RECIPE_LABEL, recipeHash, type ImageRecipe } from './image.js';
+
+describe('image tag', () => {
+  it('is stable for the same recipe, whatever the package order', () => {
+    const reordered: ImageRecipe = { ...DEFAULT_RECIPE, packages: [...DEFAULT_RECIPE.packages].reverse() };
+    expect(imageNameFor(reordered)).toBe(imageNameFor(DEFAULT_RECIPE));
+    expect(defaultImageName()).toBe(imageNameFor({ ...DEFAULT_RECIPE }));
+    expect(defaultImageName()).toMatch(/^rtconform-runtimes:trixie-[0-9a-f]{12}$/);
+  });
+
+  it('changes with the packages and the suite', () => {
+    const names = new Set([
+      imageNameFor(DEFAULT_RECIPE),
+      imageNameFor({ ...DEFAULT_RECIPE, packages: DEFAULT_RECIPE.packages.filter((p) => p !== 'criu') }),
+      imageNameFor({ ...DEFAULT_RECIPE, packages: [...DEFAULT_RECIPE.packages, 'strace'] }),
+      imageNameFor({ ...DEFAULT_RECIPE, suite: 'bookworm' }),
+    ]);
+    expect(names.size).toBe(4);
+    expect(imageNameFor({ ...DEFAULT_RECIPE, suite: 'bookworm' })).toMatch(/^rtconform-runtimes:bookworm-/);
+  });
+
+  it('ignores the mirror: the same packages from another mirror are the same content', () => {
+    expect(imageNameFor({ ...DEFAULT_RECIPE, mirror: 'http://mirror.example/debian' })).toBe(imageNameFor(DEFAULT_RECIPE));
+  });
+
+  it('refuses a suite, package or mirror that is not one', () => {
+    expect(() => imageNameFor({ ...DEFAULT_RECIPE, suite: 'Trixie:latest' })).toThrow(/not a Debian suite/);
+    expect(() => imageNameFor({ ...DEFAULT_RECIPE, packages: ['runc;rm'] })).toThrow(/not a Debian package/);
+    expect(() => imageNameFor({ ...DEFAULT_RECIPE, mirror: 'deb.debian.org' })).toThrow(/--mirror wants/);
+  });
+});
+
+describe('buildImage', () => {
+  it('builds a tiny image by debootstrap, labels it, and reuses it', { timeout: 180_000 }, async (ctx) => {
+    if (process.getuid?.() !== 0) ctx.skip('building an image needs root (debootstrap)');
+    if (!existsSync('/usr/sbin/debootstrap')) ctx.skip('debootstrap is not installed (apt-get install -y debootstrap)');
+    const ping = await pingEngine();
+    if (!ping.reachable) ctx.skip(`no Docker engine: ${ping.reason}`);
+
+    const recipe: ImageRecipe = { suite: 'trixie', variant: 'minbase', packages: ['busybox-static'] };
+    // A tag of its own per run, so it never meets a user's image or a parallel run's.
+    const name = `rtconform-image-test:${randomBytes(4).toString('hex')}`;
+    const engine = (await engineClient()).container.dockerode;
+    const tempsBefore = readdirSync('/var/tmp').filter((f) => f.startsWith('rtconform-image-'));
+    const lines: string[] = [];
+    try {
+      const built = await buildImage({ recipe, name, onProgress: (line) => lines.push(line) });
+      expect(built).toMatchObject({ name, reused: false });
+      expect(lines.join('\n')).toMatch(/debootstrap trixie \(minbase, 1 package\)[\s\S]*importing \d+ MB[\s\S]*built /);
+      expect(await imageExists(name)).toBe(true);
+      const info = await engine.getImage(name).inspect();
+      expect(info.Config.Labels[RECIPE_HASH_LABEL]).toBe(recipeHash(recipe));
+      expect(info.Config.Labels[RECIPE_LABEL]).toBe(canonicalRecipe(recipe));
+      expect(info.Config.Cmd).toEqual(['sleep', 'infinity']);
+      process.stderr.write(`image.test: cold build of ${name} took ${Math.round(built.durationMs / 1000)} s\n`);
+
+      const again = await buildImage({ recipe, name });
+      expect(again).toMatchObject({ name, reused: true });
+      expect(again.durationMs).toBeLessThan(2000);
+      expect(readdirSync('/var/tmp').filter((f) => f.startsWith('rtconform-image-'))).toEqual(tempsBefore);
+    } finally {
+      await engine.getImage(name).remove({ force: true }).catch(() => undefined);
+    }
+    expect(await imageExists(name)).toBe(false);
+  });
+});

@@ -1,0 +1,123 @@
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { CheckpointStore } from '../../src/runtime/checkpoint-store.js';
+import { probeCriu, type CriuProbe } from '../../src/runtime/criu-probe.js';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
+import { waitFor } from '../../src/util/wait.js';
+
+/** Counts in memory and shows the count in a file: a restarted process would count from 1 again. */
+const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done';
+
+/** CRIU cannot dump a descriptor of a file outside the container's mounts, so checkpointed containers get /dev/null. */
+const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
+
+const probes = new Map<string, Promise<CriuProbe>>();
+
+/** Skips, quoting CRIU's own error, where CRIU itself cannot dump a process. */
+async function requireCriu(ctx: RuntimeTestContext): Promise<void> {
+  if (!ctx.runtime.profile.usesCriu) return;
+  let probe = probes.get(ctx.selection.key);
+  if (!probe) {
+    probe = probeCriu(ctx.runner, join(ctx.workDir, 'criu-probe'));
+    probes.set(ctx.selection.key, probe);
+  }
+  const result = await probe;
+  if (!result.usable) ctx.skip(`CRIU not usable: ${result.reason}`);
+}
+
+async function runningContainer(ctx: RuntimeTestContext, script = 'exec sleep 600'): Promise<{ id: string; bundleDir: string }> {
+  const b = await ctx.bundle((c) => c.shell(script));
+  await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
+  await ctx.runtime.start(ctx.id);
+  return { id: ctx.id, bundleDir: b.dir };
+}
+
+async function counterValue(ctx: RuntimeTestContext, id: string): Promise<number | undefined> {
+  const result = await ctx.runtime.exec(id, ['cat', '/tmp/counter']).catch(() => undefined);
+  const value = Number.parseInt(result?.stdout ?? '', 10);
+  return Number.isInteger(value) ? value : undefined;
+}
+
+const exists = (ctx: RuntimeTestContext, id: string): Promise<boolean> => ctx.runtime.state(id).then(() => true, () => false);
+
+describeRuntimes('checkpoint and restore', (it) => {
+  it('cli.checkpoint.stops', 'checkpoint without --leave-running stops the container', async (ctx) => {
+    await requireCriu(ctx);
+    const { id } = await runningContainer(ctx);
+    await ctx.runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') });
+    // runc and crun remove a checkpointed container; a runtime that keeps it must show it stopped.
+    const status = await ctx.runtime.status(id).catch(() => 'gone');
+    expect(['gone', 'stopped']).toContain(status);
+  });
+
+  it('cli.checkpoint.leave-running', 'checkpoint --leave-running leaves the container running', async (ctx) => {
+    await requireCriu(ctx);
+    const { id } = await runningContainer(ctx);
+    await ctx.runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work'), leaveRunning: true });
+    expect(await ctx.runtime.status(id)).toBe('running');
+    expect((await ctx.runtime.exec(id, ['true'])).exitCode).toBe(0);
+  });
+
+  it('cli.restore.running', 'restore --detach brings a checkpointed container back, running', async (ctx) => {
+    await requireCriu(ctx);
+    const { id, bundleDir } = await runningContainer(ctx);
+    const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
+    await ctx.runtime.checkpoint(id, paths);
+    if (await exists(ctx, id)) await ctx.runtime.delete(id, { force: true });
+    await ctx.runtime.restore(id, { ...paths, bundle: bundleDir, detach: true, stdio: QUIET });
+    expect(await ctx.runtime.status(id)).toBe('running');
+  });
+
+  it('cli.restore.continues', 'the restored process continues where it was: its counter does not start again', async (ctx) => {
+    skipIfLimited(ctx, 'noMemoryCheckpoint');
+    await requireCriu(ctx);
+    const { id, bundleDir } = await runningContainer(ctx, COUNTER);
+    // Far enough along that a restart (counting from 1) cannot be mistaken for a continuation.
+    await waitFor(async (seen) => {
+      const value = await counterValue(ctx, id);
+      seen(value);
+      return value !== undefined && value >= 20 ? value : undefined;
+    }, { timeoutMs: 20_000, description: 'the counter to reach 20' });
+    const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
+    await ctx.runtime.checkpoint(id, paths);
+    if (await exists(ctx, id)) await ctx.runtime.delete(id, { force: true });
+    await ctx.runtime.restore(id, { ...paths, bundle: bundleDir, detach: true, stdio: QUIET });
+    const atCheckpoint = await counterValue(ctx, id);
+    expect(atCheckpoint).toBeGreaterThanOrEqual(20);
+    // The file keeps the last value written before the dump until the process writes again.
+    const next = await waitFor(async (seen) => {
+      const value = await counterValue(ctx, id);
+      seen(value);
+      return value !== undefined && value !== atCheckpoint ? value : undefined;
+    }, { timeoutMs: 10_000, description: 'the restored process to write its counter' });
+    expect(next).toBeGreaterThan(atCheckpoint!);
+  });
+
+  it('cli.checkpoint.not-running', 'checkpoint of a stopped container is an error and leaves it stopped', async (ctx) => {
+    const b = await ctx.bundle((c) => c.args('true'));
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
+    await ctx.runtime.start(ctx.id);
+    await waitForStatus(ctx.runtime, ctx.id, 'stopped');
+    await expect(ctx.runtime.checkpoint(ctx.id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') })).rejects.toThrow();
+    expect(await ctx.runtime.status(ctx.id)).toBe('stopped');
+  });
+
+  it('cli.checkpoint.unknown-id', 'checkpoint of a container that does not exist is an error', async (ctx) => {
+    await expect(ctx.runtime.checkpoint(ctx.id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') })).rejects.toThrow();
+  });
+
+  it('cli.checkpoint.image-path', 'named checkpoints: each image is listed, restorable from its path, and deleted', async (ctx) => {
+    await requireCriu(ctx);
+    const { id, bundleDir } = await runningContainer(ctx);
+    const store = new CheckpointStore(join(ctx.workDir, 'checkpoints'));
+    await store.create(ctx.runtime, id, 'first', { leaveRunning: true });
+    await store.create(ctx.runtime, id, 'second', { leaveRunning: true });
+    expect((await store.list()).map((c) => c.name)).toEqual(['first', 'second']);
+    await store.delete('first');
+    expect((await store.list()).map((c) => c.name)).toEqual(['second']);
+    await ctx.runtime.delete(id, { force: true });
+    await ctx.runtime.restore(id, { imagePath: store.imagePath('second'), workPath: join(ctx.workDir, 'restore-work'), bundle: bundleDir, detach: true, stdio: QUIET });
+    expect(await ctx.runtime.status(id)).toBe('running');
+  });
+});

@@ -1,0 +1,140 @@
+import { expect } from 'vitest';
+import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { RuntimeError, UnsupportedOperationError } from '../../src/runtime/errors.js';
+import { EventSchema, StatsSchema, type RuntimeEvent } from '../../src/runtime/schemas.js';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
+import { waitFor } from '../../src/util/wait.js';
+
+/** Keeps one CPU busy without forking, so every cycle is the container's own. */
+const BUSY_LOOP = 'while :; do :; done';
+/** A fixed set of single-threaded processes: init and two children, all asleep. */
+const THREE_SLEEPERS = 'sleep 600 & sleep 601 & exec sleep 602';
+/**
+ * 100 ms of CPU time: a busy loop accrues it within a fraction of a second, an idle container
+ * not in minutes, so growth by this much means the load was seen.
+ */
+const CPU_GROWTH_NS = 100_000_000;
+/** runc prints its first record one interval after it starts, so two need a bit over 2 s. */
+const STREAM_TIMEOUT_MS = 15_000;
+
+async function startContainer(ctx: RuntimeTestContext, script: string): Promise<void> {
+  const b = await ctx.bundle((c) => c.shell(script));
+  await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+  await ctx.runtime.start(ctx.id);
+}
+
+/** A field the runtime leaves out cannot be judged, so the test skips and names the field. */
+function provided<T>(ctx: RuntimeTestContext, value: T | undefined, what: string): T {
+  return value ?? ctx.skip(`${ctx.runtime.name} reports no ${what} in events --stats`);
+}
+
+/**
+ * What `events --stats` prints, read past the adapter: `runtime.stats()` returns only the
+ * record's data, and this requirement is about the record itself (its type and id). It runs
+ * through the test's runner, so where the runtime runs (host or target container).
+ */
+async function eventsStatsStdout(ctx: RuntimeTestContext): Promise<string> {
+  const root = ctx.selection.root ? ['--root', ctx.selection.root] : [];
+  const argv = [...ctx.runtime.profile.globalArgs, ...root, 'events', '--stats', ctx.id];
+  const result = await ctx.runner.run(ctx.runtime.binary, argv, { timeoutMs: ctx.run.callTimeoutMs });
+  expect(result.exitCode, `${ctx.runtime.binary} ${argv.join(' ')} failed: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+/**
+ * How `events --stats` failed, or undefined if it did not. `rejects.toBeInstanceOf` would turn
+ * a runtime without events into a failed assertion; rethrown, it becomes the profile's skip.
+ */
+async function statsFailure(ctx: RuntimeTestContext): Promise<unknown> {
+  try {
+    await ctx.runtime.stats(ctx.id);
+  } catch (error) {
+    if (error instanceof UnsupportedOperationError) throw error;
+    return error;
+  }
+  return undefined;
+}
+
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((pid) => b.includes(pid));
+}
+
+describeRuntimes('stats: events --stats and events --interval', (it) => {
+  it('cli.events.stats-json', 'events --stats prints one stats record of the container', async (ctx) => {
+    await startContainer(ctx, 'exec sleep 600');
+    // The adapter's own parse first: it also turns a runtime without events into a skip.
+    await ctx.runtime.stats(ctx.id);
+    const records = (await eventsStatsStdout(ctx)).split('\n').filter((line) => line.trim() !== '');
+    expect(records).toHaveLength(1);
+    const event = EventSchema.parse(JSON.parse(records[0]!));
+    expect(event).toMatchObject({ type: 'stats', id: ctx.id });
+    const data = StatsSchema.safeParse(event.data);
+    expect(data.success, data.error?.message).toBe(true);
+  });
+
+  it('cli.events.cpu-grows', 'cpu.usage.total grows while the container burns CPU', async (ctx) => {
+    await startContainer(ctx, BUSY_LOOP);
+    const before = provided(ctx, (await ctx.runtime.stats(ctx.id)).cpu?.usage?.total, 'cpu usage (cpu.usage.total)');
+    const after = await waitFor(async (seen) => {
+      const total = (await ctx.runtime.stats(ctx.id)).cpu?.usage?.total;
+      seen(total);
+      return total !== undefined && total - before >= CPU_GROWTH_NS ? total : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 50, maxIntervalMs: 500, description: `cpu.usage.total to grow by ${CPU_GROWTH_NS} ns from ${before}` });
+    expect(after - before).toBeGreaterThanOrEqual(CPU_GROWTH_NS);
+  });
+
+  it('cli.events.memory', 'memory.usage.usage is above zero for a running container', async (ctx) => {
+    await startContainer(ctx, 'exec sleep 600');
+    const usage = provided(ctx, (await ctx.runtime.stats(ctx.id)).memory?.usage?.usage, 'memory usage (memory.usage.usage)');
+    expect(usage).toBeGreaterThan(0);
+  });
+
+  it('cli.events.pids-match-ps', 'pids.current equals the number of pids ps lists', async (ctx) => {
+    await startContainer(ctx, THREE_SLEEPERS);
+    // The sleepers appear one by one after start; a count is only comparable once ps, asked
+    // before and after stats, lists the same complete set.
+    const { listed, current } = await waitFor(async (seen) => {
+      const first = await ctx.runtime.ps(ctx.id);
+      const stats = await ctx.runtime.stats(ctx.id);
+      const second = await ctx.runtime.ps(ctx.id);
+      seen({ first, pidsCurrent: stats.pids?.current, second });
+      return first.length >= 3 && sameSet(first, second) ? { listed: first, current: stats.pids?.current } : undefined;
+    }, { timeoutMs: 10_000, description: 'ps to list the three sleepers, unchanged across a stats call' });
+    expect(provided(ctx, current, 'pid count (pids.current)')).toBe(listed.length);
+  });
+
+  it('cli.events.stream', 'events --interval 1s prints stats records until it is stopped', async (ctx) => {
+    await startContainer(ctx, 'exec sleep 600');
+    const stop = new AbortController();
+    const deadline = AbortSignal.timeout(STREAM_TIMEOUT_MS);
+    const records: RuntimeEvent[] = [];
+    try {
+      for await (const event of ctx.runtime.events(ctx.id, { intervalMs: 1000, signal: AbortSignal.any([stop.signal, deadline, ctx.signal]) })) {
+        if (stop.signal.aborted) continue;
+        // Other event types (oom) may come between the stats records.
+        if (event.type !== 'stats') continue;
+        records.push(event);
+        if (records.length === 2) stop.abort();
+      }
+    } catch (error) {
+      // Aborting may end the stream with the cancellation error rather than a clean end.
+      if (!stop.signal.aborted && !deadline.aborted) throw error;
+    }
+    expect(records, `stats records within ${STREAM_TIMEOUT_MS} ms`).toHaveLength(2);
+    for (const record of records) {
+      expect(record.id).toBe(ctx.id);
+      const data = StatsSchema.safeParse(record.data);
+      expect(data.success, data.error?.message).toBe(true);
+    }
+  });
+
+  it('cli.events.stopped', 'events --stats of a stopped container fails', async (ctx) => {
+    await startContainer(ctx, 'exit 0');
+    await waitForStatus(ctx.runtime, ctx.id, 'stopped');
+    expect(await statsFailure(ctx)).toBeInstanceOf(RuntimeError);
+  });
+
+  it('cli.events.unknown-id', 'events --stats of an unknown container fails', async (ctx) => {
+    expect(await statsFailure(ctx)).toBeInstanceOf(RuntimeError);
+  });
+});
