@@ -5,6 +5,7 @@ import { CheckpointStore } from '../../src/runtime/checkpoint-store.js';
 import { probeCriu, type CriuProbe } from '../../src/runtime/criu-probe.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
+import { refusal } from '../../src/fixtures/refusal.js';
 
 /** Counts in memory and shows the count in a file: a restarted process would count from 1 again. */
 const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done';
@@ -99,12 +100,12 @@ describeRuntimes('checkpoint and restore', (it) => {
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
     await ctx.runtime.start(ctx.id);
     await waitForStatus(ctx.runtime, ctx.id, 'stopped');
-    await expect(ctx.runtime.checkpoint(ctx.id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') })).rejects.toThrow();
+    await refusal(ctx.runtime.checkpoint(ctx.id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') }));
     expect(await ctx.runtime.status(ctx.id)).toBe('stopped');
   });
 
   it('cli.checkpoint.unknown-id', 'checkpoint of a container that does not exist is an error', async (ctx) => {
-    await expect(ctx.runtime.checkpoint(ctx.id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') })).rejects.toThrow();
+    await refusal(ctx.runtime.checkpoint(ctx.id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') }));
   });
 
   it('cli.checkpoint.image-path', 'named checkpoints: each image is listed, restorable from its path, and deleted', async (ctx) => {

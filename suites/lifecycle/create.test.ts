@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
+import { refusal } from '../../src/fixtures/refusal.js';
 
 describeRuntimes('lifecycle: create', (it) => {
   it('create.status-created', 'create leaves the container in status created', async ({ runtime, id, bundle }) => {
@@ -26,7 +27,7 @@ describeRuntimes('lifecycle: create', (it) => {
     const second = await bundle((c) => c.args('sleep', '600').annotation('which', 'second'));
     await runtime.create(id, { bundle: first.dir, stdio: first.stdio });
     const before = await runtime.state(id);
-    await expect(runtime.create(id, { bundle: second.dir, stdio: second.stdio })).rejects.toThrow();
+    await refusal(runtime.create(id, { bundle: second.dir, stdio: second.stdio }));
     const after = await runtime.state(id);
     expect(after.status).toBe('created');
     expect(after.pid).toBe(before.pid);
@@ -36,20 +37,20 @@ describeRuntimes('lifecycle: create', (it) => {
   it('create.missing-config', 'create of a bundle without config.json fails', async ({ runtime, id, bundle }) => {
     const b = await bundle();
     await rm(join(b.dir, 'config.json'));
-    await expect(runtime.create(id, { bundle: b.dir, stdio: b.stdio })).rejects.toThrow();
+    await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
   });
 
   it('create.invalid-config', 'create with a config.json that is not JSON fails', async ({ runtime, id, bundle }) => {
     const b = await bundle();
     await writeFile(join(b.dir, 'config.json'), '{"ociVersion": "1.2.0", "process": ');
-    await expect(runtime.create(id, { bundle: b.dir, stdio: b.stdio })).rejects.toThrow();
+    await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
   });
 
   it('create.error-no-trace', 'a failed create leaves no container behind', async ({ runtime, id, bundle }) => {
     const b = await bundle();
     await writeFile(join(b.dir, 'config.json'), 'not json at all');
-    await expect(runtime.create(id, { bundle: b.dir, stdio: b.stdio })).rejects.toThrow();
-    await expect(runtime.state(id)).rejects.toThrow();
+    await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
+    await refusal(runtime.state(id));
     expect((await runtime.list()).map((c) => c.id)).not.toContain(id);
   });
 

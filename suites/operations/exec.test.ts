@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { refusal } from '../../src/fixtures/refusal.js';
 
 describeRuntimes('operations: exec', (it) => {
   const running = async (ctx: Parameters<Parameters<typeof it>[2]>[0]): Promise<string> => {
@@ -48,6 +49,6 @@ describeRuntimes('operations: exec', (it) => {
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
     await waitForStatus(runtime, id, 'stopped');
-    await expect(runtime.exec(id, ['true'])).rejects.toThrow();
+    await refusal(runtime.exec(id, ['true']));
   });
 });

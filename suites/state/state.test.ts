@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
+import { refusal } from '../../src/fixtures/refusal.js';
 
 describeRuntimes('state', (it) => {
   it('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
@@ -50,7 +51,7 @@ describeRuntimes('state', (it) => {
   });
 
   it('state.unknown-id', 'state of an unknown container fails', async ({ runtime, id }) => {
-    await expect(runtime.state(id)).rejects.toThrow();
+    await refusal(runtime.state(id));
   });
 
   it('state.stopped-after-exit', 'status becomes stopped when the process exits by itself', async ({ runtime, id, bundle }) => {
