@@ -1,7 +1,12 @@
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { dir } from 'tmp-promise';
+import { ContainerProcessRunner } from '../container/container-process-runner.js';
+import { engineClient, pingEngine } from '../container/engine.js';
+import { defaultImageName, imageExists } from '../container/image.js';
+import { startTargetContainer, type TargetContainer } from '../container/target-container.js';
+import { probeCriu } from '../runtime/criu-probe.js';
+import { HostProcessRunner, type ProcessRunner } from '../runtime/process-runner.js';
 import { findBusybox } from '../fixtures/rootfs.js';
 import { isRoot } from '../fixtures/selection.js';
 import { cgroupLayout, type CgroupLayout } from '../util/cgroup-layout.js';
@@ -34,38 +39,67 @@ async function runtimeFinding(name: string, layout: CgroupLayout): Promise<Findi
   }
 }
 
-async function criuFinding(): Promise<Finding> {
-  const version = await execa('criu', ['--version'], { reject: false, timeout: 10_000 });
-  if (version.failed) return { what: 'CRIU', status: 'missing', detail: 'criu not installed (apt-get install -y criu)', meaning: 'checkpoint/restore requirements are skipped' };
-  const check = await execa('criu', ['check'], { reject: false, timeout: 20_000, all: true });
-  const words = (check.all ?? '').trim().split('\n').slice(-1)[0] ?? '';
-  return {
-    what: 'CRIU',
-    status: check.exitCode === 0 ? 'ok' : 'limited',
-    detail: `${version.stdout.split('\n')[0] ?? ''}; criu check: ${words || `exit ${check.exitCode}`}`,
-    meaning: check.exitCode === 0
-      ? 'checkpoint/restore can be attempted on the host (CRIU may still fail on kernels newer than it knows)'
-      : 'checkpoint/restore cannot work on the host: those requirements are skipped with this reason',
-  };
+async function criuFinding(runner: ProcessRunner, where: 'host' | 'image', scratch: string): Promise<Finding> {
+  const probe = await probeCriu(runner, scratch);
+  const place = where === 'host' ? 'on the host' : 'in target containers';
+  return probe.usable
+    ? { what: `CRIU (${where})`, status: 'ok', detail: `${probe.version.replace(/^Version:\s*/, 'criu ')}: dumps a test process`, meaning: `checkpoint/restore suites run for real ${place}` }
+    : { what: `CRIU (${where})`, status: 'limited', detail: probe.reason, meaning: `checkpoint/restore requirements are skipped ${place}, with this reason` };
 }
 
-function dockerFinding(): Promise<Finding> {
-  const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-  const meaning = 'needed for the privileged-container target';
-  if (!host.startsWith('unix://')) return Promise.resolve({ what: 'Docker engine', status: 'limited', detail: `DOCKER_HOST=${host} (not checked: only unix sockets are probed)`, meaning });
-  const socketPath = host.slice('unix://'.length);
-  return new Promise((resolvePromise) => {
-    const req = request({ socketPath, path: '/_ping', timeout: 3000 }, (res) => {
-      res.resume();
-      resolvePromise({ what: 'Docker engine', status: res.statusCode === 200 ? 'ok' : 'limited', detail: `${socketPath} answered ${res.statusCode}`, meaning });
+const brief = (error: unknown): string => {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 200 ? `…${text.slice(-200)}` : text;
+};
+
+/** The engine, the image, whether --privileged works, and what the image holds. */
+async function containerFindings(scratch: string): Promise<Finding[]> {
+  const meaning = 'needed for --in-container (runc and crun inside a privileged container)';
+  const ping = await pingEngine();
+  if (!ping.reachable) return [{ what: 'Docker engine', status: 'missing', detail: ping.reason, meaning }];
+  const findings: Finding[] = [{ what: 'Docker engine', status: 'ok', detail: `${ping.version} at ${ping.host}`, meaning }];
+  const image = defaultImageName();
+  if (!(await imageExists(image))) {
+    findings.push({ what: 'image', status: 'missing', detail: `${image} not built`, meaning: 'run `rtconform image build` (or give your own with --image)' });
+    return findings;
+  }
+  findings.push({ what: 'image', status: 'ok', detail: image, meaning: 'the default image of --in-container' });
+  const options = { image, cgroupView: 'host' as const, runId: `doctor-${process.pid}`, shared: [scratch], hideUnifiedCgroup: cgroupLayout() === 'hybrid' };
+  let container: TargetContainer;
+  try {
+    container = await startTargetContainer({ ...options, privilege: 'privileged' });
+    findings.push({ what: 'privileged', status: 'ok', detail: 'docker run --privileged works', meaning: 'target containers run privileged' });
+  } catch (error) {
+    try {
+      container = await startTargetContainer({ ...options, privilege: 'capabilities' });
+    } catch (fallbackError) {
+      findings.push({ what: 'privileged', status: 'missing', detail: `refused (${brief(error)}); the capability set too (${brief(fallbackError)})`, meaning: 'no container target can run here' });
+      return findings;
+    }
+    findings.push({
+      what: 'privileged', status: 'limited', detail: `refused: ${brief(error)}`,
+      meaning: 'target containers get every capability but SYS_RESOURCE, no seccomp/AppArmor, no masked paths: the run says so',
     });
-    req.on('error', (e) => resolvePromise({ what: 'Docker engine', status: 'missing', detail: `not reachable at ${socketPath}: ${e.message}`, meaning }));
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.end();
-  });
+  }
+  try {
+    const client = await engineClient();
+    const runner = new ContainerProcessRunner(client.container.dockerode, container.id, { kind: 'container', description: 'the image' }, join(scratch, 'calls'));
+    for (const name of ['runc', 'crun']) {
+      const binary = await runner.which(name);
+      const version = binary ? (await runner.run(binary, ['--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0] : undefined;
+      findings.push(binary
+        ? { what: `${name} (image)`, status: 'ok', detail: `${version ?? '?'} at ${binary}`, meaning: `rtconform run --in-container --runtime ${name}` }
+        : { what: `${name} (image)`, status: 'missing', detail: `not in ${image}`, meaning: `its container suites cannot run with this image` });
+    }
+    findings.push(await criuFinding(runner, 'image', join(scratch, 'criu-image')));
+  } finally {
+    await container.stop();
+  }
+  return findings;
 }
 
 export async function doctorCommand(out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const scratch = await dir({ prefix: 'rtconform-doctor-', unsafeCleanup: true });
   const layout = cgroupLayout();
   const busybox = findBusybox();
   const findings: Finding[] = [
@@ -73,9 +107,10 @@ export async function doctorCommand(out: NodeJS.WritableStream = process.stdout)
     { what: 'cgroups', status: layout === 'none' ? 'missing' : 'ok', detail: `${layout} layout`, meaning: layout === 'hybrid' ? 'runc works; crun needs a container target or a v1-only view' : 'runtimes can manage cgroups' },
     { what: 'busybox', status: busybox ? 'ok' : 'missing', detail: busybox ?? 'not found (apt-get install -y busybox-static)', meaning: 'the rootfs of every bundle for real runtimes' },
     ...(await Promise.all(['fake', 'runc', 'crun', 'runsc'].map((n) => runtimeFinding(n, layout)))),
-    await criuFinding(),
-    await dockerFinding(),
+    await criuFinding(new HostProcessRunner(), 'host', join(scratch.path, 'criu-host')),
+    ...(await containerFindings(scratch.path)),
   ];
+  await scratch.cleanup();
   const mark = { ok: 'ok     ', missing: 'missing', limited: 'limited' } as const;
   out.write(findings.map((f) => `${mark[f.status]}  ${f.what.padEnd(14)} ${f.detail}\n         ${''.padEnd(14)} → ${f.meaning}\n`).join(''));
   return 0;

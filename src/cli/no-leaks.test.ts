@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
+import { engineClient, pingEngine } from '../container/engine.js';
+import { defaultImageName, imageExists } from '../container/image.js';
+import { LABEL } from '../container/target-container.js';
 import { isRoot } from '../fixtures/selection.js';
 import { packageRoot, resolveRuntime } from '../runtime/resolve.js';
 import { waitFor } from '../util/wait.js';
@@ -35,17 +38,33 @@ async function leftovers(runId: string): Promise<string[]> {
   }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
   for (const line of mounts.split('\n')) if (line.includes(`rtconform-${runId}-`)) found.push(`mount ${line}`);
-  if (existsSync('/sys/fs/cgroup')) {
-    for (const controller of readdirSync('/sys/fs/cgroup')) {
-      const base = join('/sys/fs/cgroup', controller);
-      try {
-        for (const entry of readdirSync(base)) if (entry.startsWith(prefix)) found.push(`cgroup ${join(base, entry)}`);
-      } catch {
-        // not a directory
-      }
-    }
+  found.push(...cgroupsNamed(prefix).map((d) => `cgroup ${d}`));
+  if ((await pingEngine()).reachable) {
+    const client = await engineClient();
+    const targets = await client.container.dockerode.listContainers({ all: true, filters: { label: [`${LABEL.run}=${runId}`] } });
+    found.push(...targets.map((t) => `target container ${t.Id.slice(0, 12)} (${t.State})`));
   }
   return found;
+}
+
+/** Runtimes in a target container make cgroups under the target's own (runc) or beside the host's (crun). */
+function cgroupsNamed(prefix: string, dir = '/sys/fs/cgroup', depth = 0): string[] {
+  if (depth > 4) return [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.startsWith(prefix) ? [join(dir, e)] : cgroupsNamed(prefix, join(dir, e), depth + 1)));
+}
+
+/** Whether the in-container suites can run here: an engine and the image. */
+async function containerTargetProblem(): Promise<string | undefined> {
+  const ping = await pingEngine();
+  if (!ping.reachable) return ping.reason;
+  if (!(await imageExists(defaultImageName()))) return `image ${defaultImageName()} is not built (rtconform image build)`;
+  return undefined;
 }
 
 describe('nothing of ours is left behind', () => {
@@ -79,4 +98,47 @@ describe('nothing of ours is left behind', () => {
     expect(result.exitCode, result.all).toBe(130);
     expect(await leftovers(runId)).toEqual([]);
   }, 180_000);
+
+  describe('in containers (runc, crun)', () => {
+    const inContainer = ['--in-container', '--runtime', 'runc', '--runtime', 'crun'];
+
+    it('after a completed run', async (ctx) => {
+      const problem = await containerTargetProblem();
+      if (problem) {
+        if (process.env.RTCONFORM_CONTAINER === 'required') throw new Error(problem);
+        return ctx.skip(problem);
+      }
+      const runId = `lc${randomBytes(2).toString('hex')}`;
+      const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
+      const result = await execa('node', [CLI(), 'run', ...inContainer, '--suite', 'state', '--out', out.path], {
+        reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+      });
+      await out.cleanup();
+      // crun and runc both pass every state requirement: a red run here is a harness problem.
+      expect(result.exitCode, result.all).toBe(0);
+      expect(await leftovers(runId)).toEqual([]);
+    }, 180_000);
+
+    it('after a run interrupted with SIGINT while runtime containers exist in the targets', async (ctx) => {
+      const problem = await containerTargetProblem();
+      if (problem) {
+        if (process.env.RTCONFORM_CONTAINER === 'required') throw new Error(problem);
+        return ctx.skip(problem);
+      }
+      const runId = `ic${randomBytes(2).toString('hex')}`;
+      const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
+      const child = execa('node', [CLI(), 'run', ...inContainer, '--suite', 'lifecycle', '--out', out.path], {
+        reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+      });
+      // A runtime container exists once its cgroup does (both runtimes make one per container).
+      await waitFor(() => (cgroupsNamed(`rtc-${runId}-`).length > 0 ? true : undefined), {
+        timeoutMs: 90_000, description: 'the run to create a container in a target',
+      });
+      child.kill('SIGINT');
+      const result = await child;
+      await out.cleanup();
+      expect(result.exitCode, result.all).toBe(130);
+      expect(await leftovers(runId)).toEqual([]);
+    }, 180_000);
+  });
 });

@@ -96,12 +96,15 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion() };
   const child = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/vitest-child.js')], {
     stdio: 'inherit', reject: false, env: { [CHILD_OPTIONS_ENV]: JSON.stringify(childOptions) },
+    // Its own process group: vitest's workers can outlive an interrupted vitest, and must not
+    // go on making containers after the final sweep.
+    detached: true,
   });
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!interrupted) process.stderr.write('\nrtconform: interrupted; stopping the tests and removing what they created…\n');
     interrupted = true;
-    // From a terminal the child got the signal too; from `kill` only we did.
+    // The child has a process group of its own, so a terminal's Ctrl-C reaches only us: pass it on.
     child.kill(signal);
   };
   process.on('SIGINT', onSignal);
@@ -109,6 +112,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   try {
     await child;
   } finally {
+    killGroup(child.pid);
     const removed = await finalSweep(selections, runId);
     if (removed.length > 0) process.stderr.write(`rtconform: removed what the run left behind: ${removed.join(', ')}\n`);
     process.off('SIGINT', onSignal);
@@ -123,6 +127,15 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (!report) throw new HarnessError('the run ended without results (see the errors above)');
   printSummary(report, outDir);
   return report.runs.some((r) => r.summary.mandatoryFailed > 0) ? 1 : 0;
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
 }
 
 export function toolVersion(): string {
