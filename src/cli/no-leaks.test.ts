@@ -9,6 +9,7 @@ import { engineClient, pingEngine } from '../container/engine.js';
 import { defaultImageName, imageExists } from '../container/image.js';
 import { LABEL } from '../container/target-container.js';
 import { isRoot } from '../fixtures/selection.js';
+import { runTempDirs } from '../fixtures/sweep.js';
 import { packageRoot, resolveRuntime } from '../runtime/resolve.js';
 import { waitFor } from '../util/wait.js';
 
@@ -89,7 +90,7 @@ describe('nothing of ours is left behind', () => {
     });
     // Interrupt once the run has containers of its own alive.
     await waitFor(async () => {
-      const fakeRoot = readdirSync(tmpdir()).filter((e) => e.startsWith(`rtconform-${runId}-`)).map((e) => join(tmpdir(), e, 'fake-root'));
+      const fakeRoot = runTempDirs(runId).runDirs.map((d) => join(d, 'fake-root'));
       return fakeRoot.some((r) => existsSync(r) && readdirSync(r).some((c) => c.startsWith(`rtc-${runId}-`))) ? true : undefined;
     }, { timeoutMs: 60_000, description: 'the run to create a container' });
     child.kill('SIGINT');

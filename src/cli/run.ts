@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { pingEngine } from '../container/engine.js';
@@ -94,8 +95,12 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   await rm(reportFile, { force: true });
 
   const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion() };
+  // vitest keeps a temp dir of its own that an interrupted vitest leaves behind: give it (and the
+  // run dir, made inside) one the final sweep finds by the run id.
+  const childTmp = join(tmpdir(), `rtconform-${runId}-tmp`);
+  await mkdir(childTmp, { recursive: true });
   const child = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/vitest-child.js')], {
-    stdio: 'inherit', reject: false, env: { [CHILD_OPTIONS_ENV]: JSON.stringify(childOptions) },
+    stdio: 'inherit', reject: false, env: { [CHILD_OPTIONS_ENV]: JSON.stringify(childOptions), TMPDIR: childTmp },
     // Its own process group: vitest's workers can outlive an interrupted vitest, and must not
     // go on making containers after the final sweep.
     detached: true,
