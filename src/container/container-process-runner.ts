@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessRunner, RunOptions, RunResult, Target } from '../runtime/process-runner.js';
 import type { Dockerode } from './engine.js';
 
@@ -64,7 +65,7 @@ export class ContainerProcessRunner implements ProcessRunner {
       let timedOut = false;
       let aborted = false;
       const kill = async (): Promise<void> => {
-        await this.#killRecorded(call.pid);
+        await this.#killRecorded(call.pid, ended);
         await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
         const destroyable = exec.output as NodeJS.ReadableStream & { destroy?: () => void };
         destroyable.destroy?.();
@@ -105,7 +106,7 @@ export class ContainerProcessRunner implements ProcessRunner {
     const exec = await this.#exec(['sh', '-c', WRAPPER, 'rtconform-call', call.pid, '/dev/null', '', '', file, ...args], options.env);
     const stdout = new PassThrough();
     const ended = this.#demux(exec.output, (chunk) => stdout.write(chunk), () => undefined).finally(() => stdout.end());
-    const stop = (): void => void this.#killRecorded(call.pid).finally(() => stdout.end());
+    const stop = (): void => void this.#killRecorded(call.pid, ended).finally(() => stdout.end());
     options.signal.addEventListener('abort', stop, { once: true });
     try {
       for await (const line of createInterface({ input: stdout, crlfDelay: Infinity })) {
@@ -114,7 +115,7 @@ export class ContainerProcessRunner implements ProcessRunner {
       }
     } finally {
       options.signal.removeEventListener('abort', stop);
-      await this.#killRecorded(call.pid);
+      await this.#killRecorded(call.pid, ended);
       await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
       await call.remove();
     }
@@ -178,10 +179,21 @@ export class ContainerProcessRunner implements ProcessRunner {
     });
   }
 
-  /** Kills the process a call's wrapper recorded, if it got that far. */
-  async #killRecorded(pidFile: string): Promise<void> {
-    const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid > 0) await this.killPid(pid, 'SIGKILL').catch(() => undefined);
+  /**
+   * Kills the process a call's wrapper recorded. A call killed right after it started (a signal
+   * aborted already, a short timeout) may not have recorded its pid yet: wait for the record
+   * while the call runs, else it would run on unobserved in the container.
+   */
+  async #killRecorded(pidFile: string, ended: Promise<void>): Promise<void> {
+    let running = true;
+    void ended.then(() => (running = false));
+    const deadline = Date.now() + FORCE_KILL_AFTER_MS;
+    for (;;) {
+      const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(pid) && pid > 0) return this.killPid(pid, 'SIGKILL').catch(() => undefined);
+      if (!running || Date.now() >= deadline) return;
+      await sleep(10);
+    }
   }
 
   async #callFiles(): Promise<{ pid: string; input: string; remove: () => Promise<void> }> {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { engineClient, type Dockerode } from './engine.js';
 import { imageExists } from './image.js';
 
@@ -63,8 +63,9 @@ class RuntimeTargetContainer extends GenericContainer {
   }
 }
 
-/** Makes the container's own cgroup2 mount, then idles: runtime calls come in through exec. */
-const PRIVATE_CGROUP2_INIT = 'umount -R /sys/fs/cgroup 2>/dev/null; mount -t cgroup2 none /sys/fs/cgroup && exec sleep infinity';
+/** Makes the container's own cgroup2 mount, says so, then idles: runtime calls come in through exec. */
+const READY = 'rtconform-target-ready';
+const PRIVATE_CGROUP2_INIT = `umount -R /sys/fs/cgroup 2>/dev/null; mount -t cgroup2 none /sys/fs/cgroup && echo ${READY} && exec sleep infinity`;
 
 function definition(options: TargetContainerOptions, privilege: Privilege): RuntimeTargetContainer {
   const hostView = options.cgroupView === 'host';
@@ -87,6 +88,8 @@ function definition(options: TargetContainerOptions, privilege: Privilege): Runt
     .withHostConfig({ CgroupnsMode: hostView ? 'host' : 'private', Init: true })
     .withCommand(hostView ? ['sleep', 'infinity'] : ['sh', '-c', PRIVATE_CGROUP2_INIT])
     .withStartupTimeout(30_000);
+  // Started only once the cgroup2 mount is there, not merely once the process runs.
+  if (!hostView) container.withWaitStrategy(Wait.forLogMessage(READY));
   if (privilege === 'privileged') return container.withPrivilegedMode();
   // What `--privileged` would give, minus CAP_SYS_RESOURCE when the host's bounding set lacks it
   // (then docker cannot apply it and refuses to start: "unable to apply caps").

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dir, type DirectoryResult } from 'tmp-promise';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Target } from '../runtime/process-runner.js';
+import { waitFor } from '../util/wait.js';
+import { ContainerProcessRunner } from './container-process-runner.js';
+import { engineClient, pingEngine } from './engine.js';
+import { defaultImageName, imageExists } from './image.js';
+import { startTargetContainer, type TargetContainer } from './target-container.js';
+
+/**
+ * The runner a container target's runtimes are driven through, against a real target container:
+ * every call below is a real `docker exec` into it, every file a real file in the shared dir.
+ */
+
+const IMAGE = defaultImageName();
+
+/** Why container tests cannot run here, or undefined; with RTCONFORM_CONTAINER=required, a failure. */
+async function containerProblem(): Promise<string | undefined> {
+  const ping = await pingEngine();
+  const problem = !ping.reachable
+    ? `no Docker engine: ${ping.reason}`
+    : (await imageExists(IMAGE)) ? undefined : `image ${IMAGE} is not in the engine at ${ping.host}: build it with \`rtconform image build\``;
+  if (problem !== undefined && process.env.RTCONFORM_CONTAINER === 'required') throw new Error(`RTCONFORM_CONTAINER=required, but ${problem}`);
+  return problem;
+}
+
+describe('ContainerProcessRunner in a real target container', () => {
+  let problem: string | undefined;
+  let shared: DirectoryResult;
+  let container: TargetContainer | undefined;
+  let runner: ContainerProcessRunner;
+  let callsDir: string;
+
+  beforeAll(async () => {
+    problem = await containerProblem();
+    if (problem !== undefined) return;
+    shared = await dir({ prefix: 'rtconform-cpr-test-', unsafeCleanup: true });
+    callsDir = join(shared.path, 'calls');
+    container = await startTargetContainer({
+      image: IMAGE,
+      cgroupView: 'host',
+      runId: `cpr-test-${randomBytes(4).toString('hex')}`,
+      shared: [shared.path],
+      hideUnifiedCgroup: false,
+    });
+    const target: Target = { kind: 'container', description: container.description };
+    runner = new ContainerProcessRunner((await engineClient()).container.dockerode, container.id, target, callsDir);
+  });
+
+  afterAll(async () => {
+    await container?.stop();
+    await shared?.cleanup();
+  });
+
+  beforeEach((ctx) => {
+    if (problem !== undefined) ctx.skip(problem);
+  });
+
+  // Every call cleans up after itself: its pid and input files must not pile up in the run dir.
+  afterEach(async () => {
+    if (problem !== undefined) return;
+    const left = await readdir(callsDir).catch(() => []);
+    expect(left, 'files a call left in the calls dir').toEqual([]);
+  });
+
+  const file = (name: string): string => join(shared.path, name);
+  const readPid = async (path: string): Promise<number | undefined> => {
+    const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  };
+  /** Whether a pid lives in the container's pid namespace (the image has no procps). */
+  const alive = async (pid: number): Promise<boolean> => (await runner.run('test', ['-d', `/proc/${pid}`], { timeoutMs: 10_000 })).exitCode === 0;
+  /** A killed process disappears once its parent (the engine's shim, or the container's init) reaps it: moments. */
+  const expectGone = async (pid: number): Promise<void> => {
+    await waitFor(async () => ((await alive(pid)) ? undefined : true), { timeoutMs: 3000, description: `pid ${pid} to be gone from the container` });
+  };
+
+  it('keeps the exit code, stdout and stderr apart', async () => {
+    const result = await runner.run('sh', ['-c', 'echo out1; echo err1 >&2; echo out2; exit 7'], { timeoutMs: 10_000 });
+    expect(result).toMatchObject({ exitCode: 7, signal: undefined, stdout: 'out1\nout2\n', stderr: 'err1\n', timedOut: false, aborted: false });
+    expect(result.durationMs).toBeGreaterThan(0);
+    expect((await runner.run('true', [], { timeoutMs: 10_000 })).exitCode).toBe(0);
+    // A command that does not exist: the shell's 127, and its words on stderr.
+    const missing = await runner.run('no-such-command-here', [], { timeoutMs: 10_000 });
+    expect(missing.exitCode).toBe(127);
+    expect(missing.stderr).toMatch(/no-such-command-here/);
+  });
+
+  it('passes arguments through unchanged, and keeps a large output intact', async () => {
+    const args = ['two words', '$HOME', "it's", '*', ''];
+    const echoed = await runner.run('sh', ['-c', 'for a in "$@"; do printf "[%s]\\n" "$a"; done', 'sh', ...args], { timeoutMs: 10_000 });
+    expect(echoed.stdout).toBe(args.map((a) => `[${a}]\n`).join(''));
+    // Many of the engine's multiplexed frames, on both streams.
+    const big = await runner.run('sh', ['-c', 'head -c 1000000 /dev/zero | tr "\\0" a; head -c 300000 /dev/zero | tr "\\0" b >&2'], { timeoutMs: 10_000 });
+    expect(big.stdout).toBe('a'.repeat(1_000_000));
+    expect(big.stderr).toBe('b'.repeat(300_000));
+  });
+
+  it('feeds `input` to stdin, and gives an empty stdin without it', async () => {
+    const fed = await runner.run('sh', ['-c', 'read first; echo "got:$first"; cat'], { timeoutMs: 10_000, input: 'hello\nrest of it\n' });
+    expect(fed).toMatchObject({ exitCode: 0, stdout: 'got:hello\nrest of it\n' });
+    // Without input, a reader of stdin ends at once instead of hanging until the timeout.
+    const empty = await runner.run('cat', [], { timeoutMs: 10_000 });
+    expect(empty).toMatchObject({ exitCode: 0, stdout: '', timedOut: false });
+  });
+
+  it('appends output to `stdio` files and reads stdin from one', async () => {
+    const [stdin, stdout, stderr] = [file('stdio.in'), file('stdio.out'), file('stdio.err')];
+    await writeFile(stdin, 'from the stdin file\n');
+    await writeFile(stdout, 'earlier\n');
+    const result = await runner.run('sh', ['-c', 'cat; echo to-err >&2; exit 3'], { timeoutMs: 10_000, stdio: { stdin, stdout, stderr } });
+    expect(result).toMatchObject({ exitCode: 3, stdout: '', stderr: '' });
+    expect(await readFile(stdout, 'utf8')).toBe('earlier\nfrom the stdin file\n');
+    expect(await readFile(stderr, 'utf8')).toBe('to-err\n');
+    await runner.run('echo', ['again'], { timeoutMs: 10_000, stdio: { stdout, stderr } });
+    expect(await readFile(stdout, 'utf8')).toBe('earlier\nfrom the stdin file\nagain\n');
+  });
+
+  it('returns while a process that inherited the `stdio` files lives on (as `runc create` leaves one)', async () => {
+    const [stdout, bgPidFile] = [file('outlive.out'), file('outlive.pid')];
+    const result = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${bgPidFile}; echo started`], { timeoutMs: 20_000, stdio: { stdout, stderr: stdout } });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(result.durationMs).toBeLessThan(5000);
+    expect(await readFile(stdout, 'utf8')).toBe('started\n');
+    const bgPid = (await readPid(bgPidFile))!;
+    expect(await alive(bgPid), 'the background process outlived the call').toBe(true);
+    await runner.killPid(bgPid, 'SIGKILL');
+    await expectGone(bgPid);
+  });
+
+  it('applies `env` on top of the container environment, and `cwd`', async () => {
+    const env = await runner.run('sh', ['-c', 'echo "$FOO|$BAR|${PATH:+path kept}"'], { timeoutMs: 10_000, env: { FOO: 'two words', BAR: 'x=y' } });
+    expect(env.stdout).toBe('two words|x=y|path kept\n');
+    const cwd = await runner.run('sh', ['-c', 'pwd; echo relative > relative.txt'], { timeoutMs: 10_000, cwd: shared.path });
+    expect(cwd.stdout).toBe(`${shared.path}\n`);
+    expect(await readFile(file('relative.txt'), 'utf8')).toBe('relative\n');
+  });
+
+  it('kills a call past `timeoutMs`, keeps what it printed, and leaves no process', async () => {
+    const pidFile = file('timeout.pid');
+    const timeoutMs = 1000;
+    const started = performance.now();
+    const result = await runner.run('sh', ['-c', `echo $$ > ${pidFile}; echo before; exec sleep 600`], { timeoutMs });
+    const elapsed = performance.now() - started;
+    expect(result).toMatchObject({ timedOut: true, aborted: false, exitCode: undefined, signal: 'SIGKILL', stdout: 'before\n' });
+    expect(elapsed).toBeGreaterThanOrEqual(timeoutMs);
+    expect(elapsed, 'returned soon after the deadline').toBeLessThan(timeoutMs + 1500);
+    await expectGone((await readPid(pidFile))!);
+  });
+
+  it('kills a call when its signal aborts, and leaves no process', async () => {
+    const pidFile = file('abort.pid');
+    const controller = new AbortController();
+    const call = runner.run('sh', ['-c', `echo $$ > ${pidFile}; echo before; exec sleep 600`], { timeoutMs: 30_000, signal: controller.signal });
+    const pid = await waitFor(() => readPid(pidFile), { timeoutMs: 5000, description: 'the call to start' });
+    const abortedAt = performance.now();
+    controller.abort();
+    const result = await call;
+    expect(result).toMatchObject({ aborted: true, timedOut: false, exitCode: undefined, signal: 'SIGKILL' });
+    expect(performance.now() - abortedAt, 'returned soon after the abort').toBeLessThan(1500);
+    await expectGone(pid);
+  });
+
+  it('leaves no process when killed before the call got going (an aborted signal, a tiny timeout)', async () => {
+    const calls = [
+      { name: 'pre-aborted', options: { timeoutMs: 30_000, signal: AbortSignal.abort() }, expected: { aborted: true } },
+      { name: 'tiny-timeout', options: { timeoutMs: 1 }, expected: { timedOut: true } },
+    ];
+    for (const { name, options, expected } of calls) {
+      const pidFile = file(`${name}.pid`);
+      const started = performance.now();
+      const result = await runner.run('sh', ['-c', `echo $$ > ${pidFile}; exec sleep 600`], options);
+      expect(result, name).toMatchObject({ ...expected, exitCode: undefined });
+      expect(performance.now() - started, name).toBeLessThan(1500);
+      // It may have got as far as starting: then it is gone.
+      const pid = await readPid(pidFile);
+      if (pid !== undefined) await expectGone(pid);
+    }
+  });
+
+  it('streams lines, stops on abort, and leaves no process', async () => {
+    const pidFile = file('lines.pid');
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const script = `echo $$ > ${pidFile}; i=0; while :; do echo "line $i"; echo noise >&2; i=$((i+1)); sleep 0.05; done`;
+    let abortedAt = 0;
+    for await (const line of runner.lines('sh', ['-c', script], { signal: controller.signal })) {
+      seen.push(line);
+      if (seen.length === 3) {
+        abortedAt = performance.now();
+        controller.abort();
+      }
+    }
+    expect(performance.now() - abortedAt, 'the iteration ended soon after the abort').toBeLessThan(2500);
+    expect(seen).toEqual(['line 0', 'line 1', 'line 2']);
+    await expectGone((await readPid(pidFile))!);
+  });
+
+  it('streams every line of a command that ends by itself, stdout only, with `env`', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    for await (const line of runner.lines('sh', ['-c', 'echo "a $WHO"; echo err >&2; printf "b\\nc"'], { signal: controller.signal, env: { WHO: 'there' } })) seen.push(line);
+    expect(seen).toEqual(['a there', 'b', 'c']);
+  });
+
+  it('leaves no process when the consumer stops reading early', async () => {
+    const pidFile = file('lines-break.pid');
+    const controller = new AbortController();
+    for await (const line of runner.lines('sh', ['-c', `echo $$ > ${pidFile}; while :; do echo tick; sleep 0.05; done`], { signal: controller.signal })) {
+      expect(line).toBe('tick');
+      break;
+    }
+    await expectGone((await readPid(pidFile))!);
+  });
+
+  it('killPid signals a pid as the container sees it', async () => {
+    const started = await runner.run('sh', ['-c', 'sleep 600 </dev/null >/dev/null 2>&1 & echo $!'], { timeoutMs: 10_000 });
+    const pid = Number(started.stdout.trim());
+    expect(pid).toBeGreaterThan(1);
+    expect(await alive(pid)).toBe(true);
+    await runner.killPid(pid, 'SIGTERM');
+    await expectGone(pid);
+    // A pid that is gone already is no error, as on the host.
+    await expect(runner.killPid(pid, 'SIGKILL')).resolves.toBeUndefined();
+  });
+
+  it('isExecutable looks inside the container', async () => {
+    expect(await runner.isExecutable('/bin/sh')).toBe(true);
+    expect(await runner.isExecutable('/etc/hostname')).toBe(false);
+    expect(await runner.isExecutable('/no/such/file')).toBe(false);
+    // In the container's own /tmp (a tmpfs): nothing of it on the host.
+    const onlyInside = `/tmp/rtconform-only-inside-${randomBytes(4).toString('hex')}`;
+    await runner.run('sh', ['-c', `printf '#!/bin/sh\\n' > ${onlyInside}; chmod +x ${onlyInside}`], { timeoutMs: 10_000 });
+    expect(existsSync(onlyInside)).toBe(false);
+    expect(await runner.isExecutable(onlyInside)).toBe(true);
+    await runner.run('rm', ['-f', onlyInside], { timeoutMs: 10_000 });
+  });
+
+  it('which finds the runtimes on the container PATH, and nothing that is not a binary', async () => {
+    expect(await runner.which('runc')).toMatch(/^\/.*\/runc$/);
+    expect(await runner.which('crun')).toMatch(/^\/.*\/crun$/);
+    expect(await runner.which('sh')).toMatch(/^\/.*\/sh$/);
+    expect(await runner.which('no-such-command-here')).toBeUndefined();
+    // A shell builtin has no path.
+    expect(await runner.which('cd')).toBeUndefined();
+  });
+});
