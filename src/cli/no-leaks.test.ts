@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { engineClient, pingEngine } from '../container/engine.js';
-import { defaultImageName, imageExists } from '../container/image.js';
+import { containerTestSkipReason } from '../fixtures/container-selection.js';
 import { LABEL } from '../container/target-container.js';
 import { isRoot } from '../fixtures/selection.js';
 import { runTempDirs } from '../fixtures/sweep.js';
@@ -60,14 +60,6 @@ function cgroupsNamed(prefix: string, dir = '/sys/fs/cgroup', depth = 0): string
   return entries.flatMap((e) => (e.startsWith(prefix) ? [join(dir, e)] : cgroupsNamed(prefix, join(dir, e), depth + 1)));
 }
 
-/** Whether the in-container suites can run here: an engine and the image. */
-async function containerTargetProblem(): Promise<string | undefined> {
-  const ping = await pingEngine();
-  if (!ping.reachable) return ping.reason;
-  if (!(await imageExists(defaultImageName()))) return `image ${defaultImageName()} is not built (rtconform image build)`;
-  return undefined;
-}
-
 describe('nothing of ours is left behind', () => {
   const runtimes = runcAvailable() ? ['fake', 'runc'] : ['fake'];
 
@@ -104,11 +96,8 @@ describe('nothing of ours is left behind', () => {
     const inContainer = ['--in-container', '--runtime', 'runc', '--runtime', 'crun'];
 
     it('after a completed run', async (ctx) => {
-      const problem = await containerTargetProblem();
-      if (problem) {
-        if (process.env.RTCONFORM_CONTAINER === 'required') throw new Error(problem);
-        return ctx.skip(problem);
-      }
+      const problem = await containerTestSkipReason();
+      if (problem) return ctx.skip(problem);
       const runId = `lc${randomBytes(2).toString('hex')}`;
       const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
       const result = await execa('node', [CLI(), 'run', ...inContainer, '--suite', 'state', '--out', out.path], {
@@ -121,11 +110,8 @@ describe('nothing of ours is left behind', () => {
     }, 180_000);
 
     it('after a run interrupted with SIGINT while runtime containers exist in the targets', async (ctx) => {
-      const problem = await containerTargetProblem();
-      if (problem) {
-        if (process.env.RTCONFORM_CONTAINER === 'required') throw new Error(problem);
-        return ctx.skip(problem);
-      }
+      const problem = await containerTestSkipReason();
+      if (problem) return ctx.skip(problem);
       const runId = `ic${randomBytes(2).toString('hex')}`;
       const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
       const child = execa('node', [CLI(), 'run', ...inContainer, '--suite', 'lifecycle', '--out', out.path], {

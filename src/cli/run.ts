@@ -4,11 +4,9 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { pingEngine } from '../container/engine.js';
-import { imageExists } from '../container/image.js';
-import { ImageMissingError, type CgroupView } from '../container/target-container.js';
+import type { CgroupView } from '../container/target-container.js';
 import {
-  CGROUP_VIEW_ENV, CONTAINER_MODE_ENV, CONTAINER_RUNTIMES_ENV, IMAGE_ENV,
+  CGROUP_VIEW_ENV, CONTAINER_MODE_ENV, CONTAINER_RUNTIMES_ENV, IMAGE_ENV, containerTargetProblem,
 } from '../fixtures/container-selection.js';
 import { RUNTIMES_ENV, selectRuntimes, type RuntimeSelection } from '../fixtures/selection.js';
 import { finalSweep } from '../fixtures/sweep.js';
@@ -46,9 +44,8 @@ async function preflight(options: RunCommandOptions): Promise<RuntimeSelection[]
   if (options.container) {
     // Whether each runtime is in the image is checked once the target containers are up.
     if (options.runtimes.includes('fake')) throw new HarnessError('the fake runtime runs on the host only: drop --in-container, or choose runc, crun or a path inside the image');
-    const ping = await pingEngine();
-    if (!ping.reachable) throw new HarnessError(`--in-container needs a Docker engine: ${ping.reason}`);
-    if (!(await imageExists(options.container.image))) throw new HarnessError(new ImageMissingError(options.container.image).message);
+    const problem = await containerTargetProblem(options.container.image);
+    if (problem !== undefined) throw new HarnessError(`--in-container: ${problem}`);
     return [];
   }
   // The fake's root is set per run dir by the global setup and the final sweep.
@@ -129,7 +126,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     process.stderr.write('rtconform: the run was interrupted; nothing of it is left on this machine\n');
     return 130;
   }
-  if (!report) throw new HarnessError('the run ended without results (see the errors above)');
+  // No runs: the global setup failed (a runtime missing from the image, a target that would not start).
+  if (!report || report.runs.length === 0) throw new HarnessError('the run ended without results (see the errors above)');
   printSummary(report, outDir);
   return report.runs.some((r) => r.summary.mandatoryFailed > 0) ? 1 : 0;
 }

@@ -7,26 +7,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Target } from '../runtime/process-runner.js';
 import { waitFor } from '../util/wait.js';
 import { ContainerProcessRunner } from './container-process-runner.js';
-import { engineClient, pingEngine } from './engine.js';
-import { defaultImageName, imageExists } from './image.js';
+import { engineClient } from './engine.js';
 import { startTargetContainer, type TargetContainer } from './target-container.js';
+import { containerSettingsFromEnv, containerTestSkipReason } from '../fixtures/container-selection.js';
 
 /**
  * The runner a container target's runtimes are driven through, against a real target container:
  * every call below is a real `docker exec` into it, every file a real file in the shared dir.
  */
 
-const IMAGE = defaultImageName();
-
-/** Why container tests cannot run here, or undefined; with RTCONFORM_CONTAINER=required, a failure. */
-async function containerProblem(): Promise<string | undefined> {
-  const ping = await pingEngine();
-  const problem = !ping.reachable
-    ? `no Docker engine: ${ping.reason}`
-    : (await imageExists(IMAGE)) ? undefined : `image ${IMAGE} is not in the engine at ${ping.host}: build it with \`rtconform image build\``;
-  if (problem !== undefined && process.env.RTCONFORM_CONTAINER === 'required') throw new Error(`RTCONFORM_CONTAINER=required, but ${problem}`);
-  return problem;
-}
+/** The image the harness would use here: RTCONFORM_IMAGE, else the one `rtconform image build` makes. */
+const IMAGE = containerSettingsFromEnv().image;
 
 describe('ContainerProcessRunner in a real target container', () => {
   let problem: string | undefined;
@@ -36,7 +27,7 @@ describe('ContainerProcessRunner in a real target container', () => {
   let callsDir: string;
 
   beforeAll(async () => {
-    problem = await containerProblem();
+    problem = await containerTestSkipReason();
     if (problem !== undefined) return;
     shared = await dir({ prefix: 'rtconform-cpr-test-', unsafeCleanup: true });
     callsDir = join(shared.path, 'calls');

@@ -7,8 +7,8 @@ import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cgroupLayout } from '../util/cgroup-layout.js';
 import { waitFor } from '../util/wait.js';
-import { engineClient, pingEngine, type Dockerode } from './engine.js';
-import { defaultImageName, imageExists } from './image.js';
+import { containerSettingsFromEnv, containerTestSkipReason } from '../fixtures/container-selection.js';
+import { engineClient, type Dockerode } from './engine.js';
 import {
   ImageMissingError, LABEL, removeAbandonedContainers, startTargetContainer, type TargetContainer, type TargetContainerOptions,
 } from './target-container.js';
@@ -18,23 +18,15 @@ import {
  * (inspect) or from inside the container (exec), not from what the harness says it asked for.
  */
 
-const IMAGE = defaultImageName();
-
-/** Why container tests cannot run here, or undefined; with RTCONFORM_CONTAINER=required, a failure. */
-async function containerProblem(): Promise<string | undefined> {
-  const ping = await pingEngine();
-  const problem = !ping.reachable
-    ? `no Docker engine: ${ping.reason}`
-    : (await imageExists(IMAGE)) ? undefined : `image ${IMAGE} is not in the engine at ${ping.host}: build it with \`rtconform image build\``;
-  if (problem !== undefined && process.env.RTCONFORM_CONTAINER === 'required') throw new Error(`RTCONFORM_CONTAINER=required, but ${problem}`);
-  return problem;
-}
+/** The image the harness would use here: RTCONFORM_IMAGE, else the one `rtconform image build` makes. */
+const IMAGE = containerSettingsFromEnv().image;
 
 const CAP_NET_ADMIN = 12n;
 const CAP_SYS_ADMIN = 21n;
 const CAP_SYS_RESOURCE = 24n;
 const hasCap = (mask: bigint, cap: bigint): boolean => ((mask >> cap) & 1n) === 1n;
 const capMask = (status: string, field: string): bigint => BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)![1]}`);
+
 
 describe('target containers', () => {
   let problem: string | undefined;
@@ -85,7 +77,7 @@ describe('target containers', () => {
   };
 
   beforeAll(async () => {
-    problem = await containerProblem();
+    problem = await containerTestSkipReason();
     if (problem !== undefined) return;
     docker = (await engineClient()).container.dockerode;
     shared = await dir({ prefix: 'rtconform-tc-test-', unsafeCleanup: true });

@@ -85,5 +85,6 @@ export type KnownRuntimeName = keyof typeof profiles;
 export function profileFor(nameOrPath: string): RuntimeProfile {
   const base = nameOrPath.split('/').pop() ?? nameOrPath;
   const known = (Object.values(profiles) as RuntimeProfile[]).find((p) => p.name === base || p.binary === base);
-  return known ?? { ...profiles.runc, name: base };
+  // Unknown: runc's conventions, but its own binary (never runc's, which may be on PATH too).
+  return known ?? { ...profiles.runc, name: base, binary: nameOrPath, install: undefined };
 }
