@@ -56,7 +56,7 @@ export const profiles = {
     binary: 'crun',
     install: 'apt-get install -y crun',
     refusesHybridCgroups: true,
-    unsupported: { events: 'crun has no events command (stats come from the cgroup files)' },
+    unsupported: { events: 'crun has no events command' },
   },
   runsc: {
     ...base,
