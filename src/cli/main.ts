@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { catalogue } from '../requirements/catalogue.js';
-import { requirementLink } from '../requirements/requirement.js';
 import { doctorCommand } from './doctor.js';
 import { defaultImageName } from '../container/image.js';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { HarnessError } from './harness-error.js';
 import { imageCommand } from './image.js';
+import { requirementsCommand } from './requirements.js';
 import { availableSuites, runCommand, toolVersion } from './run.js';
 
 const usage = (): string => `usage: rtconform <command> [options]
@@ -27,7 +26,9 @@ commands:
                    --mirror URL          Debian mirror (default: debootstrap's)
                    --force               build even if the image exists
   doctor         what this machine offers and what it means for the suites
-  requirements   list the requirement catalogue
+  requirements   list the requirement catalogue, grouped by spec document, with the suites covering each
+                   --uncovered           only the requirements no suite tests yet
+                   --json                the catalogue with coverage as JSON
   --version      print rtconform's version
 
 exit codes of run: 0 no MUST requirement failed, 1 one did, 2 the harness could not run, 130 interrupted`;
@@ -73,11 +74,8 @@ async function main(argv: string[]): Promise<number> {
       return imageCommand(rest);
     case 'doctor':
       return doctorCommand();
-    case 'requirements': {
-      for (const r of catalogue) process.stdout.write(`${r.level.padEnd(8)} ${r.id.padEnd(30)} ${r.statement}\n         ${requirementLink(r)}\n`);
-      process.stdout.write(`${catalogue.length} requirements; suites: ${availableSuites().join(', ')}\n`);
-      return 0;
-    }
+    case 'requirements':
+      return requirementsCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`rtconform ${toolVersion()}\n`);

@@ -35,7 +35,9 @@ export type Limitation =
   /** Processes share the host's filesystem: paths in config are host paths. */
   | 'noFilesystemIsolation'
   /** Restore restarts the process instead of resuming its memory. */
-  | 'noMemoryCheckpoint';
+  | 'noMemoryCheckpoint'
+  /** The process runs as the runtime's own user, capabilities and limits: only args, env and cwd apply. */
+  | 'noProcessIsolation';
 
 const base = {
   globalArgs: [],
@@ -75,6 +77,7 @@ export const profiles = {
     limitations: {
       noFilesystemIsolation: 'the fake runtime runs the process on the host, without a root filesystem of its own',
       noMemoryCheckpoint: 'the fake runtime cannot save process memory: its restore restarts the process',
+      noProcessIsolation: 'the fake runtime applies only args, env and cwd: the process keeps its own user, capabilities and limits',
     },
   },
 } as const satisfies Record<string, RuntimeProfile>;

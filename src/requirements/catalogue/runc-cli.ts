@@ -1,0 +1,61 @@
+import { runcManPage } from './define.js';
+
+/**
+ * The runc command-line contract (runc's man pages) that containerd, cri-o and every
+ * runc-compatible runtime rely on, beyond what the spec's abstract operations say.
+ */
+export const runcCliRequirements = [
+  ...runcManPage('runc-exec.8.md', [
+    ['cli.exec.exit-code', 'MUST', 'Exec exits with the exit code of the executed process.'],
+    ['cli.exec.stdio', 'MUST', 'Exec passes the process stdout and stderr through, separately.'],
+    ['cli.exec.env', 'SHOULD', 'Exec --env adds variables to the process environment.'],
+    ['cli.exec.cwd', 'SHOULD', 'Exec --cwd sets the working directory of the process.'],
+    ['cli.exec.process-file', 'SHOULD', 'Exec --process runs the process described by a process.json.'],
+    ['cli.exec.stopped', 'MUST', 'Exec into a stopped container is an error.'],
+  ]),
+  ...runcManPage('runc-kill.8.md', [
+    ['cli.kill.signal-forms', 'SHOULD', 'Kill accepts a signal by name, with or without SIG, and by number.'],
+    ['cli.kill.all', 'SHOULD', 'Kill --all signals every process in the container.'],
+  ]),
+  ...runcManPage('runc-delete.8.md', [
+    ['cli.delete.force', 'SHOULD', 'Delete --force removes a running container and its processes.'],
+  ]),
+  ...runcManPage('runc-pause.8.md', [
+    ['cli.pause.freezes', 'SHOULD', 'Pause freezes every process of the container; status becomes paused.'],
+  ]),
+  ...runcManPage('runc-resume.8.md', [
+    ['cli.resume.thaws', 'SHOULD', 'Resume lets a paused container run again; status becomes running.'],
+  ]),
+  ...runcManPage('runc-pause.8.md', [
+    ['cli.pause.stopped', 'SHOULD', 'Pause of a stopped container is an error.'],
+  ]),
+  ...runcManPage('runc-ps.8.md', [
+    ['cli.ps.pids', 'SHOULD', 'ps --format json lists the pids of the container, its init included.'],
+  ]),
+  ...runcManPage('runc-events.8.md', [
+    ['cli.events.stats-json', 'SHOULD', 'events --stats prints exactly one JSON record, of type stats, for the container asked about.'],
+    ['cli.events.cpu-grows', 'SHOULD', 'The CPU time events --stats reports grows while the container keeps a CPU busy.'],
+    ['cli.events.memory', 'SHOULD', 'events --stats reports a memory usage above zero for a running container.'],
+    ['cli.events.pids-match-ps', 'SHOULD', 'With only single-threaded processes, the pid count of events --stats is the number of pids ps lists.'],
+    ['cli.events.stream', 'SHOULD', 'events --interval keeps printing stats records of the container, one per interval, until it is stopped.'],
+    ['cli.events.stopped', 'SHOULD', 'events --stats of a stopped container is an error: there is nothing running to measure.'],
+    ['cli.events.unknown-id', 'SHOULD', 'events --stats of a container that does not exist is an error.'],
+  ]),
+  ...runcManPage('runc-list.8.md', [
+    ['cli.list.containers', 'SHOULD', 'list --format json shows the container with its status and pid.'],
+  ]),
+  ...runcManPage('runc-run.8.md', [
+    ['cli.run.exit-code', 'SHOULD', 'run in the foreground exits with the container process exit code.'],
+  ]),
+  ...runcManPage('runc-checkpoint.8.md', [
+    ['cli.checkpoint.stops', 'SHOULD', 'Checkpoint without --leave-running stops the container after saving it.'],
+    ['cli.checkpoint.leave-running', 'SHOULD', 'Checkpoint --leave-running saves the container and leaves it running.'],
+    ['cli.checkpoint.not-running', 'MUST', 'Checkpoint of a container that is not running is an error and changes nothing.'],
+    ['cli.checkpoint.unknown-id', 'MUST', 'Checkpoint of a container that does not exist is an error.'],
+    ['cli.checkpoint.image-path', 'SHOULD', 'Each checkpoint is a self-contained image at --image-path: several coexist and any one restores.'],
+  ]),
+  ...runcManPage('runc-restore.8.md', [
+    ['cli.restore.running', 'SHOULD', 'Restore --detach recreates a checkpointed container under its id, running.'],
+    ['cli.restore.continues', 'MUST', 'A restored process continues from the saved state instead of starting again.'],
+  ]),
+];

@@ -1,0 +1,87 @@
+import { expect } from 'vitest';
+import { runProbe } from '../../src/fixtures/probe.js';
+import { refusal } from '../../src/fixtures/refusal.js';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+
+/** How the probe names each config namespace type in /proc/<pid>/ns. */
+const PROC_NAME = { pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup' } as const;
+type Kind = keyof typeof PROC_NAME;
+
+/** The namespaces of the runtime's own host: the machine, or its target container. */
+async function hostNamespaces(ctx: RuntimeTestContext): Promise<Record<string, string>> {
+  const result = await ctx.runner.run('sh', ['-c', 'for n in cgroup ipc mnt net pid uts; do echo "$n $(readlink /proc/self/ns/$n)"; done'], { timeoutMs: 10_000 });
+  return Object.fromEntries(result.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+}
+
+async function sleeper(ctx: RuntimeTestContext): Promise<number> {
+  const id = ctx.newId();
+  const b = await ctx.bundle((c) => c.args('sleep', '600'));
+  await ctx.runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+  const { pid } = await ctx.runtime.state(id);
+  if (!pid) throw new Error(`state of created container ${id} has no pid`);
+  return pid;
+}
+
+describeRuntimes('namespaces, hostname and domainname', (it) => {
+  /** The container's namespace of `kind` against the runtime's own, with `kind` in the config or left out. */
+  async function compare(ctx: RuntimeTestContext, kind: Kind, inConfig: boolean): Promise<{ container: string | undefined; host: string | undefined }> {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    // A hostname needs a uts namespace of the container's own.
+    const { observation } = await runProbe(ctx, (b) => (inConfig ? b.namespace(kind) : b.withoutNamespace(kind).edit((c) => {
+      if (kind === 'uts') delete c.hostname;
+    })));
+    const host = await hostNamespaces(ctx);
+    return { container: observation.namespaces[PROC_NAME[kind]], host: host[PROC_NAME[kind]] };
+  }
+  const isNew = async (ctx: RuntimeTestContext, kind: Kind): Promise<void> => {
+    const { container, host } = await compare(ctx, kind, true);
+    expect(container, `the container's ${kind} namespace`).not.toBe(host);
+  };
+
+  it('linux.namespaces.new-pid', 'a pid namespace in the config is a new one', (ctx) => isNew(ctx, 'pid'));
+  it('linux.namespaces.new-network', 'a network namespace in the config is a new one', (ctx) => isNew(ctx, 'network'));
+  it('linux.namespaces.new-mount', 'a mount namespace in the config is a new one', (ctx) => isNew(ctx, 'mount'));
+  it('linux.namespaces.new-ipc', 'an ipc namespace in the config is a new one', (ctx) => isNew(ctx, 'ipc'));
+  it('linux.namespaces.new-uts', 'a uts namespace in the config is a new one', (ctx) => isNew(ctx, 'uts'));
+  it('linux.namespaces.new-cgroup', 'a cgroup namespace in the config is a new one', (ctx) => isNew(ctx, 'cgroup'));
+
+  it('linux.namespaces.inherit', 'a namespace type left out of the config is shared with the runtime', async (ctx) => {
+    for (const kind of ['ipc', 'uts'] as const) {
+      const { container, host } = await compare({ ...ctx, id: ctx.newId() }, kind, false);
+      expect(container, `the container's ${kind} namespace`).toBe(host);
+    }
+  });
+
+  it('linux.namespaces.join-path', 'a namespace with a path joins that namespace instead of creating one', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const pid = await sleeper(ctx);
+    const { observation } = await runProbe(ctx, (b) => b.namespace('uts', `/proc/${pid}/ns/uts`).namespace('ipc', `/proc/${pid}/ns/ipc`));
+    const joined = await ctx.runner.run('sh', ['-c', `readlink /proc/${pid}/ns/uts; readlink /proc/${pid}/ns/ipc`], { timeoutMs: 10_000 });
+    expect([observation.namespaces.uts, observation.namespaces.ipc]).toEqual(joined.stdout.trim().split('\n'));
+  });
+
+  it('linux.namespaces.wrong-type-path', 'a namespace path of another type is an error', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const pid = await sleeper(ctx);
+    const b = await ctx.bundle((c) => c.args('true').namespace('ipc', `/proc/${pid}/ns/uts`));
+    await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+  });
+
+  it('linux.namespaces.duplicate', 'a namespace type listed twice is an error', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const b = await ctx.bundle((c) => c.args('true').edit((config) => void config.linux!.namespaces!.push({ type: 'uts' })));
+    await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+  });
+
+  it('config.hostname', 'the container sees the configured hostname', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const { observation } = await runProbe(ctx, (b) => b.hostname('rtc-probe-host'));
+    expect(observation.hostname).toBe('rtc-probe-host');
+  });
+
+  it('config.domainname', 'the container sees the configured domainname', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.domainname = 'rtc.example')));
+    expect(observation.domainname).toBe('rtc.example');
+  });
+});
