@@ -22,6 +22,9 @@ const LIMIT_NAMES: Record<string, string> = {
 };
 
 const Ids = z.object({ real: z.number().int(), effective: z.number().int(), saved: z.number().int(), fs: z.number().int() });
+/** One line of /proc/<pid>/uid_map or gid_map, named as the config's uidMappings/gidMappings. */
+const IdMapping = z.object({ containerID: z.number().int(), hostID: z.number().int(), size: z.number().int() });
+export type IdMapping = z.infer<typeof IdMapping>;
 const Limit = z.object({ soft: z.union([z.number(), z.literal('unlimited')]), hard: z.union([z.number(), z.literal('unlimited')]) });
 
 export const MountSchema = z.object({
@@ -56,6 +59,16 @@ export const PathInfoSchema = z.discriminatedUnion('kind', [
 ]);
 export type PathInfo = z.infer<typeof PathInfoSchema>;
 
+/** One open descriptor of the process. */
+export const OpenFdSchema = z.object({
+  fd: z.number().int(),
+  /** What /proc/<pid>/fd/N links to (a path, pipe:[…], socket:[…], anon_inode:…). */
+  target: z.string(),
+  /** O_CLOEXEC set: the probe's own shell opened it, it was not inherited through exec. */
+  closeOnExec: z.boolean(),
+});
+export type OpenFd = z.infer<typeof OpenFdSchema>;
+
 export const ObservationSchema = z.object({
   args: z.array(z.string()),
   env: z.array(z.string()),
@@ -84,6 +97,13 @@ export const ObservationSchema = z.object({
   cgroupFiles: z.record(z.string(), z.string()),
   paths: z.record(z.string(), PathInfoSchema),
   sysctls: z.record(z.string(), z.string()),
+  /** The process's open descriptors, from /proc/<pid>/fd and fdinfo. */
+  fds: z.array(OpenFdSchema),
+  /** /proc/<pid>/uid_map and gid_map; the whole id range in the initial user namespace. */
+  uidMap: z.array(IdMapping),
+  gidMap: z.array(IdMapping),
+  /** /proc/<pid>/timens_offsets by clock (monotonic, boottime); empty where the kernel has no time namespaces. */
+  timeOffsets: z.record(z.string(), z.object({ secs: z.number().int(), nanosecs: z.number().int() })),
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 
@@ -128,12 +148,19 @@ function ids(value: string | undefined): z.input<typeof Ids> {
   return { real: real ?? NaN, effective: effective ?? NaN, saved: saved ?? NaN, fs: fs ?? NaN };
 }
 
+function idMappings(lines: string[] | undefined): IdMapping[] {
+  return (lines ?? []).flatMap((line) => {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+    return m ? [{ containerID: Number(m[1]), hostID: Number(m[2]), size: Number(m[3]) }] : [];
+  });
+}
+
 function limitValue(word: string): number | 'unlimited' {
   return word === 'unlimited' ? 'unlimited' : Number(word);
 }
 
 /** One /proc/<pid>/mountinfo line: id parent major:minor root mountpoint options [optional…] - type source superoptions. */
-function mountOf(line: string): Mount | undefined {
+export function mountOf(line: string): Mount | undefined {
   const parts = line.split(' ');
   const dash = parts.indexOf('-');
   if (dash < 6) return undefined;
@@ -209,6 +236,18 @@ export function parseObservation(text: string): Observation {
     cgroupFiles: pairs('cgroupfiles'),
     paths: Object.fromEntries((sections.get('paths') ?? []).map(pathInfo).filter((e): e is [string, PathInfo] => e !== undefined)),
     sysctls: pairs('sysctls'),
+    fds: (sections.get('fds') ?? []).flatMap((line) => {
+      const m = /^(\d+) (\d*) (.*)$/.exec(line);
+      // O_CLOEXEC is 02000000 in fdinfo's octal flags.
+      return m ? [{ fd: Number(m[1]), target: m[3]!, closeOnExec: (Number.parseInt(m[2] || '0', 8) & 0o2000000) !== 0 }] : [];
+    }),
+    uidMap: idMappings(sections.get('uidmap')),
+    gidMap: idMappings(sections.get('gidmap')),
+    // Lines that are not `clock secs nanosecs` (cat's error where the file is missing) are left out.
+    timeOffsets: Object.fromEntries((sections.get('timens') ?? []).flatMap((line) => {
+      const m = /^(\w+)\s+(-?\d+)\s+(\d+)$/.exec(line.trim());
+      return m ? [[m[1]!, { secs: Number(m[2]), nanosecs: Number(m[3]) }]] : [];
+    })),
   };
   const parsed = ObservationSchema.safeParse(candidate);
   if (!parsed.success) throw new ProbeOutputError(`the probe's output does not parse: ${z.prettifyError(parsed.error)}`, text);

@@ -13,6 +13,9 @@ export const runcCliRequirements = [
     ['cli.exec.process-file', 'SHOULD', 'Exec --process runs the process described by a process.json.'],
     ['cli.exec.stopped', 'MUST', 'Exec into a stopped container is an error.'],
   ]),
+  ...runcManPage('runc-create.8.md', [
+    ['cli.create.pid-file', 'SHOULD', 'create --pid-file writes the pid of the container process, as state reports it, to the file.'],
+  ]),
   ...runcManPage('runc-kill.8.md', [
     ['cli.kill.signal-forms', 'SHOULD', 'Kill accepts a signal by name, with or without SIG, and by number.'],
     ['cli.kill.all', 'SHOULD', 'Kill --all signals every process in the container.'],
@@ -57,5 +60,10 @@ export const runcCliRequirements = [
   ...runcManPage('runc-restore.8.md', [
     ['cli.restore.running', 'SHOULD', 'Restore --detach recreates a checkpointed container under its id, running.'],
     ['cli.restore.continues', 'MUST', 'A restored process continues from the saved state instead of starting again.'],
+  ]),
+  ...runcManPage('runc-update.8.md', [
+    ['cli.update.memory', 'SHOULD', 'update --resources changes the memory limit of a running container\'s cgroup.'],
+    ['cli.update.pids', 'SHOULD', 'update --resources changes the pids limit of a running container: forks beyond the new limit fail.'],
+    ['cli.update.cpu', 'SHOULD', 'update --resources changes the CPU shares, quota and period of a running container\'s cgroup.'],
   ]),
 ];

@@ -1,0 +1,222 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { z } from 'zod';
+import { runProbe } from '../../src/fixtures/probe.js';
+import { refusal } from '../../src/fixtures/refusal.js';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { UnsupportedOperationError } from '../../src/runtime/errors.js';
+import { waitFor } from '../../src/util/wait.js';
+import { ALL_SYSCALLS } from './syscalls.js';
+
+type SyscallRule = {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: { index: number; value: number; valueTwo?: number; op: string }[];
+};
+type SeccompProfile = {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: SyscallRule[];
+};
+
+/**
+ * Errors a seccomp rule can return, with the words busybox prints for them (glibc's and musl's
+ * strerror agree on these). ENOSPC is what no mkdir on an ordinary directory would fail with
+ * by itself, so seeing it proves the rule, not the filesystem, answered.
+ */
+const EPERM = { errno: 1, message: 'Operation not permitted' };
+const ENOSPC = { errno: 28, message: 'No space left on device' };
+
+/** The mkdir family: busybox's mkdir uses one or the other depending on libc and architecture. */
+const MKDIR = ['mkdir', 'mkdirat'];
+
+/**
+ * Shell lines that try commands and report each as `attempt LABEL STATUS ERROR`, ERROR being
+ * the end of the command's message (busybox ends each with `: <strerror>`), empty on success.
+ */
+const ATTEMPT = 'attempt() { label=$1; shift; out=$("$@" 2>&1); status=$?; echo "attempt $label $status ${out##*: }"; }';
+
+type Attempts = Record<string, { status: number; error: string }>;
+
+const SeccompFeatures = z.looseObject({
+  enabled: z.boolean().nullish(),
+  actions: z.array(z.string()).nullish(),
+  operators: z.array(z.string()).nullish(),
+});
+
+/**
+ * Skips where seccomp cannot be checked: a runtime that isolates nothing, or one whose
+ * `features` says it was built without seccomp or without `needed`.
+ */
+async function requireSeccomp(ctx: RuntimeTestContext, needed: { action?: string } = {}): Promise<void> {
+  skipIfLimited(ctx, 'noProcessIsolation');
+  let seccomp: z.infer<typeof SeccompFeatures> | undefined;
+  try {
+    seccomp = SeccompFeatures.safeParse((await ctx.runtime.features()).linux?.seccomp).data;
+  } catch (error) {
+    // Without a features verb there is nothing to read: the test itself decides.
+    if (error instanceof UnsupportedOperationError) return;
+    throw error;
+  }
+  if (seccomp?.enabled === false) ctx.skip(`${ctx.runtime.name} features reports seccomp as not enabled (built without libseccomp)`);
+  if (needed.action && seccomp?.actions && !seccomp.actions.includes(needed.action)) {
+    ctx.skip(`${ctx.runtime.name} features does not list the seccomp action ${needed.action}`);
+  }
+}
+
+/** Runs `commands` (ATTEMPT lines) as the container process under `profile` and returns what each attempt gave. */
+async function attempts(ctx: RuntimeTestContext, profile: SeccompProfile | undefined, commands: string[], id = ctx.id): Promise<Attempts> {
+  const b = await ctx.bundle((c) => c.shell([ATTEMPT, ...commands].join('\n')).edit((config) => {
+    if (profile) config.linux = { ...config.linux, seccomp: profile };
+  }));
+  const { exitCode } = await ctx.runtime.run(id, { bundle: b.dir, stdio: b.stdio, timeoutMs: 20_000 });
+  const output = await b.output();
+  expect(exitCode, `the container's exit code; it printed:\n${output}${await b.errorOutput()}`).toBe(0);
+  const results: Attempts = {};
+  for (const line of output.split('\n')) {
+    const m = /^attempt (\S+) (\d+) ?(.*)$/.exec(line);
+    if (m) results[m[1]!] = { status: Number(m[2]), error: m[3]! };
+  }
+  return results;
+}
+
+const ok = { status: 0, error: '' };
+const failedWith = (e: { message: string }): { status: number; error: string } => ({ status: 1, error: e.message });
+
+/** Makes a directory and a file: mkdir is what the profiles below catch, touch what they leave alone. */
+const MKDIR_AND_TOUCH = ['attempt mkdir mkdir /tmp/rtc-dir', 'attempt touch touch /tmp/rtc-file'];
+
+/** Every syscall allowed but the mkdir family, which falls to the default action. */
+const allowAllBut = (excluded: string[]): SyscallRule[] => [{ names: ALL_SYSCALLS.filter((n) => !excluded.includes(n)), action: 'SCMP_ACT_ALLOW' }];
+
+describeRuntimes('security: seccomp', (it) => {
+  it('linux.seccomp.syscall-action', 'a syscall named in an SCMP_ACT_ERRNO rule fails; the probe shows a seccomp filter', async (ctx) => {
+    await requireSeccomp(ctx);
+    const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_ERRNO', errnoRet: ENOSPC.errno }] };
+    const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.linux = { ...c.linux, seccomp: profile })));
+    expect(observation.seccomp, 'Seccomp mode in /proc/<pid>/status (2: filter)').toBe(2);
+    // Without the profile the same commands succeed: the failure below is the rule's doing.
+    expect(await attempts(ctx, undefined, MKDIR_AND_TOUCH, ctx.newId()), 'the commands without a seccomp profile').toEqual({ mkdir: ok, touch: ok });
+    expect(await attempts(ctx, profile, MKDIR_AND_TOUCH, ctx.newId()), 'the commands under a profile that makes mkdir fail').toEqual({
+      mkdir: failedWith(ENOSPC), touch: ok,
+    });
+  });
+
+  it('linux.seccomp.errno-ret', 'a rule returns its errnoRet, and EPERM when it has none', async (ctx) => {
+    await requireSeccomp(ctx);
+    const profile: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [
+        { names: MKDIR, action: 'SCMP_ACT_ERRNO', errnoRet: ENOSPC.errno },
+        { names: ['unlink', 'unlinkat'], action: 'SCMP_ACT_ERRNO' },
+      ],
+    };
+    const results = await attempts(ctx, profile, [...MKDIR_AND_TOUCH, 'attempt rm rm /tmp/rtc-file']);
+    expect(results, 'mkdir under errnoRet 28, rm under a rule without errnoRet').toEqual({ mkdir: failedWith(ENOSPC), touch: ok, rm: failedWith(EPERM) });
+  });
+
+  it('linux.seccomp.default-action', 'a syscall no rule matches gets the default action (SCMP_ACT_ERRNO: EPERM)', async (ctx) => {
+    await requireSeccomp(ctx);
+    const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: allowAllBut(MKDIR) };
+    expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule; touch is allowed by one').toEqual({ mkdir: failedWith(EPERM), touch: ok });
+  });
+
+  it('linux.seccomp.default-errno-ret', 'a syscall no rule matches returns defaultErrnoRet', async (ctx) => {
+    await requireSeccomp(ctx);
+    const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: ENOSPC.errno, syscalls: allowAllBut(MKDIR) };
+    expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule, defaultErrnoRet is 28').toEqual({ mkdir: failedWith(ENOSPC), touch: ok });
+  });
+
+  it('linux.seccomp.args', 'a rule with args matches only calls that meet every condition', async (ctx) => {
+    await requireSeccomp(ctx);
+    // kill(pid, sig) caught only for pid 1 (the container process itself) AND signal 0.
+    const profile: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{
+        names: ['kill'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSPC.errno,
+        args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 1, value: 0, op: 'SCMP_CMP_EQ' }],
+      }],
+    };
+    const results = await attempts(ctx, profile, [
+      'sleep 600 & other=$!',
+      'attempt both kill -0 1',
+      'attempt pid-only kill -CONT 1',
+      'attempt signal-only kill -0 $other',
+      'kill $other',
+    ]);
+    expect(results, 'kill with both conditions met, with only the pid, with only the signal').toEqual({
+      'both': failedWith(ENOSPC), 'pid-only': ok, 'signal-only': ok,
+    });
+  });
+
+  it('linux.seccomp.errno-ret-unsupported', 'errnoRet on an SCMP_ACT_KILL rule is an error and creates nothing', async (ctx) => {
+    await requireSeccomp(ctx);
+    const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_KILL', errnoRet: EPERM.errno }] };
+    const b = await ctx.bundle((c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: profile })));
+    await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    await refusal(ctx.runtime.state(ctx.id));
+  });
+
+  it('linux.seccomp.notify-send-error', 'SCMP_ACT_NOTIFY with nothing listening at listenerPath is an error and creates nothing', async (ctx) => {
+    await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' });
+    const profile: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ALLOW', listenerPath: join(ctx.workDir, 'nobody-listens.sock'),
+      syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],
+    };
+    const b = await ctx.bundle((c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: profile })));
+    await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    await refusal(ctx.runtime.state(ctx.id));
+  });
+
+  it('linux.seccomp.notify-state', 'SCMP_ACT_NOTIFY sends the container state to listenerPath, once, then closes the connection', async (ctx) => {
+    await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' });
+    // The run dir is shared with a target container at the same path, so the runtime reaches
+    // this socket wherever it runs. Node cannot take the seccomp fd (SCM_RIGHTS) off the
+    // connection: the kernel closes it, and only the state and the connection's end are checked.
+    const socket = join(ctx.workDir, 'n.sock');
+    if (socket.length > 107) ctx.skip(`the listener path ${socket} is longer than a unix socket path may be`);
+    const connections: { data: string; ended: boolean }[] = [];
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((conn) => {
+      const record = { data: '', ended: false };
+      connections.push(record);
+      sockets.add(conn);
+      conn.setEncoding('utf8');
+      conn.on('data', (chunk: string) => void (record.data += chunk));
+      conn.on('end', () => void (record.ended = true));
+      conn.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socket, resolve));
+    try {
+      const profile: SeccompProfile = {
+        defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socket, listenerMetadata: 'rtc-metadata',
+        syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],
+      };
+      const b = await ctx.bundle((c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: profile })));
+      await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+      const { pid } = await ctx.runtime.state(ctx.id);
+      // A runtime may load the filter, and so send its fd, only at start, right before the exec.
+      await ctx.runtime.start(ctx.id);
+      await waitFor(() => (connections.length > 0 && connections.every((c) => c.ended) ? true : undefined), {
+        timeoutMs: 10_000, description: 'the runtime to send the state to listenerPath and close the connection',
+      });
+      expect(connections.length, 'connections made to listenerPath').toBe(1);
+      const sent: unknown = JSON.parse(connections[0]!.data);
+      expect(sent, 'the container process state sent to listenerPath').toMatchObject({
+        ociVersion: expect.any(String),
+        fds: expect.arrayContaining(['seccompFd']),
+        pid,
+        metadata: 'rtc-metadata',
+        state: { id: ctx.id, pid, bundle: b.dir, status: expect.stringMatching(/^(creating|created)$/) },
+      });
+    } finally {
+      // close() waits for open connections, and a runtime that never ends its own would hang it.
+      for (const conn of sockets) conn.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

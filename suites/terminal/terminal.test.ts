@@ -1,0 +1,126 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import type { ProcessSpec } from '../../src/spec/config.js';
+import { waitFor } from '../../src/util/wait.js';
+
+/**
+ * Receives the pty master a runtime sends to --console-socket (SCM_RIGHTS) and copies what the
+ * container writes to it into a file, chunk by chunk. Node cannot receive file descriptors, so
+ * this is python3 on the host; the socket lives in the run directory, which a target container
+ * shares at the same path, so the runtime reaches it from there too.
+ */
+const CONSOLE_RECEIVER = `
+import os, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(1)
+print('ready', flush=True)
+srv.settimeout(60)
+conn, _ = srv.accept()
+_, fds, _, _ = socket.recv_fds(conn, 4096, 4)
+with open(out, 'ab', buffering=0) as sink:
+    while True:
+        try:
+            chunk = os.read(fds[0], 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        sink.write(chunk)
+`;
+
+/** What the container process reports about its stdio, one line each; `done` ends it. */
+const REPORT = 'for f in 0 1 2; do if [ -t $f ]; then echo "fd$f tty"; else echo "fd$f notty"; fi; done; '
+  + 'echo "size $(stty size 2>/dev/null || echo none)"; echo done';
+
+function parseReport(text: string): Record<string, string> {
+  const lines = text.replace(/\r/g, '').split('\n').filter((l) => /^(fd\d|size) /.test(l));
+  return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+}
+
+/** Listens on a console socket in the test's work dir; resolves once it is listening. */
+async function consoleReceiver(ctx: RuntimeTestContext): Promise<{ socket: string; output: () => Promise<string> }> {
+  if (spawnSync('python3', ['-c', 'import socket; socket.recv_fds'], { stdio: 'ignore' }).status !== 0) {
+    ctx.skip('no python3 (3.9+) on the host: rtconform receives the pty master from --console-socket through a python3 helper, as Node cannot receive file descriptors');
+  }
+  const socket = join(ctx.workDir, 'console.sock');
+  // sun_path holds 108 bytes; a longer run directory cannot host the socket.
+  if (Buffer.byteLength(socket) > 107) ctx.skip(`the console socket path ${socket} is longer than a unix socket path may be`);
+  const out = join(ctx.workDir, 'console.out');
+  await writeFile(out, '');
+  const script = join(ctx.workDir, 'console-receiver.py');
+  await writeFile(script, CONSOLE_RECEIVER);
+  const child = spawn('python3', [script, socket, out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ctx.onTestFinished(() => void child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`console receiver exited (${code}) before listening: ${stderr}`)));
+  });
+  return { socket, output: () => readFile(out, 'utf8') };
+}
+
+/** Creates and starts a container with a terminal and returns what REPORT printed on it. */
+async function reportOnTerminal(ctx: RuntimeTestContext, consoleSize?: { height: number; width: number }): Promise<Record<string, string>> {
+  skipIfLimited(ctx, 'noProcessIsolation');
+  const receiver = await consoleReceiver(ctx);
+  // The process stays alive after reporting, so the pty is read before it hangs up.
+  const bundle = await ctx.bundle((b) => b.shell(`${REPORT}; exec sleep 600`).edit((c) => {
+    c.process!.terminal = true;
+    if (consoleSize) c.process!.consoleSize = consoleSize;
+  }));
+  await ctx.runtime.create(ctx.id, { bundle: bundle.dir, consoleSocket: receiver.socket, stdio: bundle.stdio });
+  await ctx.runtime.start(ctx.id);
+  const text = await waitFor(async (seen) => {
+    const output = await receiver.output();
+    seen(output);
+    return /done/.test(output) ? output : undefined;
+  }, { timeoutMs: 15_000, description: 'the container to report on its terminal' });
+  return parseReport(text);
+}
+
+/** Runs REPORT in the foreground with stdio on files, as without a terminal. */
+async function reportWithoutTerminal(ctx: RuntimeTestContext, id: string, edit: (process: ProcessSpec) => void): Promise<{ exitCode: number | undefined; report: Record<string, string> }> {
+  const bundle = await ctx.bundle((b) => b.shell(REPORT).edit((c) => edit(c.process!)));
+  const { exitCode } = await ctx.runtime.run(id, { bundle: bundle.dir, stdio: bundle.stdio });
+  return { exitCode, report: parseReport(await bundle.output()) };
+}
+
+describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --pid-file', (it) => {
+  it('config.process.terminal', 'with terminal true stdin, stdout and stderr are a terminal; without it they are not', async (ctx) => {
+    const withTerminal = await reportOnTerminal(ctx);
+    expect({ fd0: withTerminal.fd0, fd1: withTerminal.fd1, fd2: withTerminal.fd2 }, 'stdio with terminal: true').toEqual({ fd0: 'tty', fd1: 'tty', fd2: 'tty' });
+    const without = await reportWithoutTerminal(ctx, ctx.newId(), (p) => void (p.terminal = false));
+    expect({ fd0: without.report.fd0, fd1: without.report.fd1, fd2: without.report.fd2 }, 'stdio with terminal: false').toEqual({ fd0: 'notty', fd1: 'notty', fd2: 'notty' });
+  });
+
+  it('config.process.console-size', 'consoleSize sets the rows and columns of the terminal', async (ctx) => {
+    const size = { height: 37, width: 101 };
+    const report = await reportOnTerminal(ctx, size);
+    expect(report.size, 'stty size (rows columns) in the container').toBe(`${size.height} ${size.width}`);
+  });
+
+  it('config.process.console-size-ignored', 'consoleSize without a terminal changes nothing', async (ctx) => {
+    const plain = await reportWithoutTerminal(ctx, ctx.id, (p) => void (p.terminal = false));
+    expect(plain, 'the container without consoleSize').toEqual({ exitCode: 0, report: { fd0: 'notty', fd1: 'notty', fd2: 'notty', size: 'none' } });
+    const sized = await reportWithoutTerminal(ctx, ctx.newId(), (p) => {
+      p.terminal = false;
+      p.consoleSize = { height: 37, width: 101 };
+    });
+    expect(sized, 'exit code and stdio report with consoleSize but no terminal, against the same without consoleSize').toEqual(plain);
+  });
+
+  it('cli.create.pid-file', 'create --pid-file writes the pid that state reports', async (ctx) => {
+    const bundle = await ctx.bundle((b) => b.args('sleep', '600'));
+    const pidFile = join(ctx.workDir, 'container.pid');
+    await ctx.runtime.create(ctx.id, { bundle: bundle.dir, stdio: bundle.stdio, pidFile });
+    const written = (await readFile(pidFile, 'utf8').catch(() => '(no file)')).trim();
+    const { pid } = await ctx.runtime.state(ctx.id);
+    expect(written, 'the pid file, against the pid of state').toBe(String(pid));
+  });
+});
