@@ -37,7 +37,9 @@ export type Limitation =
   /** Restore restarts the process instead of resuming its memory. */
   | 'noMemoryCheckpoint'
   /** The process runs as the runtime's own user, capabilities and limits: only args, env and cwd apply. */
-  | 'noProcessIsolation';
+  | 'noProcessIsolation'
+  /** No cgroup of its own: resources and cgroupsPath are not applied, the process stays in the runtime's cgroup. */
+  | 'noCgroups';
 
 const base = {
   globalArgs: [],
@@ -78,6 +80,7 @@ export const profiles = {
       noFilesystemIsolation: 'the fake runtime runs the process on the host, without a root filesystem of its own',
       noMemoryCheckpoint: 'the fake runtime cannot save process memory: its restore restarts the process',
       noProcessIsolation: 'the fake runtime applies only args, env and cwd: the process keeps its own user, capabilities and limits',
+      noCgroups: 'the fake runtime applies no resources and no cgroupsPath (update only records them): the process stays in the runtime\'s own cgroup',
     },
   },
 } as const satisfies Record<string, RuntimeProfile>;

@@ -1,0 +1,71 @@
+import { expect } from 'vitest';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import type { LinuxResources } from '../../src/spec/config.js';
+import {
+  CPU_PERIOD, CPU_QUOTA, CPU_SHARES, FORK_SLEEPERS, MEMORY_LIMIT, MiB, PIDS_MAX,
+  cgroupView, cpuWeights, execProbe, fileIn, installProbe, type CgroupFile, type CgroupView,
+} from './cgroup-view.js';
+
+describeRuntimes('resources: update of a running container', (it) => {
+  /** The files' keys in this view (or a skip), checked before any container is made. */
+  const keysFor = async (ctx: RuntimeTestContext, ...files: CgroupFile[]): Promise<{ view: CgroupView; keys: string[] }> => {
+    skipIfLimited(ctx, 'noCgroups');
+    const view = await cgroupView(ctx);
+    return { view, keys: files.map((f) => fileIn(ctx, view, f)) };
+  };
+
+  /** A running container with `resources`, its own cgroup view and the probe to exec. */
+  const running = async (ctx: RuntimeTestContext, resources: LinuxResources): Promise<void> => {
+    const b = await ctx.bundle((c) => c.args('sleep', '600').ownCgroupView().resources(resources));
+    await installProbe(b);
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+    await ctx.runtime.start(ctx.id);
+  };
+
+  /** The container's cgroup files at `keys`, as an exec'd probe reads them. */
+  const files = async (ctx: RuntimeTestContext, keys: string[]): Promise<Record<string, string | undefined>> => {
+    const { cgroupFiles } = await execProbe(ctx, ctx.id);
+    return Object.fromEntries(keys.map((k) => [k, cgroupFiles[k]]));
+  };
+
+  it('cli.update.memory', 'update changes the memory limit of a running container', async (ctx) => {
+    const { keys: [key] } = await keysFor(ctx, MEMORY_LIMIT);
+    await running(ctx, { memory: { limit: 64 * MiB } });
+    expect(await files(ctx, [key!]), 'before update').toEqual({ [key!]: String(64 * MiB) });
+    await ctx.runtime.update(ctx.id, { memory: { limit: 96 * MiB } });
+    expect(await files(ctx, [key!]), `after update to memory.limit ${96 * MiB}`).toEqual({ [key!]: String(96 * MiB) });
+  });
+
+  it('cli.update.pids', 'update changes the pids limit of a running container, and forks beyond it fail', async (ctx) => {
+    const { keys: [key] } = await keysFor(ctx, PIDS_MAX);
+    await running(ctx, { pids: { limit: 64 } });
+    expect(await files(ctx, [key!]), 'before update').toEqual({ [key!]: '64' });
+    // Room for the runtime's own helper joining the cgroup on exec, and for a dozen sleepers.
+    const limit = 16;
+    const attempts = 40;
+    await ctx.runtime.update(ctx.id, { pids: { limit } });
+    expect(await files(ctx, [key!]), `after update to pids.limit ${limit}`).toEqual({ [key!]: String(limit) });
+    const fork = await ctx.runtime.exec(ctx.id, ['sh', '-c', FORK_SLEEPERS(attempts)], { timeoutMs: 30_000 });
+    const started = Number(fork.stdout.trim().split('\n').at(-1) ?? 0);
+    const tasks = (await ctx.runtime.ps(ctx.id)).length;
+    const what = `a shell forking ${attempts} sleepers after update to pids.limit ${limit} (exit ${fork.exitCode}, stderr: ${fork.stderr.trim()})`;
+    expect(started, `sleepers started by ${what}`).toBeLessThan(attempts);
+    expect(tasks, `processes in the container after ${what}`).toBeLessThanOrEqual(limit);
+  });
+
+  it('cli.update.cpu', 'update changes CPU shares, quota and period of a running container', async (ctx) => {
+    const { view, keys } = await keysFor(ctx, CPU_SHARES, CPU_QUOTA, CPU_PERIOD);
+    const [shares, quota, period] = keys as [string, string, string];
+    await running(ctx, { cpu: { shares: 512, quota: 50_000, period: 100_000 } });
+    await ctx.runtime.update(ctx.id, { cpu: { shares: 256, quota: 30_000, period: 150_000 } });
+    const after = await files(ctx, [...new Set(keys)]);
+    const weight = after[shares];
+    if (view.version === 2) {
+      expect(cpuWeights(256), `${shares} after update to cpu.shares 256`).toContain(weight);
+      expect(after[quota], `${quota} after update to cpu.quota 30000 and cpu.period 150000`).toBe('30000 150000');
+    } else {
+      expect(after, 'cpu files after update to cpu.shares 256, cpu.quota 30000 and cpu.period 150000')
+        .toEqual({ [shares]: '256', [quota]: '30000', [period]: '150000' });
+    }
+  });
+});
