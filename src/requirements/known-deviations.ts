@@ -193,6 +193,18 @@ export const knownDeviations: readonly KnownDeviation[] = [
     test: 'the process starts with only stdin, stdout and stderr open, whatever the runtime inherited',
     reason: 'the fake runtime hands every descriptor it inherited without close-on-exec to the container process: fd 42, opened by its caller, is open in the process',
   },
+  {
+    runtime: 'runc',
+    requirement: 'config.process.rlimits-duplicate',
+    test: 'two rlimits of the same type are an error',
+    reason: 'runc 1.1 accepts two RLIMIT_NOFILE entries and applies the last one (ulimit -n shows 256)',
+  },
+  {
+    runtime: 'crun',
+    requirement: 'config.process.rlimits-duplicate',
+    test: 'two rlimits of the same type are an error',
+    reason: 'crun 1.21 accepts two rlimits of the same type and creates the container',
+  },
 ];
 
 export function knownDeviation(runtime: string, requirement: string, test: string): KnownDeviation | undefined {

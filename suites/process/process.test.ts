@@ -108,4 +108,21 @@ describeRuntimes('process: args, env, cwd, user, umask, rlimits, capabilities, n
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.process!.oomScoreAdj = 321)));
     expect(observation.oomScoreAdj).toBe(321);
   });
+
+  it('config.process.rlimits-duplicate', 'two rlimits of the same type are an error', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const b = await ctx.bundle((c) => c.args('true').edit((config) => {
+      config.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 512, hard: 512 }, { type: 'RLIMIT_NOFILE', soft: 256, hard: 256 }];
+    }));
+    await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+  });
+
+  it('config.process.oom-score-adj-unset', 'without oomScoreAdj the process keeps the oom_score_adj it inherits from the runtime', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    // What a process started where the runtime runs inherits: the runtime's own value.
+    const inherited = Number((await ctx.runner.run('cat', ['/proc/self/oom_score_adj'], { timeoutMs: 10_000 })).stdout.trim());
+    const { observation } = await runProbe(ctx, (b) => b.edit((c) => void delete c.process!.oomScoreAdj));
+    expect(observation.oomScoreAdj, 'oom_score_adj of the container process').toBe(inherited);
+  });
 });
+

@@ -60,4 +60,22 @@ describeRuntimes('state', (it) => {
     await runtime.start(id);
     await waitForStatus(runtime, id, 'stopped');
   });
+
+  it('state.status-values', 'status is one of creating, created, running, stopped at each step of the lifecycle', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    const seen: string[] = [];
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    seen.push(await runtime.status(id));
+    await runtime.start(id);
+    seen.push(await runtime.status(id));
+    await runtime.kill(id, 'KILL');
+    await waitForStatus(runtime, id, 'stopped');
+    seen.push(await runtime.status(id));
+    expect(seen, 'status after create, after start, after the process was killed').toEqual(['created', 'running', 'stopped']);
+  });
+
+  it('state.missing-id', 'state without a container id is an error', async ({ runtime }) => {
+    await refusal(runtime.state(''));
+  });
 });
+
