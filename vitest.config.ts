@@ -10,6 +10,8 @@ export default defineConfig({
     globalSetup: ['src/fixtures/global-setup.ts'],
     // Runtime calls spawn processes and signal them; forks keep each file in its own process.
     pool: 'forks',
+    // Runtime calls mostly wait on processes, not on the CPU: more files at once than cores pays.
+    maxWorkers: 4,
     reporters: ['default', './src/report/summary-line-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
