@@ -60,34 +60,42 @@ function cgroupsNamed(prefix: string, dir = '/sys/fs/cgroup', depth = 0): string
   return entries.flatMap((e) => (e.startsWith(prefix) ? [join(dir, e)] : cgroupsNamed(prefix, join(dir, e), depth + 1)));
 }
 
+/** Starts `rtconform run` under a given run id, its report in a temp dir that `ended` removes. */
+async function startRun(runId: string, args: string[], suite: string): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
+  const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
+  const child = execa('node', [CLI(), 'run', ...args, '--suite', suite, '--out', out.path], {
+    reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+  });
+  return {
+    child,
+    ended: async () => {
+      const result = await child;
+      await out.cleanup();
+      return { exitCode: result.exitCode, all: typeof result.all === 'string' ? result.all : undefined };
+    },
+  };
+}
+
 describe('nothing of ours is left behind', () => {
   const runtimes = runcAvailable() ? ['fake', 'runc'] : ['fake'];
 
   it(`after a completed run (${runtimes.join(', ')})`, async () => {
     const runId = `lk${randomBytes(2).toString('hex')}`;
-    const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
-    const result = await execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'state', '--out', out.path], {
-      reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
-    });
-    await out.cleanup();
+    const result = await (await startRun(runId, runtimes.flatMap((r) => ['--runtime', r]), 'state')).ended();
     expect(result.exitCode, result.all).toBe(0);
     expect(await leftovers(runId)).toEqual([]);
   }, 180_000);
 
   it(`after a run interrupted with SIGINT while containers exist (${runtimes.join(', ')})`, async () => {
     const runId = `in${randomBytes(2).toString('hex')}`;
-    const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
-    const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path], {
-      reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
-    });
+    const { child, ended } = await startRun(runId, runtimes.flatMap((r) => ['--runtime', r]), 'lifecycle');
     // Interrupt once the run has containers of its own alive.
     await waitFor(async () => {
       const fakeRoot = runTempDirs(runId).runDirs.map((d) => join(d, 'fake-root'));
       return fakeRoot.some((r) => existsSync(r) && readdirSync(r).some((c) => c.startsWith(`rtc-${runId}-`))) ? true : undefined;
     }, { timeoutMs: 60_000, description: 'the run to create a container' });
     child.kill('SIGINT');
-    const result = await child;
-    await out.cleanup();
+    const result = await ended();
     expect(result.exitCode, result.all).toBe(130);
     expect(await leftovers(runId)).toEqual([]);
   }, 180_000);
@@ -99,11 +107,7 @@ describe('nothing of ours is left behind', () => {
       const problem = await containerTestSkipReason();
       if (problem) return ctx.skip(problem);
       const runId = `lc${randomBytes(2).toString('hex')}`;
-      const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
-      const result = await execa('node', [CLI(), 'run', ...inContainer, '--suite', 'state', '--out', out.path], {
-        reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
-      });
-      await out.cleanup();
+      const result = await (await startRun(runId, inContainer, 'state')).ended();
       // crun and runc both pass every state requirement: a red run here is a harness problem.
       expect(result.exitCode, result.all).toBe(0);
       expect(await leftovers(runId)).toEqual([]);
@@ -113,17 +117,13 @@ describe('nothing of ours is left behind', () => {
       const problem = await containerTestSkipReason();
       if (problem) return ctx.skip(problem);
       const runId = `ic${randomBytes(2).toString('hex')}`;
-      const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
-      const child = execa('node', [CLI(), 'run', ...inContainer, '--suite', 'lifecycle', '--out', out.path], {
-        reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
-      });
+      const { child, ended } = await startRun(runId, inContainer, 'lifecycle');
       // A runtime container exists once its cgroup does (both runtimes make one per container).
       await waitFor(() => (cgroupsNamed(`rtc-${runId}-`).length > 0 ? true : undefined), {
         timeoutMs: 90_000, description: 'the run to create a container in a target',
       });
       child.kill('SIGINT');
-      const result = await child;
-      await out.cleanup();
+      const result = await ended();
       expect(result.exitCode, result.all).toBe(130);
       expect(await leftovers(runId)).toEqual([]);
     }, 180_000);
