@@ -13,7 +13,7 @@ import type { OciConfig, ProcessSpec } from '../spec/config.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import { activeFaults, type Fault } from './faults.js';
-import { isAlive, procStat, processTree, type ProcStat } from './procfs.js';
+import { closeInheritedDescriptors, isAlive, procStat, processTree, type ProcStat } from './procfs.js';
 import { Store, type FakeContainer } from './store.js';
 
 const VERSION = '0.1.0';
@@ -209,6 +209,7 @@ function spawnInit(store: Store, id: string, config: OciConfig, bundle: string, 
   const env = proc.env ?? [];
   lookPath(proc.args[0]!, env);
   const script = gate ? 'printf 0 > "$0" && exec "$@"' : 'exec "$@"';
+  closeInheritedDescriptors();
   const child = spawn('/bin/sh', ['-c', script, store.fifo(id), ...proc.args], {
     cwd: hostCwd(proc.cwd, config, bundle),
     env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
@@ -459,6 +460,7 @@ const commands: Record<string, Command> = {
       const env = proc.env ?? [];
       const file = lookPath(proc.args[0]!, env);
       const detach = bool(parsed, 'detach');
+      closeInheritedDescriptors();
       const child = spawn(file, proc.args.slice(1), {
         argv0: proc.args[0],
         cwd: hostCwd(proc.cwd, c.config, c.bundle),

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync } from 'node:fs';
 
 /** What /proc says about one process; undefined when it is gone. */
 export interface ProcStat {
@@ -67,4 +67,39 @@ export function processTree(roots: readonly number[]): number[] {
     queue.push(...(children.get(pid) ?? []));
   }
   return [...found].sort((a, b) => a - b);
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Closes every descriptor above stderr that would survive exec: ones the fake's caller left
+ * open without close-on-exec. Node opens its own with the flag, so they stay; the container
+ * process then starts with stdio only, as runtime-linux.md asks.
+ */
+export function closeInheritedDescriptors(): void {
+  let fds: string[];
+  try {
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return;
+  }
+  for (const name of fds) {
+    const fd = Number(name);
+    if (!(fd > 2)) continue;
+    let flags: number;
+    try {
+      const line = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      if (!line) continue;
+      flags = parseInt(line[1]!, 8);
+    } catch {
+      continue; // the readdir's own descriptor, gone by now
+    }
+    if ((flags & O_CLOEXEC) === 0) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed: nothing to hand on
+      }
+    }
+  }
 }

@@ -188,12 +188,6 @@ export const knownDeviations: readonly KnownDeviation[] = [
     reason: 'crun 1.21 does not know nosymfollow (absent from the mountOptions of `crun features`): it passes it to the filesystem as data, so a tmpfs with it fails to mount ("mount `rtc-nosymfollow` to `rtc-nosymfollow`: Invalid argument") and a bind mount ignores it',
   },
   {
-    runtime: 'fake',
-    requirement: 'linux.fds.stdio-only',
-    test: 'the process starts with only stdin, stdout and stderr open, whatever the runtime inherited',
-    reason: 'the fake runtime hands every descriptor it inherited without close-on-exec to the container process: fd 42, opened by its caller, is open in the process',
-  },
-  {
     runtime: 'runc',
     requirement: 'config.process.rlimits-duplicate',
     test: 'two rlimits of the same type are an error',
