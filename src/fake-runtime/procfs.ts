@@ -47,6 +47,21 @@ export function isAlive(pid: number, startTime?: number): boolean {
   return startTime === undefined || stat.startTime === startTime;
 }
 
+/**
+ * Live members of process group `pgrp`. The fake starts each container process as a session
+ * and group leader, so its group holds what it started even after it died; the kernel does not
+ * hand out a group's number again while a member lives.
+ */
+export function processGroup(pgrp: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat && stat.pgrp === pgrp && stat.state !== 'Z') members.push(stat.pid);
+  }
+  return members;
+}
+
 /** The processes of a container: each root and everything descended from it. */
 export function processTree(roots: readonly number[]): number[] {
   const children = new Map<number, number[]>();

@@ -78,6 +78,10 @@ export const ObservationSchema = z.object({
   domainname: z.string(),
   oomScoreAdj: z.number().int(),
   apparmor: z.string(),
+  /** sched_setscheduler's view: policy number (0 OTHER, 1 FIFO, 2 RR, 3 BATCH, 5 IDLE, 6 DEADLINE). */
+  scheduler: z.object({ policy: z.number().int(), nice: z.number().int(), rtPriority: z.number().int() }).nullable(),
+  /** ionice's words: class (none, realtime, best-effort, idle) and level; null when ionice is missing. */
+  ioPriority: z.object({ class: z.string(), level: z.number().int() }).nullable(),
   namespaces: z.record(z.string(), z.string()),
   rootWritable: z.boolean(),
   uid: Ids,
@@ -155,6 +159,16 @@ function idMappings(lines: string[] | undefined): IdMapping[] {
   });
 }
 
+function scheduler(value: string | undefined): { policy: number; nice: number; rtPriority: number } | null {
+  const m = /^(\d+) (-?\d+) (\d+)$/.exec(value?.trim() ?? '');
+  return m ? { policy: Number(m[1]), nice: Number(m[2]), rtPriority: Number(m[3]) } : null;
+}
+
+function ioPriority(value: string | undefined): { class: string; level: number } | null {
+  const m = /^([\w-]+): prio (\d+)$/.exec(value?.trim() ?? '');
+  return m ? { class: m[1]!, level: Number(m[2]) } : null;
+}
+
 function limitValue(word: string): number | 'unlimited' {
   return word === 'unlimited' ? 'unlimited' : Number(word);
 }
@@ -218,6 +232,8 @@ export function parseObservation(text: string): Observation {
     domainname: fact('domainname') ?? '',
     oomScoreAdj: Number(fact('oom_score_adj')),
     apparmor: fact('apparmor') ?? '',
+    scheduler: scheduler(fact('sched')),
+    ioPriority: ioPriority(fact('ioprio')),
     namespaces: Object.fromEntries(facts.filter(([k]) => k === 'ns').map(([, v]) => v.split(' ') as [string, string])),
     rootWritable: fact('root_writable') === 'yes',
     uid: ids(status.get('Uid')),

@@ -96,8 +96,15 @@ function outcomeOf(test: TestCase): TestOutcome | undefined {
   switch (result.state) {
     case 'passed':
       return { name: test.name, status: 'pass', durationMs };
-    case 'failed':
-      return { name: test.name, status: 'fail', durationMs, reason: result.errors.map((e) => e.message).join('\n') || 'failed' };
+    case 'failed': {
+      // An assertion carries both sides of the comparison: the evidence a reader wants first.
+      const compared = result.errors.find((e) => e.expected !== undefined || e.actual !== undefined);
+      return {
+        name: test.name, status: 'fail', durationMs, reason: result.errors.map((e) => e.message).join('\n') || 'failed',
+        ...(compared?.expected === undefined ? {} : { expected: compared.expected }),
+        ...(compared?.actual === undefined ? {} : { actual: compared.actual }),
+      };
+    }
     case 'skipped':
       return { name: test.name, status: 'skip', durationMs, reason: result.note ?? 'skipped without a reason' };
     default:

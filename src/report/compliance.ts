@@ -7,6 +7,9 @@ export const TestOutcomeSchema = z.object({
   status: z.enum(['pass', 'fail', 'skip']),
   durationMs: z.number(),
   reason: z.string().optional(),
+  /** A failed comparison's two sides, as the assertion printed them. */
+  expected: z.string().optional(),
+  actual: z.string().optional(),
 });
 
 export const RequirementResultSchema = z.object({

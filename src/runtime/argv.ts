@@ -14,6 +14,11 @@ export interface CreateOptions {
   waitTimeoutMs?: number;
   /** The directory the runtime is started in: what a relative bundle path is relative to. */
   workingDir?: string;
+  /**
+   * Keep the runtime's own log of the call (`--log`, JSON lines) in this file, warnings and all;
+   * by default the adapter reads it for errors and removes it.
+   */
+  logFile?: string;
 }
 
 export interface RunContainerOptions extends Omit<CreateOptions, 'waitTimeoutMs'> {

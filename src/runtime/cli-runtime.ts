@@ -41,6 +41,8 @@ interface CallOptions {
   stdio?: StdioFiles;
   input?: string;
   signal?: AbortSignal;
+  /** Where the runtime logs this call; kept afterwards. */
+  logFile?: string;
 }
 
 interface CallResult extends RunResult {
@@ -92,7 +94,7 @@ export class CliRuntime implements Runtime {
   async create(id: string, options: CreateOptions): Promise<void> {
     this.#ensureSupported('create');
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir });
+    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile });
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
@@ -108,6 +110,7 @@ export class CliRuntime implements Runtime {
     const result = await this.#call('run', runArgs(id, options), {
       stdio,
       timeoutMs: options.detach ? this.#callTimeoutMs : (options.timeoutMs ?? this.#callTimeoutMs),
+      logFile: options.logFile,
     });
     if (options.detach) {
       if (result.exitCode !== 0) throw await this.#failure('run', result, stdio);
@@ -309,14 +312,15 @@ export class CliRuntime implements Runtime {
   }
 
   async #call(verb: string, args: string[], options: CallOptions & { noLog?: boolean } = {}): Promise<CallResult> {
-    const logFile = this.profile.jsonLog && !options.noLog ? join(await this.#scratch(), `call-${++this.#seq}-${verb}.log`) : undefined;
+    const logFile = options.logFile
+      ?? (this.profile.jsonLog && !options.noLog ? join(await this.#scratch(), `call-${++this.#seq}-${verb}.log`) : undefined);
     const argv = [...this.#globalArgs(), ...(logFile ? ['--log', logFile, '--log-format', 'json'] : []), ...args];
     const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
     const result = await this.#runner.run(this.binary, argv, {
       timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.#env, cwd: options.cwd,
     });
     const logError = logFile ? await lastLoggedError(logFile) : undefined;
-    if (logFile) await rm(logFile, { force: true });
+    if (logFile && !options.logFile) await rm(logFile, { force: true });
     const full = [this.binary, ...argv];
     if (result.timedOut) throw new RuntimeTimeoutError(verb, full, timeoutMs, result.stderr, logError);
     return { ...result, argv: full, logError };

@@ -33,6 +33,13 @@ export const ProcessSchema = z.looseObject({
   oomScoreAdj: z.number().int().optional(),
   apparmorProfile: z.string().optional(),
   selinuxLabel: z.string().optional(),
+  scheduler: z.looseObject({
+    policy: z.string(),
+    nice: z.number().int().optional(),
+    priority: z.number().int().optional(),
+    flags: z.array(z.string()).optional(),
+  }).optional(),
+  ioPriority: z.looseObject({ class: z.string(), priority: z.number().int().optional() }).optional(),
 });
 export type ProcessSpec = z.infer<typeof ProcessSchema>;
 
@@ -88,6 +95,7 @@ const Linux = z.looseObject({
   readonlyPaths: z.array(z.string()).optional(),
   devices: z.array(z.looseObject({})).optional(),
   seccomp: z.looseObject({}).optional(),
+  intelRdt: z.looseObject({ closID: z.string().optional(), l3CacheSchema: z.string().optional(), memBwSchema: z.string().optional() }).optional(),
   rootfsPropagation: z.string().optional(),
   mountLabel: z.string().optional(),
 });

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { RuntimeError } from '../../src/runtime/errors.js';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
@@ -93,6 +96,40 @@ describeRuntimes('process: args, env, cwd, user, umask, rlimits, capabilities, n
     }));
     expect(exitCode).toBe(0);
     expect(observation.capabilities.effective).toEqual(['CAP_KILL']);
+  });
+
+  it('config.process.capabilities.unknown-warns', 'a capability the kernel does not know is named in a warning (or in the error, if the runtime refuses)', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const unknown = 'CAP_RTCONFORM_NO_SUCH';
+    const b = await ctx.bundle((c) => c.args('true').edit((config) => {
+      const caps = ['CAP_KILL', unknown];
+      config.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    }));
+    const logFile = join(ctx.workDir, 'runtime.log');
+    try {
+      await ctx.runtime.run(ctx.id, { bundle: b.dir, stdio: b.stdio, logFile });
+    } catch (error) {
+      if (!(error instanceof RuntimeError)) throw error;
+      expect(error.message, 'the runtime refused the config: its error').toContain(unknown.replace(/^CAP_/, ''));
+      return;
+    }
+    // Where a runtime can warn: its log (--log) and its own stderr, which is the container's here.
+    const said = `${await readFile(logFile, 'utf8').catch(() => '')}\n${await b.errorOutput()}`;
+    expect(said, `what the runtime logged and printed while running a container with ${unknown}`).toMatch(new RegExp(unknown.replace(/^CAP_/, ''), 'i'));
+  });
+
+  it('config.process.scheduler', 'process.scheduler sets the policy and nice value', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    // SCHED_BATCH with a positive nice: no privilege needed, and neither is the default.
+    const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.process!.scheduler = { policy: 'SCHED_BATCH', nice: 7, priority: 0 })));
+    expect(observation.scheduler, 'policy (3 = SCHED_BATCH), nice and realtime priority from /proc/self/stat').toEqual({ policy: 3, nice: 7, rtPriority: 0 });
+  });
+
+  it('config.process.io-priority', 'process.ioPriority sets the I/O class and level', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 5 })));
+    if (observation.ioPriority === null) return ctx.skip('ionice is not available in the container to read the I/O priority');
+    expect(observation.ioPriority, 'ionice -p of the container process').toEqual({ class: 'best-effort', level: 5 });
   });
 
   it('config.process.no-new-privileges', 'noNewPrivileges sets no_new_privs; without it the flag stays clear', async (ctx) => {

@@ -190,6 +190,23 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     expect(observation.namespaces.time, "the container's time namespace").not.toBe(host);
   });
 
+  it('linux.namespaces.types-supported', 'one container gets new pid, network, mount, ipc, uts, user, cgroup and time namespaces', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const kernel = await look(ctx, 'readlink /proc/self/ns/time');
+    if (!kernel.ok) ctx.skip(`the kernel where ${ctx.runtime.name} runs has no time namespaces (${kernel.text})`);
+    const kinds = { pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time' } as const;
+    const host = Object.fromEntries((await where(ctx, `for n in ${Object.values(kinds).join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`))
+      .split('\n').map((l) => l.split(' ') as [string, string]));
+    const { observation } = await runProbe(ctx, (b) => {
+      let all = withUserNamespace(b);
+      for (const kind of Object.keys(kinds) as (keyof typeof kinds)[]) all = all.namespace(kind);
+      return all;
+    });
+    const fresh = Object.fromEntries(Object.entries(kinds).map(([kind, proc]) => [kind, observation.namespaces[proc] !== host[proc] && /\[\d+\]$/.test(observation.namespaces[proc] ?? '')]));
+    expect(fresh, `each namespace of the container new (container ${JSON.stringify(observation.namespaces)}, runtime's own ${JSON.stringify(host)})`)
+      .toEqual(Object.fromEntries(Object.keys(kinds).map((k) => [k, true])));
+  });
+
   it('linux.time-offsets', 'timeOffsets are the monotonic and boottime offsets of the container', async (ctx) => {
     await requireTimeNamespace(ctx);
     const { observation } = await runProbe(ctx, (b) => b.namespace('time').edit((c) => void (c.linux = { ...c.linux, timeOffsets: OFFSETS })));

@@ -1,6 +1,8 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { expect } from 'vitest';
+import { prettifyError } from 'zod';
+import { OciStateSchema } from '../../src/spec/state.js';
 import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
@@ -13,6 +15,24 @@ describeRuntimes('state', (it) => {
     const state = await runtime.state(id);
     for (const field of ['ociVersion', 'id', 'status', 'bundle'] as const) expect(typeof state[field], field).toBe('string');
     expect(state.ociVersion).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('state.schema', 'state follows the spec\'s state schema while created, running and stopped', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600').annotation('org.rtconform.test', 'schema'));
+    const problems: Record<string, string> = {};
+    const check = async (step: string): Promise<void> => {
+      const state = await runtime.state(id);
+      const parsed = OciStateSchema.safeParse(state);
+      problems[step] = parsed.success ? 'ok' : `${prettifyError(parsed.error)}\nin ${JSON.stringify(state)}`;
+    };
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await check('created');
+    await runtime.start(id);
+    await check('running');
+    await runtime.kill(id, 'KILL');
+    await waitForStatus(runtime, id, 'stopped');
+    await check('stopped');
+    expect(problems, 'state output against the state schema, per status').toEqual({ created: 'ok', running: 'ok', stopped: 'ok' });
   });
 
   it('state.id', 'state reports the id the container was created with', async ({ runtime, id, bundle }) => {

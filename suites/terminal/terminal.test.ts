@@ -38,7 +38,7 @@ const REPORT = 'for f in 0 1 2; do if [ -t $f ]; then echo "fd$f tty"; else echo
   + 'echo "size $(stty size 2>/dev/null || echo none)"; echo done';
 
 function parseReport(text: string): Record<string, string> {
-  const lines = text.replace(/\r/g, '').split('\n').filter((l) => /^(fd\d|size) /.test(l));
+  const lines = text.replace(/\r/g, '').split('\n').filter((l) => /^(fd\d|size|console|tty|console-mounts) /.test(l));
   return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
 }
 
@@ -65,12 +65,16 @@ async function consoleReceiver(ctx: RuntimeTestContext): Promise<{ socket: strin
   return { socket, output: () => readFile(out, 'utf8') };
 }
 
-/** Creates and starts a container with a terminal and returns what REPORT printed on it. */
-async function reportOnTerminal(ctx: RuntimeTestContext, consoleSize?: { height: number; width: number }): Promise<Record<string, string>> {
+/** Device numbers (hex major:minor) of /dev/console and of the terminal on stdin, and how often /dev/console is a mount point. */
+const CONSOLE_REPORT = 'echo "console $(stat -c %t:%T /dev/console 2>/dev/null || echo missing)"; echo "tty $(stat -L -c %t:%T /proc/self/fd/0)"; '
+  + 'echo "console-mounts $(grep -c " /dev/console " /proc/self/mountinfo)"; echo done';
+
+/** Creates and starts a container with a terminal and returns what `report` (default REPORT) printed on it. */
+async function reportOnTerminal(ctx: RuntimeTestContext, consoleSize?: { height: number; width: number }, report = REPORT): Promise<Record<string, string>> {
   skipIfLimited(ctx, 'noProcessIsolation');
   const receiver = await consoleReceiver(ctx);
   // The process stays alive after reporting, so the pty is read before it hangs up.
-  const bundle = await ctx.bundle((b) => b.shell(`${REPORT}; exec sleep 600`).edit((c) => {
+  const bundle = await ctx.bundle((b) => b.shell(`${report}; exec sleep 600`).edit((c) => {
     c.process!.terminal = true;
     if (consoleSize) c.process!.consoleSize = consoleSize;
   }));
@@ -97,6 +101,12 @@ describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --p
     expect({ fd0: withTerminal.fd0, fd1: withTerminal.fd1, fd2: withTerminal.fd2 }, 'stdio with terminal: true').toEqual({ fd0: 'tty', fd1: 'tty', fd2: 'tty' });
     const without = await reportWithoutTerminal(ctx, ctx.newId(), (p) => void (p.terminal = false));
     expect({ fd0: without.report.fd0, fd1: without.report.fd1, fd2: without.report.fd2 }, 'stdio with terminal: false').toEqual({ fd0: 'notty', fd1: 'notty', fd2: 'notty' });
+  });
+
+  it('linux.default-devices.console', 'with a terminal, /dev/console is a bind mount of the process\'s pseudoterminal', async (ctx) => {
+    const report = await reportOnTerminal(ctx, undefined, CONSOLE_REPORT);
+    expect({ console: report.console, mounted: Number(report['console-mounts']) > 0 },
+      `/dev/console against the terminal on stdin (device ${report.tty}), and whether it is a mount point`).toEqual({ console: report.tty, mounted: true });
   });
 
   it('config.process.console-size', 'consoleSize sets the rows and columns of the terminal', async (ctx) => {

@@ -1,0 +1,147 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { processExists } from '../../src/fixtures/process-exists.js';
+import { refusal } from '../../src/fixtures/refusal.js';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { CliRuntime } from '../../src/runtime/cli-runtime.js';
+import { waitForStatus } from '../../src/runtime/wait-for-status.js';
+import { waitFor } from '../../src/util/wait.js';
+
+/** Runs `script` where the runtime runs (host or target container); fails on a non-zero exit. */
+async function where(ctx: RuntimeTestContext, script: string, ...args: string[]): Promise<string> {
+  const result = await ctx.runner.run('sh', ['-c', script, 'sh', ...args], { timeoutMs: 10_000 });
+  if (result.exitCode !== 0) throw new Error(`\`${script}\` failed where the runtime runs (exit ${result.exitCode}): ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+const NAMESPACES = ['ipc', 'mnt', 'net', 'pid', 'uts'];
+
+/** `kind inode` per line, for a pid or `self`: which namespaces a process is in. */
+const namespacesOf = (ctx: RuntimeTestContext, pid: number | 'self'): Promise<string> =>
+  where(ctx, `for n in ${NAMESPACES.join(' ')}; do echo "$n $(readlink /proc/$1/ns/$n)"; done`, String(pid));
+
+/**
+ * The cgroup directories a process is in, one per mounted hierarchy, as paths below
+ * /sys/fs/cgroup where the runtime runs. Named v1 hierarchies are left out, and so is the v2
+ * part of a hybrid layout: runtimes use it or not as they like.
+ */
+const CGROUP_DIRS = `
+while IFS=: read -r n ctrls path; do
+  case "$ctrls" in name=*) continue ;; esac
+  if [ -z "$ctrls" ]; then [ -f /sys/fs/cgroup/cgroup.controllers ] && echo "/sys/fs/cgroup$path"
+  else [ -d "/sys/fs/cgroup/$ctrls" ] && echo "/sys/fs/cgroup/$ctrls$path"; fi
+done < /proc/$1/cgroup; true`;
+
+async function cgroupDirs(ctx: RuntimeTestContext, pid: number): Promise<string[]> {
+  return (await where(ctx, CGROUP_DIRS, String(pid))).split('\n').filter(Boolean);
+}
+
+async function pidOf(ctx: RuntimeTestContext, id: string): Promise<number> {
+  const { pid } = await ctx.runtime.state(id);
+  if (!pid) throw new Error(`state of container ${id} has no pid`);
+  return pid;
+}
+
+describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
+  it('scope.same-caller', 'the caller that created a container can query, start, signal and delete it, each from a new runtime invocation', async (ctx) => {
+    const b = await ctx.bundle((c) => c.args('sleep', '600'));
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+    // A second adapter over the same binary and root: nothing may hang on the creating call.
+    const again = new CliRuntime({
+      profile: ctx.runtime.profile, binary: ctx.runtime.binary, runner: ctx.runner, workDir: join(ctx.workDir, 'second-caller'),
+      root: ctx.selection.root, callTimeoutMs: ctx.run.callTimeoutMs,
+    });
+    expect((await again.state(ctx.id)).status, 'state from the second invocation').toBe('created');
+    await again.start(ctx.id);
+    expect(await again.status(ctx.id), 'status after start from the second invocation').toBe('running');
+    await again.kill(ctx.id, 'KILL');
+    await waitForStatus(again, ctx.id, 'stopped');
+    await again.delete(ctx.id);
+    await refusal(ctx.runtime.state(ctx.id));
+  });
+
+  it('start.no-process', 'a config without process cannot be started: create or start refuses it', async (ctx) => {
+    const b = await ctx.bundle((c) => c.args('sleep', '600'));
+    const config = structuredClone(b.config);
+    delete config.process;
+    await b.rewrite(config);
+    const createThenStart = async (): Promise<void> => {
+      await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+      await ctx.runtime.start(ctx.id);
+    };
+    await refusal(createThenStart());
+    const status = await ctx.runtime.status(ctx.id).catch(() => 'no container');
+    expect(status, 'the container after the refused create or start').not.toBe('running');
+  });
+
+  it('create.resources-created', 'once create returns, the namespaces, mounts and cgroup of the config exist, before start', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const cgroupsPath = `/${ctx.id}-created`;
+    const b = await ctx.bundle((c) => c.args('sleep', '600')
+      .mount({ destination: '/rtc-created', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] })
+      .edit((config) => void (config.linux!.cgroupsPath = cgroupsPath)));
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+    const pid = await pidOf(ctx, ctx.id);
+    const [container, own] = [await namespacesOf(ctx, pid), await namespacesOf(ctx, 'self')];
+    const differs = Object.fromEntries(NAMESPACES.map((n, i) => [n, container.split('\n')[i] !== own.split('\n')[i]]));
+    expect(differs, `namespaces of the created container's pid ${pid}, new against the runtime's own:\n${container}`)
+      .toEqual(Object.fromEntries(NAMESPACES.map((n) => [n, true])));
+    const mounts = await where(ctx, 'cut -d" " -f5,9 /proc/$1/mountinfo', String(pid));
+    expect(mounts.split('\n'), `mount points and types of pid ${pid} before start`).toContain('/rtc-created tmpfs');
+    if (ctx.runtime.profile.limitations.noCgroups === undefined) {
+      const dirs = await cgroupDirs(ctx, pid);
+      expect(dirs.length, `cgroups of pid ${pid}`).toBeGreaterThan(0);
+      expect(dirs.filter((d) => !d.endsWith(cgroupsPath)), `cgroups of pid ${pid} not at cgroupsPath ${cgroupsPath} (all: ${dirs.join(', ')})`).toEqual([]);
+    }
+    expect(await ctx.runtime.status(ctx.id)).toBe('created');
+  });
+
+  it('delete.resources-released', 'after delete the container\'s cgroups and processes are gone', async (ctx) => {
+    const cgroupsPath = `/${ctx.id}-released`;
+    const b = await ctx.bundle((c) => c.shell('sleep 600 & exec sleep 600').edit((config) => void (config.linux!.cgroupsPath = cgroupsPath)));
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+    await ctx.runtime.start(ctx.id);
+    const pids = await waitFor(async (seen) => {
+      const listed = await ctx.runtime.ps(ctx.id).catch(() => [] as number[]);
+      seen(listed);
+      return listed.length >= 2 ? listed : undefined;
+    }, { timeoutMs: 10_000, description: 'both processes of the container in ps' }).catch(async () => [await pidOf(ctx, ctx.id)]);
+    const dirs = ctx.runtime.profile.limitations.noCgroups === undefined ? await cgroupDirs(ctx, pids[0]!) : [];
+    await ctx.runtime.kill(ctx.id, 'KILL');
+    await waitForStatus(ctx.runtime, ctx.id, 'stopped');
+    await ctx.runtime.delete(ctx.id);
+    await waitFor(async () => {
+      const alive = [];
+      for (const pid of pids) if (await processExists(ctx, pid)) alive.push(pid);
+      return alive.length === 0 ? true : undefined;
+    }, { timeoutMs: 10_000, description: `pids ${pids.join(', ')} of the deleted container to be gone` });
+    if (dirs.length > 0) {
+      const left = await where(ctx, 'for d in "$@"; do [ -d "$d" ] && echo "$d"; done; true', ...dirs);
+      expect(left.split('\n').filter(Boolean), `cgroup directories of the container (cgroupsPath ${cgroupsPath}) still there after delete`).toEqual([]);
+    }
+  });
+
+  it('delete.foreign-resources-kept', 'delete leaves the source of a bind mount and a namespace the container joined', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const holderId = ctx.newId();
+    const holder = await ctx.bundle((c) => c.args('sleep', '600'));
+    await ctx.runtime.create(holderId, { bundle: holder.dir, stdio: holder.stdio });
+    const holderPid = await pidOf(ctx, holderId);
+    const joinedBefore = await where(ctx, 'readlink /proc/$1/ns/uts', String(holderPid));
+    const source = join(ctx.workDir, 'bind-source');
+    await mkdir(source, { recursive: true });
+    await writeFile(join(source, 'kept.txt'), 'still here\n');
+    const b = await ctx.bundle((c) => c.shell('cat /rtc-bound/kept.txt')
+      .namespace('uts', `/proc/${holderPid}/ns/uts`).edit((config) => void delete config.hostname)
+      .mount({ destination: '/rtc-bound', type: 'bind', source, options: ['rbind', 'rw'] }));
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+    await ctx.runtime.start(ctx.id);
+    await waitForStatus(ctx.runtime, ctx.id, 'stopped');
+    expect(await b.output(), 'the container read the bind-mounted file').toContain('still here');
+    await ctx.runtime.delete(ctx.id);
+    expect(await readFile(join(source, 'kept.txt'), 'utf8').catch((e: Error) => `gone: ${e.message}`), 'the bind mount source after delete').toBe('still here\n');
+    expect(await ctx.runtime.status(holderId), 'the container whose uts namespace was joined').toBe('created');
+    expect(await where(ctx, 'readlink /proc/$1/ns/uts', String(holderPid)), 'its uts namespace after delete').toBe(joinedBefore);
+  });
+});
