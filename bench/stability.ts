@@ -27,7 +27,14 @@ function verdicts(report: ComplianceReport): Verdicts {
   return found;
 }
 
-async function once(n: number): Promise<{ wallMs: number; verdicts: Verdicts; counts: string }> {
+/** Why each requirement failed or was skipped: what explains a verdict that moved. */
+function reasons(report: ComplianceReport): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const run of report.runs) for (const r of run.results) if (r.reason) found.set(`${run.runtime.key} ${r.requirement}`, r.reason);
+  return found;
+}
+
+async function once(n: number): Promise<{ wallMs: number; verdicts: Verdicts; reasons: Map<string, string>; counts: string }> {
   const out = await dir({ prefix: 'rtconform-bench-stability-', unsafeCleanup: true });
   try {
     const started = performance.now();
@@ -36,7 +43,7 @@ async function once(n: number): Promise<{ wallMs: number; verdicts: Verdicts; co
     if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`run ${n} exited ${result.exitCode}:\n${result.all?.slice(-3000)}`);
     const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out.path, 'compliance.json'), 'utf8')));
     const counts = report.runs.map((r) => `${r.runtime.key} ${r.summary.pass}/${r.summary.fail}/${r.summary.skip}`).join(', ');
-    return { wallMs, verdicts: verdicts(report), counts };
+    return { wallMs, verdicts: verdicts(report), reasons: reasons(report), counts };
   } finally {
     await out.cleanup();
   }
@@ -52,7 +59,10 @@ const first = results[0]!.verdicts;
 const moved: string[] = [];
 for (const [key, status] of first) {
   const others = results.slice(1).map((r) => r.verdicts.get(key) ?? 'absent');
-  if (others.some((o) => o !== status)) moved.push(`${key}: ${[status, ...others].join(' → ')}`);
+  if (others.some((o) => o !== status)) {
+    const why = results.map((r, i) => (r.reasons.has(key) ? `\n      run ${i + 1}: ${r.reasons.get(key)!.split('\n').slice(0, 3).join(' ⏎ ')}` : '')).join('');
+    moved.push(`${key}: ${[status, ...others].join(' → ')}${why}`);
+  }
 }
 for (const r of results.slice(1)) for (const key of r.verdicts.keys()) if (!first.has(key)) moved.push(`${key}: absent in run 1`);
 const walls = results.map((r) => r.wallMs / 1000).sort((a, b) => a - b);

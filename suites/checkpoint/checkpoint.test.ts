@@ -7,8 +7,12 @@ import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
-/** Counts in memory and shows the count in a file: a restarted process would count from 1 again. */
-const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.05; done';
+/**
+ * Counts in memory and shows the count in a file: a restarted process would count from 1 again.
+ * Written beside and renamed into place, so a read never meets the file truncated and empty
+ * (a dump can fall between the truncate and the write, too).
+ */
+const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter.new; mv /tmp/counter.new /tmp/counter; sleep 0.05; done';
 
 /** CRIU cannot dump a descriptor of a file outside the container's mounts, so checkpointed containers get /dev/null. */
 const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
@@ -85,7 +89,7 @@ describeRuntimes('checkpoint and restore', (it) => {
     if (await exists(ctx, id)) await ctx.runtime.delete(id, { force: true });
     await ctx.runtime.restore(id, { ...paths, bundle: bundleDir, detach: true, stdio: QUIET });
     const atCheckpoint = await counterValue(ctx, id);
-    expect(atCheckpoint).toBeGreaterThanOrEqual(20);
+    expect(atCheckpoint, 'the counter read right after restore').toBeGreaterThanOrEqual(20);
     // The file keeps the last value written before the dump until the process writes again.
     const next = await waitFor(async (seen) => {
       const value = await counterValue(ctx, id);
