@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LEVELS } from '../../requirements/requirement.js';
+import { ComplianceReportSchema, type ComplianceReport } from '../compliance.js';
+import { levelGroup, metOfTested, scoreRun } from './scores.js';
+
+const fixture = (name: string): ComplianceReport =>
+  ComplianceReportSchema.parse(JSON.parse(readFileSync(new URL(`../testdata/${name}.json`, import.meta.url), 'utf8')));
+
+describe('scoreRun', () => {
+  const [fake, runc] = fixture('two-runtimes').runs;
+
+  it('counts met, failed, tested and skipped per level group, skips not counting as tested', () => {
+    expect(scoreRun(fake!)).toEqual({
+      must: { met: 4, failed: 1, tested: 5, skipped: 2 },
+      should: { met: 1, failed: 0, tested: 1, skipped: 1 },
+      may: { met: 1, failed: 0, tested: 1, skipped: 0 },
+      pass: 6, fail: 1, skip: 3, total: 10, mandatoryFailed: 1,
+    });
+  });
+
+  it('puts MUST NOT with MUST and SHOULD NOT with SHOULD', () => {
+    const score = scoreRun(runc!);
+    expect(score.must).toEqual({ met: 2, failed: 3, tested: 5, skipped: 1 });
+    // cli.exec.env (SHOULD) and linux.user-mappings.no-chown (SHOULD NOT) passed, types-supported failed.
+    expect(score.should).toEqual({ met: 2, failed: 1, tested: 3, skipped: 0 });
+    expect(score.mandatoryFailed).toBe(3);
+    expect(LEVELS.map(levelGroup)).toEqual(['must', 'must', 'should', 'should', 'may']);
+  });
+
+  it('agrees with the summary rtconform run wrote, on the real sample and the hand-made fixture', () => {
+    for (const report of [fixture('fake-run'), fixture('two-runtimes')]) {
+      for (const run of report.runs) {
+        const { pass, fail, skip, mandatoryFailed } = scoreRun(run);
+        expect({ pass, fail, skip, mandatoryFailed }, run.runtime.key).toEqual(run.summary);
+      }
+    }
+  });
+
+  it('scores an empty run as nothing tested', () => {
+    const score = scoreRun({ results: [] });
+    expect(score.total).toBe(0);
+    expect(metOfTested(score.must)).toBe('0 / 0');
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Text helpers shared by the renderers. Reasons carry whatever the runtime or the assertion
+ * printed: ANSI colour codes, NULs, `<`, `&`, quotes, pipes and several lines. Each output
+ * format needs them made safe in its own way, but all start from the same visible text.
+ */
+
+/**
+ * Control characters a reader cannot see and XML 1.0 cannot carry (not even as `&#…;`): C0
+ * controls other than tab, LF and CR, DEL and the C1 range, U+FFFE and U+FFFF. With the `u` flag
+ * `[\uD800-\uDFFF]` only matches surrogates that are not part of a pair.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/gu;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
+
+/**
+ * The text with CRLF and CR turned into LF, every invisible control character written out as
+ * `\u001b` (so an ESC of a colour code stays visible evidence instead of vanishing or breaking
+ * XML), and lone surrogates replaced by U+FFFD.
+ */
+export function visibleText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** The first line that has something on it, trimmed ('' for blank text). */
+export function firstLine(text: string): string {
+  return text.split(/\r\n?|\n/).map((l) => l.trim()).find((l) => l !== '') ?? '';
+}
+
+/** At most `max` code points (never half a surrogate pair), with an ellipsis when cut. */
+export function truncate(text: string, max: number): string {
+  const points = Array.from(text);
+  return points.length <= max ? text : `${points.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+/** For HTML text and double- or single-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return visibleText(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** For XML text content: literal newlines and tabs stay, so a failure's body reads as it was printed. */
+export function escapeXmlText(text: string): string {
+  return visibleText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * For XML attribute values. Tab and LF are written as character references: a parser turns
+ * literal ones in an attribute into spaces, and a skip reason can have several lines.
+ */
+export function escapeXmlAttribute(text: string): string {
+  return escapeXmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;');
+}
+
+/**
+ * One GitHub-flavoured-markdown table cell: one line, and every character that could end the
+ * cell (`|`), open HTML (`<`, `&`), a code span, emphasis, a link, strikethrough or math
+ * backslash-escaped, so the runtime's words show as they were written.
+ */
+export function markdownCell(text: string): string {
+  return visibleText(text)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/[\\`*_[\]<>|~&$]/g, (c) => `\\${c}`)
+    .trim();
+}
+
+/** A link target that is safe to put in an href: http(s) only, so a crafted report cannot add `javascript:`. */
+export function safeUrl(link: string): string | undefined {
+  try {
+    const url = new URL(link);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 340 ms, 41.8 s, 2 min 5 s, 1 h 3 min. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+/** 2026-11-24 04:30:00 UTC: the same for every reader, unlike a locale's format. Unparsable input is returned as it is. */
+export function formatTimestamp(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : `${new Date(time).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
