@@ -4,6 +4,8 @@ export interface ChildOptions {
   suites: string[];
   outDir: string;
   toolVersion: string;
+  /** vitest's --shard, "I/N". */
+  shard?: string;
 }
 
 export const CHILD_OPTIONS_ENV = 'RTCONFORM_CHILD_OPTIONS';

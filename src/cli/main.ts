@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
 import { defaultImageName } from '../container/image.js';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { HarnessError } from './harness-error.js';
 import { imageCommand } from './image.js';
+import { reportCommand } from './report.js';
 import { requirementsCommand } from './requirements.js';
 import { availableSuites, runCommand, toolVersion } from './run.js';
 
@@ -14,12 +16,23 @@ commands:
   run            run conformance suites against one or more runtimes
                    --runtime NAME|PATH   fake (default), runc, crun, runsc or a path; repeat for several
                    --suite NAME          ${availableSuites().join(', ')}; repeat for several (default: all)
-                   --out DIR             where compliance.json goes (default: reports/latest)
+                   --out DIR             where the reports go (default: reports/latest): compliance.json,
+                                         compliance.md, junit.xml, compliance.html, allure-results/
+                   --shard I/N           run the I-th of N parts of the suites (merge with \`report\`)
                    --call-timeout MS     limit for one runtime call (default: 30000)
                    --in-container        run the runtimes inside a privileged container (one per runtime)
                    --image NAME          the container's image (default: the one \`rtconform image build\` makes)
                    --cgroup-view VIEW    host (default: the host's hierarchy, v2 part hidden for crun on
                                          hybrid hosts) or private (own cgroup namespace, cgroup2 mount)
+                   --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
+                                         regression (pass → fail), whatever failed before as well
+  report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'
+                 compliance.json files or directories (one per runtime, or shards of one run: merged)
+                   --out DIR             where to write (default: beside the first report)
+                   --allure              also generate the allure report (allure-report/index.html)
+  compare OLD NEW  regressions, fixes and new skips between two compliance.json files; exit 1 on a
+                 MUST regression
+                   --json                the comparison as JSON
   image build    build the local runtimes image (runc, crun, criu) by debootstrap, no registry;
                  prints its name; reused while its recipe is unchanged (docs/container-image.md)
                    --suite NAME          Debian release (default: trixie)
@@ -31,7 +44,16 @@ commands:
                    --json                the catalogue with coverage as JSON
   --version      print rtconform's version
 
-exit codes of run: 0 no MUST requirement failed, 1 one did, 2 the harness could not run, 130 interrupted`;
+exit codes of run: 0 no MUST requirement failed (with --baseline: no MUST regression), 1 one did, 2 the harness
+could not run, 130 interrupted`;
+
+function parseShard(value: string | undefined): { index: number; count: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(index >= 1 && index <= count)) throw new HarnessError(`--shard wants I/N with 1 ≤ I ≤ N (e.g. 1/2), got "${value}"`);
+  return { index, count };
+}
 
 function isCgroupView(value: string): value is CgroupView {
   return (CGROUP_VIEWS as readonly string[]).includes(value);
@@ -51,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
           'in-container': { type: 'boolean' },
           image: { type: 'string' },
           'cgroup-view': { type: 'string' },
+          baseline: { type: 'string' },
+          shard: { type: 'string' },
         },
         strict: true,
       });
@@ -68,10 +92,16 @@ async function main(argv: string[]): Promise<number> {
         outDir: values.out ?? 'reports/latest',
         callTimeoutMs: timeout === undefined ? undefined : Number(timeout),
         container: inContainer ? { image: values.image ?? defaultImageName(), cgroupView: view } : undefined,
+        baseline: values.baseline,
+        shard: parseShard(values.shard),
       });
     }
     case 'image':
       return imageCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
+    case 'report':
+      return reportCommand(rest);
     case 'doctor':
       return doctorCommand();
     case 'requirements':

@@ -15,6 +15,8 @@ import { ComplianceReportSchema } from '../report/compliance.js';
 import { profileFor } from '../runtime/profiles.js';
 import { openRuntime, packageRoot } from '../runtime/resolve.js';
 import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
+import { baselineGate } from './compare.js';
+import { readComplianceReport } from './read-report.js';
 import { HarnessError } from './harness-error.js';
 import { printSummary } from './summary.js';
 
@@ -25,6 +27,10 @@ export interface RunCommandOptions {
   callTimeoutMs: number | undefined;
   /** Run the runtimes inside a target container instead of on the host. */
   container?: { image: string; cgroupView: CgroupView };
+  /** An earlier compliance.json: the exit code then says whether a MUST verdict regressed. */
+  baseline?: string;
+  /** Run only this part of the suites' files (vitest --shard); `rtconform report` merges the parts. */
+  shard?: { index: number; count: number };
 }
 
 export function availableSuites(): string[] {
@@ -69,6 +75,8 @@ async function preflight(options: RunCommandOptions): Promise<RuntimeSelection[]
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const outDir = resolve(options.outDir);
+  // Read before anything runs: a bad baseline should not cost a whole run first.
+  const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
   const selections = await preflight({ ...options, outDir });
   if (options.container) {
     process.env[RUNTIMES_ENV] = '';
@@ -90,8 +98,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');
   await rm(reportFile, { force: true });
+  // allure-vitest adds to what is there: a previous run's results would mix into this report.
+  await rm(join(outDir, 'allure-results'), { recursive: true, force: true });
 
-  const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion() };
+  const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion(), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) };
   // vitest keeps a temp dir of its own that an interrupted vitest leaves behind: give it (and the
   // run dir, made inside) one the final sweep finds by the run id.
   const childTmp = join(tmpdir(), `rtconform-${runId}-tmp`);
@@ -129,6 +139,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   // No runs: the global setup failed (a runtime missing from the image, a target that would not start).
   if (!report || report.runs.length === 0) throw new HarnessError('the run ended without results (see the errors above)');
   printSummary(report, outDir);
+  if (baseline) return baselineGate(baseline, options.baseline!, report);
   return report.runs.some((r) => r.summary.mandatoryFailed > 0) ? 1 : 0;
 }
 

@@ -3,6 +3,7 @@
  * (`rtconform run`) keeps the run's cleanup and summary, whatever happens to this one.
  */
 import { join } from 'node:path';
+import AllureVitestReporter from 'allure-vitest/reporter';
 import { startVitest } from 'vitest/node';
 import { ComplianceReporter } from '../report/compliance-reporter.js';
 import { packageRoot } from '../runtime/resolve.js';
@@ -17,8 +18,9 @@ async function main(): Promise<number> {
     root,
     config: join(root, 'vitest.config.ts'),
     watch: false,
-    reporters: ['default', reporter],
+    reporters: ['default', reporter, new AllureVitestReporter({ resultsDir: join(options.outDir, 'allure-results') })],
     include: ['suites/**/*.test.ts'],
+    ...(options.shard ? { shard: options.shard } : {}),
   });
   await vitest.close();
   return 0;

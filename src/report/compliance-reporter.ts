@@ -1,10 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import type { RuntimeSelection } from '../fixtures/selection.js';
-import { requirementById } from '../requirements/catalogue.js';
-import { isMandatory, requirementLink } from '../requirements/requirement.js';
-import type { ComplianceReport, RequirementResult, RuntimeRun, TestOutcome } from './compliance.js';
+import type { ComplianceReport, RuntimeRun, TestOutcome } from './compliance.js';
+import { requirementResults, summarize } from './verdict.js';
+import { writeReports } from './write-reports.js';
 
 export interface ComplianceReporterOptions {
   outDir: string;
@@ -12,7 +10,7 @@ export interface ComplianceReporterOptions {
   onReport?: (report: ComplianceReport) => void;
 }
 
-/** Turns the tests of a run into per-requirement verdicts per runtime and writes compliance.json. */
+/** Turns the tests of a run into per-requirement verdicts per runtime and writes the report in every format. */
 export class ComplianceReporter implements Reporter {
   readonly #options: ComplianceReporterOptions;
   readonly #started = new Date();
@@ -51,32 +49,17 @@ export class ComplianceReporter implements Reporter {
       interrupted: reason !== 'passed' && reason !== 'failed',
       runs: selections.map((s) => this.#run(s, outcomes.get(s.key) ?? new Map())),
     };
-    await mkdir(this.#options.outDir, { recursive: true });
-    await writeFile(join(this.#options.outDir, 'compliance.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeReports(report, this.#options.outDir);
     this.#options.onReport?.(report);
   }
 
   #run(selection: RuntimeSelection, byRequirement: Map<string, TestOutcome[]>): RuntimeRun {
-    const results: RequirementResult[] = [...byRequirement.entries()].map(([id, tests]) => {
-      const r = requirementById(id);
-      const failed = tests.find((t) => t.status === 'fail');
-      const passed = tests.some((t) => t.status === 'pass');
-      const status: RequirementResult['status'] = failed ? 'fail' : passed ? 'pass' : 'skip';
-      const reason = failed?.reason ?? (status === 'skip' ? tests.find((t) => t.reason)?.reason : undefined);
-      return {
-        requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
-        ...(reason === undefined ? {} : { reason }), tests,
-      };
-    }).sort((a, b) => a.requirement.localeCompare(b.requirement));
-    const count = (s: string): number => results.filter((r) => r.status === s).length;
+    const results = requirementResults(byRequirement);
     const version = selection.version;
     return {
       runtime: { key: selection.key, name: selection.name, path: selection.binary ?? null, version: version?.version ?? null, spec: version?.spec ?? null },
       target: targetOf(selection),
-      summary: {
-        pass: count('pass'), fail: count('fail'), skip: count('skip'),
-        mandatoryFailed: results.filter((r) => r.status === 'fail' && isMandatory(r.level)).length,
-      },
+      summary: summarize(results),
       results,
     };
   }
