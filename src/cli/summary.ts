@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { REPORT_FILES } from '../report/write-reports.js';
 import type { ComplianceReport, RuntimeRun } from '../report/compliance.js';
 import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
@@ -27,7 +27,7 @@ export function printSummary(report: ComplianceReport, outDir: string, out: Node
     lines.push(`  verdict: ${mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`}`);
   }
   if (report.interrupted) lines.push('', 'the run was interrupted: results are partial');
-  lines.push('', `report: ${join(outDir, 'compliance.json')}`, '');
+  lines.push('', `reports in ${outDir}: ${Object.values(REPORT_FILES).join(', ')}, allure-results/`, '');
   out.write(lines.join('\n'));
 }
 
