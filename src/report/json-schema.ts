@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { ComplianceReportSchema } from './compliance.js';
+
+/** Where the JSON Schema of compliance.json lives in the repository. */
+export const JSON_SCHEMA_PATH = 'docs/compliance.schema.json';
+
+/**
+ * compliance.json as a JSON Schema (draft 2020-12), for readers in other languages. Made from
+ * the zod schema rtconform itself validates with, so the two cannot disagree.
+ */
+export function complianceJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ComplianceReportSchema),
+    $id: 'https://github.com/rtconform/rtconform/blob/main/docs/compliance.schema.json',
+    title: 'rtconform compliance report (compliance.json)',
+    description: 'Per-requirement verdicts of OCI runtime conformance runs; see docs/compliance-json.md.',
+  };
+}
