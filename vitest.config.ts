@@ -12,7 +12,9 @@ export default defineConfig({
     pool: 'forks',
     // Runtime calls mostly wait on processes, not on the CPU: more files at once than cores pays.
     maxWorkers: 4,
-    reporters: ['default', './src/report/summary-line-reporter.ts'],
+    // allure-vitest also gives the suites' allure labels somewhere to go (without it every label
+    // call warns); `npx allure generate reports/self-test/allure-results` renders them.
+    reporters: ['default', './src/report/summary-line-reporter.ts', ['allure-vitest/reporter', { resultsDir: 'reports/self-test/allure-results' }]],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 60_000,
