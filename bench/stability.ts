@@ -19,22 +19,16 @@ if (!Number.isInteger(runs) || runs < 2) {
   process.exit(2);
 }
 
-type Verdicts = Map<string, string>;
+/** Per runtime and requirement: the status, and why it failed or was skipped (what explains a move). */
+type Verdicts = Map<string, { status: string; reason?: string }>;
 
 function verdicts(report: ComplianceReport): Verdicts {
   const found: Verdicts = new Map();
-  for (const run of report.runs) for (const r of run.results) found.set(`${run.runtime.key} ${r.requirement}`, r.status);
+  for (const run of report.runs) for (const r of run.results) found.set(`${run.runtime.key} ${r.requirement}`, { status: r.status, reason: r.reason });
   return found;
 }
 
-/** Why each requirement failed or was skipped: what explains a verdict that moved. */
-function reasons(report: ComplianceReport): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const run of report.runs) for (const r of run.results) if (r.reason) found.set(`${run.runtime.key} ${r.requirement}`, r.reason);
-  return found;
-}
-
-async function once(n: number): Promise<{ wallMs: number; verdicts: Verdicts; reasons: Map<string, string>; counts: string }> {
+async function once(n: number): Promise<{ wallMs: number; verdicts: Verdicts; counts: string }> {
   const out = await dir({ prefix: 'rtconform-bench-stability-', unsafeCleanup: true });
   try {
     const started = performance.now();
@@ -43,7 +37,7 @@ async function once(n: number): Promise<{ wallMs: number; verdicts: Verdicts; re
     if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`run ${n} exited ${result.exitCode}:\n${result.all?.slice(-3000)}`);
     const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out.path, 'compliance.json'), 'utf8')));
     const counts = report.runs.map((r) => `${r.runtime.key} ${r.summary.pass}/${r.summary.fail}/${r.summary.skip}`).join(', ');
-    return { wallMs, verdicts: verdicts(report), reasons: reasons(report), counts };
+    return { wallMs, verdicts: verdicts(report), counts };
   } finally {
     await out.cleanup();
   }
@@ -57,11 +51,12 @@ for (let n = 1; n <= runs; n++) {
 }
 const first = results[0]!.verdicts;
 const moved: string[] = [];
-for (const [key, status] of first) {
-  const others = results.slice(1).map((r) => r.verdicts.get(key) ?? 'absent');
-  if (others.some((o) => o !== status)) {
-    const why = results.map((r, i) => (r.reasons.has(key) ? `\n      run ${i + 1}: ${r.reasons.get(key)!.split('\n').slice(0, 3).join(' ⏎ ')}` : '')).join('');
-    moved.push(`${key}: ${[status, ...others].join(' → ')}${why}`);
+for (const key of first.keys()) {
+  const seen = results.map((r) => r.verdicts.get(key));
+  const statuses = seen.map((v) => v?.status ?? 'absent');
+  if (statuses.some((s) => s !== statuses[0])) {
+    const why = seen.map((v, i) => (v?.reason ? `\n      run ${i + 1}: ${v.reason.split('\n').slice(0, 3).join(' ⏎ ')}` : '')).join('');
+    moved.push(`${key}: ${statuses.join(' → ')}${why}`);
   }
 }
 for (const r of results.slice(1)) for (const key of r.verdicts.keys()) if (!first.has(key)) moved.push(`${key}: absent in run 1`);

@@ -27,7 +27,8 @@ commands:
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
                                          regression (pass → fail), whatever failed before as well
   report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'
-                 compliance.json files or directories (one per runtime, or shards of one run: merged)
+                 compliance.json files or directories (one per runtime, or shards of one run: merged;
+                 default: reports/latest)
                    --out DIR             where to write (default: beside the first report)
                    --allure              also generate the allure report (allure-report/index.html)
   compare OLD NEW  regressions, fixes and new skips between two compliance.json files; exit 1 on a

@@ -13,7 +13,7 @@ import type { OciConfig, ProcessSpec } from '../spec/config.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import { activeFaults, type Fault } from './faults.js';
-import { closeInheritedDescriptors, isAlive, processGroup, procStat, processTree, type ProcStat } from './procfs.js';
+import { closeInheritedDescriptors, isAlive, procStat, processTree, type ProcStat } from './procfs.js';
 import { Store, type FakeContainer } from './store.js';
 
 const VERSION = '0.1.0';
@@ -124,8 +124,8 @@ function reportedStatus(c: FakeContainer): string {
 function containerPids(store: Store, c: FakeContainer): number[] {
   const roots = isAlive(c.pid, c.startTime) ? [c.pid] : [];
   // A live process at the container's pid with another start time is a stranger: not its group.
-  const group = roots.length > 0 || !isAlive(c.pid) ? processGroup(c.pid) : [];
-  return processTree([...roots, ...group, ...store.execPids(c.id)]);
+  const groups = roots.length > 0 || !isAlive(c.pid) ? [c.pid] : [];
+  return processTree([...roots, ...store.execPids(c.id)], groups);
 }
 
 function toSignal(raw: string | undefined): NodeJS.Signals | number {

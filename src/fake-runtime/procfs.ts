@@ -48,23 +48,14 @@ export function isAlive(pid: number, startTime?: number): boolean {
 }
 
 /**
- * Live members of process group `pgrp`. The fake starts each container process as a session
- * and group leader, so its group holds what it started even after it died; the kernel does not
- * hand out a group's number again while a member lives.
+ * The processes of a container: each root, every member of the process groups in `groups`, and
+ * everything descended from them. The fake starts each container process as a session and group
+ * leader, so its group holds what it started even after it died; the kernel does not hand out a
+ * group's number again while a member lives.
  */
-export function processGroup(pgrp: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(Number(entry));
-    if (stat && stat.pgrp === pgrp && stat.state !== 'Z') members.push(stat.pid);
-  }
-  return members;
-}
-
-/** The processes of a container: each root and everything descended from it. */
-export function processTree(roots: readonly number[]): number[] {
+export function processTree(roots: readonly number[], groups: readonly number[] = []): number[] {
   const children = new Map<number, number[]>();
+  const queue = roots.filter((pid) => isAlive(pid));
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = procStat(Number(entry));
@@ -72,9 +63,9 @@ export function processTree(roots: readonly number[]): number[] {
     const list = children.get(stat.ppid) ?? [];
     list.push(stat.pid);
     children.set(stat.ppid, list);
+    if (groups.includes(stat.pgrp)) queue.push(stat.pid);
   }
   const found = new Set<number>();
-  const queue = roots.filter((pid) => isAlive(pid));
   while (queue.length > 0) {
     const pid = queue.shift()!;
     if (found.has(pid)) continue;

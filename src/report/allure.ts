@@ -22,6 +22,7 @@ export async function generateAllure(resultsDirs: readonly string[], outDir: str
     };
     await writeFile(config, `export default ${JSON.stringify(options, null, 2)};\n`);
     const result = await execa(process.execPath, [cli, 'generate', '--config', config, '--output', outDir, ...resultsDirs], {
+      // Plain, non-interactive output: it only ends up in our error message.
       reject: false, all: true, cwd: scratch, env: { NO_COLOR: '1', CI: '1' },
     });
     if (result.exitCode !== 0) throw new Error(`allure generate failed (exit ${result.exitCode}):\n${result.all}`);

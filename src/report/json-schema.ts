@@ -11,7 +11,6 @@ export const JSON_SCHEMA_PATH = 'docs/compliance.schema.json';
 export function complianceJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(ComplianceReportSchema),
-    $id: 'https://github.com/rtconform/rtconform/blob/main/docs/compliance.schema.json',
     title: 'rtconform compliance report (compliance.json)',
     description: 'Per-requirement verdicts of OCI runtime conformance runs; see docs/compliance-json.md.',
   };

@@ -7,13 +7,7 @@ import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../
 import { CliRuntime } from '../../src/runtime/cli-runtime.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
-
-/** Runs `script` where the runtime runs (host or target container); fails on a non-zero exit. */
-async function where(ctx: RuntimeTestContext, script: string, ...args: string[]): Promise<string> {
-  const result = await ctx.runner.run('sh', ['-c', script, 'sh', ...args], { timeoutMs: 10_000 });
-  if (result.exitCode !== 0) throw new Error(`\`${script}\` failed where the runtime runs (exit ${result.exitCode}): ${result.stderr}`);
-  return result.stdout.trim();
-}
+import { where } from '../../src/fixtures/where.js';
 
 const NAMESPACES = ['ipc', 'mnt', 'net', 'pid', 'uts'];
 
@@ -103,10 +97,10 @@ describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
     await ctx.runtime.start(ctx.id);
     const pids = await waitFor(async (seen) => {
-      const listed = await ctx.runtime.ps(ctx.id).catch(() => [] as number[]);
+      const listed = await ctx.runtime.ps(ctx.id);
       seen(listed);
       return listed.length >= 2 ? listed : undefined;
-    }, { timeoutMs: 10_000, description: 'both processes of the container in ps' }).catch(async () => [await pidOf(ctx, ctx.id)]);
+    }, { timeoutMs: 10_000, description: 'both processes of the container (the init and its background sleep) in ps' });
     const dirs = ctx.runtime.profile.limitations.noCgroups === undefined ? await cgroupDirs(ctx, pids[0]!) : [];
     await ctx.runtime.kill(ctx.id, 'KILL');
     await waitForStatus(ctx.runtime, ctx.id, 'stopped');

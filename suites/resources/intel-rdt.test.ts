@@ -1,11 +1,11 @@
 import { expect } from 'vitest';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { where } from '../../src/fixtures/where.js';
 
 /** Where the runtime runs, the mount point of a resctrl filesystem, if one is mounted. */
 async function resctrlMount(ctx: RuntimeTestContext): Promise<string | undefined> {
-  const result = await ctx.runner.run('sh', ['-c', "awk '$3 == \"resctrl\" { print $2; exit }' /proc/mounts"], { timeoutMs: 10_000 });
-  return result.stdout.trim() || undefined;
+  return (await where(ctx, "awk '$3 == \"resctrl\" { print $2; exit }' /proc/mounts")) || undefined;
 }
 
 describeRuntimes('resources: Intel RDT', (it) => {
@@ -21,7 +21,7 @@ describeRuntimes('resources: Intel RDT', (it) => {
     skipIfLimited(ctx, 'noCgroups');
     const mounted = await resctrlMount(ctx);
     if (!mounted) return ctx.skip(`no resctrl filesystem is mounted where ${ctx.runtime.name} runs (no Intel RDT or AMD QoS here): there is nothing it could touch`);
-    const listing = async (): Promise<string> => (await ctx.runner.run('sh', ['-c', 'find "$1" -maxdepth 3 | sort', 'sh', mounted], { timeoutMs: 10_000 })).stdout;
+    const listing = (): Promise<string> => where(ctx, 'find "$1" -maxdepth 3 | sort', mounted);
     const before = await listing();
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });

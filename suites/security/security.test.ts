@@ -5,6 +5,7 @@ import { mountAt } from '../../src/probe/observation.js';
 import { runProbe } from '../../src/fixtures/probe.js';
 import type { BundleBuilder } from '../../src/fixtures/bundle-builder.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { look, where } from '../../src/fixtures/where.js';
 import { RuntimeError, UnsupportedOperationError } from '../../src/runtime/errors.js';
 
 /**
@@ -27,19 +28,6 @@ const byContainerId = (maps: IdMapping[]): IdMapping[] => [...maps].sort((a, b) 
 const withUserNamespace = (b: BundleBuilder): BundleBuilder => b.namespace('user').user(INSIDE).edit((c) => {
   c.linux = { ...c.linux, uidMappings: UID_MAPPINGS, gidMappings: GID_MAPPINGS };
 });
-
-/** Runs `command` where the runtime runs (host or target container) and returns its stdout; fails on a non-zero exit. */
-async function where(ctx: RuntimeTestContext, command: string): Promise<string> {
-  const result = await ctx.runner.run('sh', ['-c', command], { timeoutMs: 10_000 });
-  if (result.exitCode !== 0) throw new Error(`\`${command}\` failed where the runtime runs (exit ${result.exitCode}): ${result.stderr}`);
-  return result.stdout.trim();
-}
-
-/** Like `where`, but says what happened instead of failing: for facts that decide a skip. */
-async function look(ctx: RuntimeTestContext, command: string): Promise<{ ok: boolean; text: string }> {
-  const result = await ctx.runner.run('sh', ['-c', command], { timeoutMs: 10_000 });
-  return { ok: result.exitCode === 0, text: (result.stdout + result.stderr).trim() };
-}
 
 /** The real ids of a container's process as the runtime's side sees them, from /proc/<pid>/status. */
 async function idsOutside(ctx: RuntimeTestContext, configure: (b: BundleBuilder) => BundleBuilder): Promise<{ uid: number; gid: number }> {
