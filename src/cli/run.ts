@@ -11,8 +11,11 @@ import {
 import { RUNTIMES_ENV, selectRuntimes, type RuntimeSelection } from '../fixtures/selection.js';
 import { finalSweep } from '../fixtures/sweep.js';
 import { SELF_TEST_ENV } from '../requirements/known-deviations.js';
-import { ComplianceReportSchema } from '../report/compliance.js';
+import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
+import { PARTIAL_NOTE } from '../report/compliance-reporter.js';
+import { writeReports } from '../report/write-reports.js';
 import { profileFor } from '../runtime/profiles.js';
+import { executableProblem } from '../runtime/process-runner.js';
 import { openRuntime, packageRoot } from '../runtime/resolve.js';
 import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
 import { baselineGate } from './compare.js';
@@ -60,6 +63,8 @@ async function preflight(options: RunCommandOptions): Promise<RuntimeSelection[]
   try {
     for (const selection of selections) {
       if (!selection.available || !selection.binary) throw new HarnessError(selection.unavailableReason ?? `${selection.key} cannot run here`);
+      const problem = await executableProblem(selection.binary);
+      if (problem !== undefined) throw new HarnessError(`--runtime ${selection.key}: ${problem}`);
       const runtime = openRuntime({ profile: profileFor(selection.name), binary: selection.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 });
       try {
         await runtime.version();
@@ -121,8 +126,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let ended: Awaited<typeof child> | undefined;
   try {
-    await child;
+    ended = await child;
   } finally {
     killGroup(child.pid);
     const removed = await finalSweep(selections, runId);
@@ -130,7 +136,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const report = await readFile(reportFile, 'utf8').then((t) => ComplianceReportSchema.parse(JSON.parse(t)), () => undefined);
+  let report = await readFile(reportFile, 'utf8').then((t) => ComplianceReportSchema.parse(JSON.parse(t)), () => undefined);
+  // A report still marked as written mid-run: the test process died before it finished.
+  if (report?.note === PARTIAL_NOTE) {
+    const how = interrupted ? 'the run was interrupted' : `the test process ended (${ended?.signal ?? `exit code ${ended?.exitCode ?? '?'}`}) before the run finished`;
+    report = { ...report, interrupted: true, note: `${how}: the results are partial, everything finished until then is here` };
+    await writeReports(report, outDir);
+  }
   if (interrupted) {
     if (report) printSummary(report, outDir);
     process.stderr.write('rtconform: the run was interrupted; nothing of it is left on this machine\n');
@@ -139,8 +151,21 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   // No runs: the global setup failed (a runtime missing from the image, a target that would not start).
   if (!report || report.runs.length === 0) throw new HarnessError('the run ended without results (see the errors above)');
   printSummary(report, outDir);
+  if (report.note !== undefined) {
+    process.stderr.write(`rtconform: ${report.note}\n`);
+    return 2;
+  }
   if (baseline) return baselineGate(baseline, options.baseline!, report);
-  return report.runs.some((r) => r.summary.mandatoryFailed > 0) ? 1 : 0;
+  return verdictExitCode(report);
+}
+
+/**
+ * 1 when a MUST requirement failed; else 2 when rtconform's own errors left requirements
+ * unjudged (the verdict is incomplete through no fault of the runtime's); else 0.
+ */
+export function verdictExitCode(report: ComplianceReport): number {
+  if (report.runs.some((r) => r.summary.mandatoryFailed > 0)) return 1;
+  return report.runs.some((r) => r.summary.error > 0) ? 2 : 0;
 }
 
 function killGroup(pid: number | undefined): void {

@@ -4,7 +4,7 @@ import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
 import { isMandatory, LEVELS } from '../requirements/requirement.js';
 
-const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
+const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERR ' } as const;
 
 /** The per-requirement verdict a person reads at the end of a run. */
 export function printSummary(report: ComplianceReport, outDir: string, out: NodeJS.WritableStream = process.stdout): void {
@@ -21,12 +21,14 @@ export function printSummary(report: ComplianceReport, outDir: string, out: Node
       const tested = run.results.filter((r) => r.level === level && r.status !== 'skip');
       return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => r.status === 'pass').length}/${tested.length} met`;
     }).filter(Boolean);
-    lines.push(`  ${run.summary.pass} passed, ${run.summary.fail} failed, ${run.summary.skip} skipped requirements; ${byLevel.join(', ')}`);
+    const errors = run.summary.error > 0 ? `, ${run.summary.error} not judged (rtconform errors)` : '';
+    lines.push(`  ${run.summary.pass} passed, ${run.summary.fail} failed, ${run.summary.skip} skipped${errors} requirements; ${byLevel.join(', ')}`);
     lines.push(`  ${coverageLine(run)}`);
     const mandatory = run.results.filter((r) => r.status === 'fail' && isMandatory(r.level)).length;
-    lines.push(`  verdict: ${mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`}`);
+    const unjudged = run.summary.error > 0 ? `; ${run.summary.error} requirement(s) not judged: rtconform's own machinery failed (ERR above)` : '';
+    lines.push(`  verdict: ${mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`}${unjudged}`);
   }
-  if (report.interrupted) lines.push('', 'the run was interrupted: results are partial');
+  if (report.interrupted) lines.push('', `the run was interrupted: results are partial${report.note ? ` (${report.note})` : ''}`);
   lines.push('', `reports in ${outDir}: ${Object.values(REPORT_FILES).join(', ')}, allure-results/`, '');
   out.write(lines.join('\n'));
 }

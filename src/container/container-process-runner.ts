@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProcessRunner, RunOptions, RunResult, Target } from '../runtime/process-runner.js';
+import { CappedOutput } from '../runtime/capped-output.js';
+import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type Target } from '../runtime/process-runner.js';
 import type { Dockerode } from './engine.js';
 
 /** How long a killed call gets to end on its own before we stop waiting for its output. */
@@ -58,8 +59,9 @@ export class ContainerProcessRunner implements ProcessRunner {
         'sh', '-c', WRAPPER, 'rtconform-call', call.pid, stdin,
         stdio ? (stdio.stdout ?? '/dev/null') : '', stdio ? (stdio.stderr ?? '/dev/null') : '', file, ...args,
       ], options.env, options.cwd);
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
+      const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
+      const stdout = new CappedOutput(caps.stdoutBytes, 'stdout');
+      const stderr = new CappedOutput(caps.stderrBytes, 'stderr');
       const ended = this.#demux(exec.output, (chunk) => stdout.push(chunk), (chunk) => stderr.push(chunk));
 
       let timedOut = false;
@@ -90,8 +92,8 @@ export class ContainerProcessRunner implements ProcessRunner {
       return {
         exitCode,
         signal: timedOut || aborted ? 'SIGKILL' : undefined,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
         timedOut,
         aborted,
         durationMs: performance.now() - started,
@@ -122,8 +124,9 @@ export class ContainerProcessRunner implements ProcessRunner {
   }
 
   async killPid(pid: number, signal: NodeJS.Signals): Promise<void> {
-    // The shell's builtin: a minimal image need not have a kill binary.
-    const exec = await this.#exec(['sh', '-c', 'kill -s "$1" "$2"', 'kill', signal.replace(/^SIG/, ''), String(pid)]);
+    // The shell's builtin: a minimal image need not have a kill binary. The process group first,
+    // where the pid leads one, so that the runtime's children go with it.
+    const exec = await this.#exec(['sh', '-c', 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2"', 'kill', signal.replace(/^SIG/, ''), String(pid)]);
     await this.#demux(exec.output, () => undefined, () => undefined);
   }
 

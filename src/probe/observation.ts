@@ -111,11 +111,20 @@ export const ObservationSchema = z.object({
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 
+/** The probe finished, but what it printed does not parse: a fault of rtconform's probe or parser. */
 export class ProbeOutputError extends Error {
   override name = 'ProbeOutputError';
   constructor(message: string, readonly output: string) {
     super(`${message}; the probe printed:\n${output.slice(0, 2000)}`);
   }
+}
+
+/**
+ * The probe never got to its end: the runtime did not run it as configured (wrong args, no
+ * process at all) or killed it. That is the runtime's doing, so a test that needs it fails.
+ */
+export class ProbeIncompleteError extends ProbeOutputError {
+  override name = 'ProbeIncompleteError';
 }
 
 /** Splits the probe's text into single facts and named multi-line sections. */
@@ -208,7 +217,11 @@ function pathInfo(rest: string): [string, PathInfo] | undefined {
 
 /** Parses what fixtures/bundles/probe/probe.sh printed; throws ProbeOutputError when it is not that. */
 export function parseObservation(text: string): Observation {
-  if (!text.includes('probe-done')) throw new ProbeOutputError('the probe did not finish', text);
+  if (!text.includes('probe-done')) {
+    throw new ProbeIncompleteError(text.trim() === ''
+      ? 'the container process printed nothing: the runtime did not run the probe as configured'
+      : 'the probe did not finish: the runtime did not run it as configured, or stopped it', text);
+  }
   const { facts, sections } = split(text);
   const fact = (key: string): string | undefined => facts.find(([k]) => k === key)?.[1];
   const status = new Map((sections.get('status') ?? []).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()] as const));

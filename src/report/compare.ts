@@ -11,6 +11,8 @@ export type ChangeKind =
   | 'fix'
   /** pass or fail → skip: no longer checked, with the new skip's reason */
   | 'new-skip'
+  /** anything → error: rtconform's own machinery failed, no verdict either way */
+  | 'new-error'
   /** skip or absent → fail: checked now, and failing */
   | 'new-failure'
   /** skip or absent → pass */
@@ -45,6 +47,7 @@ function kindOf(from: Status | 'absent', to: Status | 'absent'): ChangeKind | un
   if (from === 'pass' && to === 'fail') return 'regression';
   if (from === 'fail' && to === 'pass') return 'fix';
   if (to === 'skip') return 'new-skip';
+  if (to === 'error') return 'new-error';
   return to === 'fail' ? 'new-failure' : 'newly-passing';
 }
 
@@ -87,6 +90,7 @@ const HEADINGS: Record<ChangeKind, string> = {
   regression: 'Regressions (pass → fail)',
   'new-failure': 'New failures (not checked before, failing now)',
   'new-skip': 'New skips (checked before, skipped now)',
+  'new-error': 'New errors (rtconform could not judge: its own machinery failed)',
   dropped: 'No longer in the report',
   fix: 'Fixes (fail → pass)',
   'newly-passing': 'Newly passing (not checked before)',

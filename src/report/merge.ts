@@ -1,4 +1,4 @@
-import type { ComplianceReport, RuntimeRun, TestOutcome } from './compliance.js';
+import { SCHEMA_VERSION, type ComplianceReport, type RuntimeRun, type TestOutcome } from './compliance.js';
 import { requirementResults, summarize } from './verdict.js';
 
 export class MergeError extends Error {
@@ -31,15 +31,17 @@ export function mergeReports(reports: readonly ComplianceReport[], names: readon
       byKey.set(run.runtime.key, entry);
     }
   });
+  const notes = reports.flatMap((r, i) => (r.note ? [`${names[i]}: ${r.note}`] : []));
   const started = reports.map((r) => r.startedAt).sort()[0]!;
   const finished = reports.map((r) => r.finishedAt).sort().at(-1)!;
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     tool: reports[0]!.tool,
     startedAt: started,
     finishedAt: finished,
     durationMs: Math.max(0, Date.parse(finished) - Date.parse(started)) || Math.max(...reports.map((r) => r.durationMs)),
     interrupted: reports.some((r) => r.interrupted),
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     runs: [...byKey.values()].map(({ first, tests }) => {
       const results = requirementResults(tests);
       return { runtime: first.runtime, target: first.target, summary: summarize(results), results };

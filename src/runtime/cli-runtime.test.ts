@@ -1,14 +1,16 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliRuntime } from './cli-runtime.js';
-import { ExecTimeoutError, RuntimeError, RuntimeNotFoundError, RuntimeOutputError, RuntimeTimeoutError } from './errors.js';
-import { HostProcessRunner } from './process-runner.js';
+import { ExecTimeoutError, RuntimeError, RuntimeNotFoundError, RuntimeOutputError, RuntimeSpawnError, RuntimeTimeoutError } from './errors.js';
+import { DEFAULT_OUTPUT_CAPS, executableProblem, HostProcessRunner } from './process-runner.js';
 import { profiles } from './profiles.js';
 import { resolveRuntime } from './resolve.js';
 import { forEachRuntime, runtimeTest } from '../fixtures/test-context.js';
 import { waitForStatus } from './wait-for-status.js';
+import { waitFor } from '../util/wait.js';
 
 /**
  * Broken runtimes are small shell scripts: real processes that misbehave in one precise way,
@@ -40,6 +42,61 @@ describe('the adapter against misbehaving runtime binaries', () => {
     expect(error).toBeInstanceOf(RuntimeTimeoutError);
     expect((error as Error).message).toMatch(/did not finish within 1500 ms and was killed/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('kills the whole process group of a hung call, children included', async () => {
+    const pidFile = join(work.path, 'hung-child.pid');
+    const hung = await script('hung-with-child', `sleep 600 & echo $! > ${pidFile}; exec sleep 600`);
+    await expect(hung.state('x')).rejects.toBeInstanceOf(RuntimeTimeoutError);
+    const child = Number((await readFile(pidFile, 'utf8')).trim());
+    await waitFor(() => (existsSync(`/proc/${child}`) ? undefined : true), { timeoutMs: 5000, description: `the runtime's child ${child} to be gone` });
+  });
+
+  it('does not wait for output that a process the runtime left behind holds open', async () => {
+    const pidFile = join(work.path, 'holder.pid');
+    // The background sleep inherits stdout and stderr: the pipes stay open after the runtime exits.
+    const holder = await script('holder', `sleep 30 & echo $! > ${pidFile}; echo '{"ociVersion":"1.0.2","id":"x","status":"created","pid":1,"bundle":"/b"}'`);
+    const started = Date.now();
+    try {
+      expect((await holder.state('x')).status).toBe('created');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      process.kill(Number((await readFile(pidFile, 'utf8')).trim()), 'SIGKILL');
+    }
+  });
+
+  it('keeps at most the output cap of a flood on stdout, and says how much it cut', async () => {
+    const flood = await script('stdout-flood', 'head -c 50000000 /dev/zero | tr "\\0" x');
+    const error = await flood.state('x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeOutputError);
+    const output = (error as RuntimeOutputError).output;
+    expect(output.length).toBeLessThan(DEFAULT_OUTPUT_CAPS.stdoutBytes + 200);
+    expect(output).toMatch(/rtconform cut \d+ bytes of stdout here: 50000000 bytes in all/);
+  });
+
+  it('caps one huge stderr line in what the error keeps and says', async () => {
+    const flood = await script('stderr-flood', 'head -c 50000000 /dev/zero | tr "\\0" e >&2; exit 1');
+    const error = await flood.delete('x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect((error as RuntimeError).stderr.length).toBeLessThan(DEFAULT_OUTPUT_CAPS.stderrBytes + 200);
+    expect((error as Error).message.length).toBeLessThan(2500);
+    expect((error as Error).message).toMatch(/rtconform cut \d+ characters/);
+  });
+
+  it('a binary that cannot be started is a spawn error, never a refusal', async () => {
+    const notRunnable = join(work.path, 'not-executable');
+    await writeFile(notRunnable, '#!/bin/sh\nexit 0\n');
+    for (const binary of [work.path, notRunnable, join(work.path, 'missing')]) {
+      const runtime = new CliRuntime({ profile: profiles.runc, binary, runner: new HostProcessRunner(), workDir: join(work.path, 'spawn-work'), callTimeoutMs: 1500 });
+      await expect(runtime.delete('x')).rejects.toBeInstanceOf(RuntimeSpawnError);
+      await expect(runtime.version()).rejects.toBeInstanceOf(RuntimeSpawnError);
+      expect(await executableProblem(binary)).toMatch(/directory|not executable|does not exist/);
+    }
+  });
+
+  it('a --version that exits non-zero is an error, not a version', async () => {
+    const broken = await script('version-fails', 'echo "runc version 9.9"; exit 3');
+    await expect(broken.version()).rejects.toMatchObject({ name: 'RuntimeError', exitCode: 3 });
   });
 
   it('quotes the first bytes of output that is not JSON', async () => {

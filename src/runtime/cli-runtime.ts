@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { prettifyError } from 'zod';
@@ -75,7 +75,8 @@ export class CliRuntime implements Runtime {
   }
 
   async version(): Promise<RuntimeVersion> {
-    const result = await this.#call('version', ['--version'], { noLog: true });
+    // A runtime that cannot say its version cannot be driven: exiting non-zero is an error.
+    const result = await this.#check('version', ['--version'], { noLog: true });
     const raw = result.stdout.trim();
     return {
       raw,
@@ -305,7 +306,7 @@ export class CliRuntime implements Runtime {
     };
   }
 
-  async #check(verb: string, args: string[], options: CallOptions = {}): Promise<CallResult> {
+  async #check(verb: string, args: string[], options: CallOptions & { noLog?: boolean } = {}): Promise<CallResult> {
     const result = await this.#call(verb, args, options);
     if (result.exitCode !== 0) throw await this.#failure(verb, result, options.stdio);
     return result;
@@ -355,7 +356,8 @@ function isArgv(process: ProcessSpec | readonly string[]): process is readonly s
 
 /** The last error/fatal line of a runtime's JSON log; text lines are taken as they are. */
 async function lastLoggedError(logFile: string): Promise<string | undefined> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
+  // Only the end matters, and a runtime may log without end.
+  const text = await tail(logFile, 256 * 1024);
   let found: string | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
@@ -369,9 +371,17 @@ async function lastLoggedError(logFile: string): Promise<string | undefined> {
   return found;
 }
 
+/** The last bytes of a file, read without loading the rest (a runtime may have written megabytes). */
 async function tail(file: string, bytes = 4096): Promise<string> {
-  const size = await stat(file).then((s) => s.size, () => 0);
-  if (size === 0) return '';
-  const text = await readFile(file, 'utf8');
-  return text.slice(-bytes);
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }

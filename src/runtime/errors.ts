@@ -1,3 +1,8 @@
+import { capText } from './capped-output.js';
+
+/** How much of a runtime's own words goes into an error message (the full capped text stays on the error). */
+const MESSAGE_WORDS_CAP = 2000;
+
 /** Every error the adapter raises carries what a runtime vendor needs to reproduce it. */
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
@@ -10,7 +15,7 @@ export class RuntimeError extends Error {
     readonly logError: string | undefined,
   ) {
     const words = logError ?? firstLine(stderr) ?? '(no output)';
-    super(`${argv[0] ?? 'runtime'} ${verb} failed (exit ${exitCode ?? 'signal'}): ${words}`);
+    super(`${argv[0] ?? 'runtime'} ${verb} failed (exit ${exitCode ?? 'signal'}): ${capText(words, MESSAGE_WORDS_CAP, 'the runtime\'s words')}`);
   }
 }
 
@@ -25,7 +30,7 @@ export class RuntimeTimeoutError extends Error {
   ) {
     super(
       `${argv[0] ?? 'runtime'} ${verb} did not finish within ${timeoutMs} ms and was killed` +
-        (logError ? `; its log last said: ${logError}` : '') +
+        (logError ? `; its log last said: ${capText(logError, MESSAGE_WORDS_CAP, 'the log line')}` : '') +
         '. Raise the timeout (--call-timeout) if the runtime is just slow.',
     );
   }
@@ -44,6 +49,21 @@ export class RuntimeNotFoundError extends Error {
   }
 }
 
+/**
+ * The runtime binary could not be started at all (missing, not executable, a directory). This
+ * is a problem of the setup, never the runtime refusing something: it must not count as a refusal.
+ */
+export class RuntimeSpawnError extends Error {
+  override name = 'RuntimeSpawnError';
+  constructor(
+    readonly file: string,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    super(`could not start ${file}: ${cause.code ?? cause.message}` +
+      (cause.code === 'ENOENT' ? ' (no such file)' : cause.code === 'EACCES' ? ' (not executable, or a directory)' : ''));
+  }
+}
+
 export class RuntimeOutputError extends Error {
   override name = 'RuntimeOutputError';
   constructor(
@@ -53,8 +73,8 @@ export class RuntimeOutputError extends Error {
     readonly problem: string,
   ) {
     super(
-      `${argv[0] ?? 'runtime'} ${verb} printed output that is not what the runc CLI contract expects (${problem}); ` +
-        `it began: ${JSON.stringify(output.slice(0, 200))}`,
+      `${argv[0] ?? 'runtime'} ${verb} printed output that is not what the runc CLI contract expects (${capText(problem, MESSAGE_WORDS_CAP, 'the problem')}); ` +
+        `it began: ${JSON.stringify(output.slice(0, 200))}` + (output.length > 200 ? ` (${output.length} characters in all)` : ''),
     );
   }
 }

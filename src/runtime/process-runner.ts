@@ -1,6 +1,9 @@
+import { spawn, type StdioOptions } from 'node:child_process';
 import { openSync, closeSync, constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { execa, type Options } from 'execa';
+import { access, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { CappedOutput, capText } from './capped-output.js';
+import { RuntimeSpawnError } from './errors.js';
 
 /** Where runtime commands execute. The host today; a privileged container later. */
 export interface Target {
@@ -30,6 +33,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** The working directory of the command. */
   cwd?: string;
+  /** Bytes of stdout and stderr kept (DEFAULT_OUTPUT_CAPS when absent); the rest is cut, visibly. */
+  outputCaps?: { stdoutBytes?: number; stderrBytes?: number };
 }
 
 export interface RunResult {
@@ -52,65 +57,63 @@ export interface ProcessRunner {
   isExecutable(file: string): Promise<boolean>;
 }
 
-type FileDescriptor = Options['stdout'];
+/** Per-call caps on what is kept of a runtime's output (the rest is counted and cut, visibly). */
+export const DEFAULT_OUTPUT_CAPS = { stdoutBytes: 4 * 1024 * 1024, stderrBytes: 256 * 1024 } as const;
+
+/** After SIGTERM to a call's process group, how long before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+/**
+ * After the runtime exits, how long its pipes may stay open. Only a process the runtime left
+ * behind keeps them open; past this we stop reading rather than wait for it forever.
+ */
+const PIPE_GRACE_MS = 1000;
 
 /**
- * execa passes a numeric fd straight to the child (verified: the call returns while a process
- * that inherited it lives on), but its types only admit 0-9; this is the one cast for that.
+ * Runs runtime calls on the host, bounded whatever the runtime does: each call gets a process
+ * group of its own that is killed at the timeout (a runtime's children die with it), output is
+ * capped, and pipes that a leftover grandchild holds open do not keep the call waiting.
+ * Written on node:child_process rather than execa, which waits for every pipe to close and
+ * signals only the direct child.
  */
-function asStdioOption(fd: number): FileDescriptor {
-  return fd as unknown as FileDescriptor;
-}
-
 export class HostProcessRunner implements ProcessRunner {
   readonly target: Target = { kind: 'host', description: 'host' };
 
   async run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
     const started = performance.now();
     const fds: number[] = [];
-    const open = (path: string, flags: number): FileDescriptor => {
+    const open = (path: string, flags: number): number => {
       const fd = openSync(path, flags, 0o644);
       fds.push(fd);
-      return asStdioOption(fd);
+      return fd;
     };
     const append = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND;
     try {
-      const stdio = options.stdio;
-      const execaOptions: Options = {
-        reject: false,
-        timeout: options.timeoutMs,
-        forceKillAfterDelay: 2000,
-        cancelSignal: options.signal,
-        stripFinalNewline: false,
-        env: options.env,
-        cwd: options.cwd,
-        stdin: stdio ? (open(stdio.stdin ?? '/dev/null', constants.O_RDONLY) as Options['stdin']) : 'pipe',
-        stdout: stdio ? open(stdio.stdout ?? '/dev/null', append) : 'pipe',
-        stderr: stdio ? open(stdio.stderr ?? '/dev/null', append) : 'pipe',
-        ...(stdio === undefined ? { input: options.input ?? '' } : {}),
-      };
-      const result = await execa(file, args, execaOptions);
-      return {
-        exitCode: result.exitCode,
-        signal: result.signal,
-        stdout: typeof result.stdout === 'string' ? result.stdout : '',
-        stderr: typeof result.stderr === 'string' ? result.stderr : '',
-        timedOut: result.timedOut,
-        aborted: result.isCanceled,
-        durationMs: performance.now() - started,
-      };
+      const files = options.stdio;
+      const stdio: StdioOptions = files
+        ? [open(files.stdin ?? '/dev/null', constants.O_RDONLY), open(files.stdout ?? '/dev/null', append), open(files.stderr ?? '/dev/null', append)]
+        : ['pipe', 'pipe', 'pipe'];
+      return await boundedCall(file, args, options, stdio, started);
     } finally {
       for (const fd of fds) closeSync(fd);
     }
   }
 
   async *lines(file: string, args: readonly string[], options: { signal: AbortSignal; env?: Record<string, string> }): AsyncIterable<string> {
-    const subprocess = execa(file, args, { reject: false, cancelSignal: options.signal, env: options.env, stdin: 'ignore', stderr: 'ignore' });
+    const child = spawn(file, args, { env: options.env ? { ...process.env, ...options.env } : undefined, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    const stop = (): void => killGroup(child.pid, 'SIGKILL');
+    options.signal.addEventListener('abort', stop, { once: true });
     try {
-      for await (const line of subprocess.iterable()) yield line;
+      await spawned.catch((error: unknown) => {
+        throw new RuntimeSpawnError(file, error as NodeJS.ErrnoException);
+      });
+      yield* cappedLines(child.stdout!, DEFAULT_OUTPUT_CAPS.stdoutBytes);
     } finally {
-      if (subprocess.exitCode === null) subprocess.kill('SIGKILL');
-      await subprocess;
+      options.signal.removeEventListener('abort', stop);
+      stop();
     }
   }
 
@@ -123,6 +126,137 @@ export class HostProcessRunner implements ProcessRunner {
   }
 
   async isExecutable(file: string): Promise<boolean> {
-    return access(file, constants.X_OK).then(() => true, () => false);
+    return (await executableProblem(file)) === undefined;
   }
+}
+
+/** Why `file` cannot be run as a program, or undefined when it can. */
+export async function executableProblem(file: string): Promise<string | undefined> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) return info.code === 'ENOENT' ? `${file} does not exist` : `${file} cannot be read: ${info.message}`;
+  if (info.isDirectory()) return `${file} is a directory, not a runtime binary`;
+  if (!info.isFile()) return `${file} is not a regular file`;
+  const runnable = await access(file, constants.X_OK).then(() => true, () => false);
+  // Root passes access(X_OK) when any execute bit is set, so look at the bits as well.
+  if (!runnable || (info.mode & 0o111) === 0) return `${file} is not executable (chmod +x it, or give the right path)`;
+  return undefined;
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+function boundedCall(file: string, args: readonly string[], options: RunOptions, stdio: StdioOptions, started: number): Promise<RunResult> {
+  const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
+  const stdout = new CappedOutput(caps.stdoutBytes, 'stdout');
+  const stderr = new CappedOutput(caps.stderrBytes, 'stderr');
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio, detached: true, cwd: options.cwd, env: options.env ? { ...process.env, ...options.env } : undefined,
+    });
+    let timedOut = false;
+    let aborted = false;
+    let heldOpen = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const timers: NodeJS.Timeout[] = [];
+    const later = (ms: number, fn: () => void): void => void timers.push(setTimeout(fn, ms));
+    const streams = [child.stdout, child.stderr].filter((s) => s !== null);
+    let open = streams.length;
+    const finish = (): void => {
+      if (exit === undefined || open > 0) return;
+      for (const t of timers) clearTimeout(t);
+      options.signal?.removeEventListener('abort', onAbort);
+      let stderrText = stderr.text();
+      if (heldOpen) stderrText += `\n[rtconform: the runtime exited but a process it left behind kept its output open; stopped reading ${PIPE_GRACE_MS} ms later]`;
+      resolve({
+        exitCode: timedOut || aborted ? undefined : (exit.code ?? undefined),
+        signal: exit.signal ?? undefined,
+        stdout: stdout.text(),
+        stderr: stderrText,
+        timedOut,
+        aborted,
+        durationMs: performance.now() - started,
+      });
+    };
+    const end = (): void => {
+      // The child did not even exit after SIGKILL (stuck in the kernel): give up waiting for it.
+      exit ??= { code: null, signal: 'SIGKILL' };
+      for (const s of streams) s.destroy();
+      open = 0;
+      finish();
+    };
+    const stop = (): void => {
+      killGroup(child.pid, 'SIGTERM');
+      later(KILL_GRACE_MS, () => {
+        killGroup(child.pid, 'SIGKILL');
+        later(KILL_GRACE_MS, end);
+      });
+    };
+    const onAbort = (): void => {
+      aborted = true;
+      stop();
+    };
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    for (const s of streams) {
+      s.once('close', () => {
+        open--;
+        finish();
+      });
+    }
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      for (const t of timers) clearTimeout(t);
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(new RuntimeSpawnError(file, error));
+    });
+    child.once('spawn', () => {
+      child.stdin?.end(options.input ?? '');
+    });
+    child.stdin?.on('error', () => undefined); // a runtime that never reads its stdin closes it early
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      if (open > 0) {
+        later(PIPE_GRACE_MS, () => {
+          if (open === 0) return;
+          heldOpen = true;
+          for (const s of streams) s.destroy();
+        });
+      }
+      finish();
+    });
+    later(options.timeoutMs, () => {
+      timedOut = true;
+      stop();
+    });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+  });
+}
+
+/** Yields stdout line by line; a line longer than the cap is cut there and marked. */
+async function* cappedLines(stream: Readable, capBytes: number): AsyncIterable<string> {
+  let line = '';
+  let dropping = false;
+  stream.setEncoding('utf8');
+  for await (const chunk of stream as AsyncIterable<string>) {
+    const parts = chunk.split('\n');
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      if (!dropping) line += parts[i];
+      if (line.length > capBytes) {
+        line = capText(line, capBytes, 'a line of output');
+        dropping = true;
+      }
+      if (last) break;
+      yield line;
+      line = '';
+      dropping = false;
+    }
+  }
+  if (line !== '') yield line;
 }

@@ -123,7 +123,7 @@ describe('the HTML report in chromium', () => {
     const ids = new Set(report.runs.flatMap((run) => run.results.map((r) => r.requirement)));
     expect(new Set(cells.map((c) => c.requirement))).toEqual(ids);
     expect(cells).toHaveLength(ids.size * report.runs.length);
-    const words = { pass: '✓ pass', fail: '✗ fail', skip: '– skip', absent: 'not run' };
+    const words = { pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', absent: 'not run' };
     for (const id of ids) {
       report.runs.forEach((run, i) => {
         const status = run.results.find((r) => r.requirement === id)?.status ?? 'absent';

@@ -66,7 +66,7 @@ function scorecard(run: RuntimeRun, index: number): string {
   const verdict = score.mandatoryFailed > 0
     ? `✗ ${score.mandatoryFailed} MUST ${score.mandatoryFailed === 1 ? 'requirement' : 'requirements'} failed`
     : score.must.tested === 0 ? '– no MUST requirement tested' : '✓ every tested MUST requirement met';
-  const verdictClass = score.mandatoryFailed > 0 ? 'fail' : score.fail > 0 ? 'warn' : 'pass';
+  const verdictClass = score.mandatoryFailed > 0 ? 'fail' : score.fail > 0 || score.error > 0 ? 'warn' : 'pass';
   const group = (g: LevelGroup): string => {
     const t = score[g];
     return `<div data-score="${g}" title="${LEVEL_GROUP_LABEL[g]} and ${LEVEL_GROUP_LABEL[g]} NOT requirements: met / tested; a skipped one was not tested">` +
@@ -93,6 +93,7 @@ function scorecard(run: RuntimeRun, index: number): string {
 <li class="s-pass" data-count="pass">✓ ${score.pass} pass</li>
 <li class="s-fail" data-count="fail">✗ ${score.fail} fail</li>
 <li class="s-skip" data-count="skip">– ${score.skip} skip</li>
+${score.error > 0 ? `<li class="s-error" data-count="error" title="rtconform's own machinery failed: no verdict either way">! ${score.error} error</li>` : ''}
 </ul>
 ${meta.length === 0 ? '' : `<p class="meta">${meta.map(h).join(' · ')}</p>`}
 </article>`;
@@ -101,7 +102,7 @@ ${meta.length === 0 ? '' : `<p class="meta">${meta.map(h).join(' · ')}</p>`}
 function filters(levels: readonly string[], areas: readonly string[], total: number): string {
   const boxes = (name: string, values: readonly string[]): string => values
     .map((v) => `<label><input type="checkbox" name="${name}" value="${h(v)}" checked> ${h(v)}</label>`).join('\n');
-  const statuses: [string, string][] = [['all', 'all'], ['fail', 'only failures'], ['skip', 'with skips'], ['pass', 'passing everywhere']];
+  const statuses: [string, string][] = [['all', 'all'], ['fail', 'only failures'], ['skip', 'with skips'], ['error', 'with errors'], ['pass', 'passing everywhere']];
   return `<form class="filters" data-filters aria-label="Filters">
 <fieldset data-filter="level"><legend>Level</legend>
 ${boxes('level', levels)}
@@ -139,7 +140,7 @@ ${row.cells.map((cell) => matrixCell(report.runs[cell.run]!, cell)).join('\n')}
 </tr>`;
 }
 
-const BADGE: Record<MatrixCell['status'], string> = { pass: '✓ pass', fail: '✗ fail', skip: '– skip', absent: 'not run' };
+const BADGE: Record<MatrixCell['status'], string> = { pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', absent: 'not run' };
 
 function matrixCell(run: RuntimeRun, cell: MatrixCell): string {
   const open = `<td class="cell s-${cell.status}" data-cell data-run="${cell.run}" data-runtime="${h(run.runtime.key)}" data-status="${cell.status}">`;
@@ -151,7 +152,7 @@ function matrixCell(run: RuntimeRun, cell: MatrixCell): string {
 }
 
 function evidence(result: RequirementResult): string {
-  const reason = result.reason === undefined ? '' : `<p class="label">${result.status === 'fail' ? 'Reason' : 'Skipped because'}</p><pre data-reason>${h(result.reason)}</pre>`;
+  const reason = result.reason === undefined ? '' : `<p class="label">${{ fail: 'Reason', error: 'rtconform\'s own error (no verdict)', skip: 'Skipped because', pass: '' }[result.status]}</p><pre data-reason>${h(result.reason)}</pre>`;
   return `<div class="evidence">${reason}<p class="label">Tests</p><ul class="tests" data-tests>${result.tests.map((t) => testItem(result, t)).join('')}</ul></div>`;
 }
 
@@ -205,6 +206,7 @@ h2 { font-size: 1.15rem; margin: 0; }
 .s-pass { background: #dafbe1; color: #116329; }
 .s-fail { background: #ffebe9; color: #a40e26; }
 .s-skip, .s-warn { background: #fff8c5; color: #7d4e00; }
+.s-error { background: #fbefff; color: #6e2d91; }
 .s-absent { background: #f6f8fa; color: #59636e; }
 .badge { font-weight: 600; white-space: nowrap; }
 summary { cursor: pointer; }
@@ -213,7 +215,7 @@ summary { cursor: pointer; }
 .evidence pre { margin: 0; padding: .35rem .5rem; background: #fff; border: 1px solid #d1d9e0; border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
 .tests { margin: 0; padding-left: 1.1rem; }
 .tests li { margin: .2rem 0; }
-.tests .s-pass, .tests .s-fail, .tests .s-skip { padding: 0 .3rem; border-radius: 3px; font-weight: 600; }
+.tests .s-pass, .tests .s-fail, .tests .s-skip, .tests .s-error { padding: 0 .3rem; border-radius: 3px; font-weight: 600; }
 .comparison { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; }
 .empty { color: #59636e; font-style: italic; }
 a { color: #0969da; }

@@ -16,7 +16,7 @@ export function renderJunit(report: ComplianceReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attributes({
       name: `rtconform ${report.tool.version}${report.interrupted ? ' (interrupted)' : ''}`,
-      tests: sum((s) => s.total), failures: sum((s) => s.fail), errors: 0, skipped: sum((s) => s.skip),
+      tests: sum((s) => s.total), failures: sum((s) => s.fail), errors: sum((s) => s.error), skipped: sum((s) => s.skip),
       time: seconds(report.durationMs), timestamp: report.startedAt,
     })}>`,
   ];
@@ -37,7 +37,7 @@ function testsuite(report: ComplianceReport, run: RuntimeRun): string[] {
   };
   return [
     `  <testsuite${attributes({
-      name: runTitle(run), tests: score.total, failures: score.fail, errors: 0, skipped: score.skip,
+      name: runTitle(run), tests: score.total, failures: score.fail, errors: score.error, skipped: score.skip,
       time: seconds(time), timestamp: report.startedAt,
     })}>`,
     '    <properties>',
@@ -67,13 +67,20 @@ function testcase(result: RequirementResult): string[] {
         `      <failure${attributes({ message: firstLine(result.reason ?? '') || 'failed', type: result.level })}>${escapeXmlText(failureBody(result))}</failure>`,
         '    </testcase>',
       ];
+    case 'error':
+      // JUnit's own word for "the test could not run properly", apart from an assertion failure.
+      return [
+        `${open}>`,
+        `      <error${attributes({ message: firstLine(result.reason ?? '') || 'rtconform error', type: 'rtconform' })}>${escapeXmlText(failureBody(result))}</error>`,
+        '    </testcase>',
+      ];
   }
 }
 
 /** The whole reason, then each failed test with the two sides of its comparison, and the requirement's link. */
 function failureBody(result: RequirementResult): string {
   const parts = [result.reason ?? 'failed'];
-  for (const test of result.tests.filter((t) => t.status === 'fail')) {
+  for (const test of result.tests.filter((t) => t.status === 'fail' || t.status === 'error')) {
     const lines = [`test: ${test.name}`];
     if (test.reason !== undefined && test.reason !== result.reason) lines.push(`reason: ${test.reason}`);
     if (test.expected !== undefined) lines.push(`expected:\n${test.expected}`);

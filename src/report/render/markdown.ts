@@ -13,6 +13,7 @@ const STATUS_TEXT: Record<MatrixCell['status'], string> = {
   pass: '✅ pass',
   fail: '❌ fail',
   skip: '⏭️ skip',
+  error: '⚠️ error',
   absent: '— not run',
 };
 
@@ -23,7 +24,7 @@ const STATUS_TEXT: Record<MatrixCell['status'], string> = {
  */
 export function renderMarkdown(report: ComplianceReport): string {
   const rows = buildMatrix(report);
-  const failing = rows.filter((row) => row.cells.some((c) => c.status === 'fail'));
+  const failing = rows.filter((row) => row.cells.some((c) => c.status === 'fail' || c.status === 'error'));
   const out: string[] = [];
 
   out.push('## rtconform: OCI runtime compliance', '');
@@ -60,7 +61,7 @@ export function renderMarkdown(report: ComplianceReport): string {
 /** "- ❌ **runc** 1.1.15 on host: MUST 3 / 5 met · SHOULD 1 / 2 met · MAY 1 / 1 met · 2 skipped · 2 MUST failures". */
 function scoreLine(run: RuntimeRun): string {
   const score = scoreRun(run);
-  const icon = score.mandatoryFailed > 0 ? '❌' : score.fail > 0 ? '⚠️' : '✅';
+  const icon = score.mandatoryFailed > 0 ? '❌' : score.fail > 0 || score.error > 0 ? '⚠️' : '✅';
   const version = run.runtime.version === null ? '' : ` ${markdownCell(run.runtime.version)}`;
   const parts = [
     `MUST ${metOfTested(score.must)} met`,
@@ -68,6 +69,7 @@ function scoreLine(run: RuntimeRun): string {
     `MAY ${metOfTested(score.may)} met`,
     `${score.skip} skipped`,
   ];
+  if (score.error > 0) parts.push(`**${score.error} not judged (rtconform ${score.error === 1 ? 'error' : 'errors'})**`);
   if (score.mandatoryFailed > 0) parts.push(`**${score.mandatoryFailed} MUST ${score.mandatoryFailed === 1 ? 'failure' : 'failures'}**`);
   return `- ${icon} **${markdownCell(runLabel(run))}**${version} on ${markdownCell(run.target.description)}: ${parts.join(' · ')}`;
 }
@@ -80,9 +82,9 @@ function requirementCell(row: MatrixRow, withStatement: boolean): string {
 }
 
 function failureCell(cell: MatrixCell): string {
-  if (cell.status !== 'fail') return STATUS_TEXT[cell.status];
+  if (cell.status !== 'fail' && cell.status !== 'error') return STATUS_TEXT[cell.status];
   const reason = firstLine(cell.result?.reason ?? '');
-  return reason === '' ? STATUS_TEXT.fail : `${STATUS_TEXT.fail}: ${markdownCell(truncate(reason, REASON_MAX))}`;
+  return reason === '' ? STATUS_TEXT[cell.status] : `${STATUS_TEXT[cell.status]}: ${markdownCell(truncate(reason, REASON_MAX))}`;
 }
 
 function table(headers: string[], rows: string[][]): string[] {

@@ -12,6 +12,8 @@ export interface Tally {
   /** met + failed. */
   tested: number;
   skipped: number;
+  /** rtconform's own machinery failed: neither met nor missed, shown apart. */
+  errors: number;
 }
 
 /** MUST and MUST NOT are one group (both decide the exit code), SHOULD and SHOULD NOT another. */
@@ -26,6 +28,7 @@ export interface RunScore {
   pass: number;
   fail: number;
   skip: number;
+  error: number;
   /** Requirements with a verdict in this run. */
   total: number;
   /** Failed MUST and MUST NOT requirements: any of them makes `rtconform run` exit 1. */
@@ -50,16 +53,17 @@ export function levelGroup(level: Level): LevelGroup {
  * so the renderers agree with each other even on a report whose summary was edited by hand.
  */
 export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
-  const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0 });
-  const score: RunScore = { must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, total: 0, mandatoryFailed: 0 };
+  const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0 });
+  const score: RunScore = { must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, total: 0, mandatoryFailed: 0 };
   for (const result of run.results) {
     const tally = score[levelGroup(result.level)];
     score.total++;
     score[result.status]++;
     if (result.status === 'pass') tally.met++;
     else if (result.status === 'fail') tally.failed++;
+    else if (result.status === 'error') tally.errors++;
     else tally.skipped++;
-    if (result.status !== 'skip') tally.tested++;
+    if (result.status === 'pass' || result.status === 'fail') tally.tested++;
   }
   score.mandatoryFailed = score.must.failed;
   return score;

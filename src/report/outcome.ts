@@ -1,0 +1,54 @@
+import { inspect } from 'node:util';
+import type { TestError } from 'vitest';
+import { capText } from '../runtime/capped-output.js';
+import type { TestOutcome } from './compliance.js';
+
+/** Characters of a reason kept in a report (a runtime may put megabytes into one error line). */
+export const REASON_CAP = 16 * 1024;
+/** Characters of each side of a failed comparison kept in a report. */
+export const EVIDENCE_CAP = 8 * 1024;
+
+/**
+ * Errors that mean the runtime did something wrong: an assertion on what it did, or the
+ * adapter's word that it refused, hung, printed what the contract does not allow, never reached
+ * a state, or ran the probe without letting it finish. Anything else thrown in a test is
+ * rtconform's own machinery failing (a fixture, a parse of our own probe, a bug, a runtime
+ * binary that cannot even be started): an `error`, never the runtime's `fail`.
+ */
+const RUNTIME_FAILURES = new Set([
+  'AssertionError', 'RuntimeError', 'RuntimeOutputError', 'RuntimeTimeoutError', 'ExecTimeoutError',
+  'ContainerWaitError', 'WaitTimeoutError', 'ProbeIncompleteError',
+]);
+
+/** A failed test's status, reason and compared values, from the errors vitest recorded. */
+export function outcomeOfFailure(errors: readonly TestError[]): Pick<TestOutcome, 'status' | 'reason' | 'expected' | 'actual'> {
+  // The first error is the test's own; later ones come from its cleanup.
+  const runtimeFault = RUNTIME_FAILURES.has(errors[0]?.name ?? 'Error');
+  // An assertion carries both sides of the comparison: the evidence a reader wants first.
+  const compared = errors.find((e) => e.expected !== undefined || e.actual !== undefined);
+  const words = errors.map((e) => (runtimeFault || e.name === undefined ? e.message : `${e.name}: ${e.message}`)).join('\n');
+  return {
+    status: runtimeFault ? 'fail' : 'error',
+    reason: reasonText(words || 'failed'),
+    ...(compared?.expected === undefined ? {} : { expected: evidenceText(compared.expected) }),
+    ...(compared?.actual === undefined ? {} : { actual: evidenceText(compared.actual) }),
+  };
+}
+
+export function reasonText(text: string): string {
+  return capText(text, REASON_CAP, 'the reason');
+}
+
+/** Any value as report text: strings as they are, the rest as JSON (or inspected), capped. */
+export function evidenceText(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = JSON.stringify(value, null, 2) ?? inspect(value);
+    } catch {
+      text = inspect(value, { depth: 4 });
+    }
+  }
+  return capText(text, EVIDENCE_CAP, 'the value');
+}
