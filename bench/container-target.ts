@@ -21,7 +21,7 @@ import { sweepCgroups } from '../src/fixtures/cgroup-sweep.js';
 import { buildBusyboxRootfs } from '../src/fixtures/rootfs.js';
 import type { CliRuntime } from '../src/runtime/cli-runtime.js';
 import { HostProcessRunner, type ProcessRunner } from '../src/runtime/process-runner.js';
-import { profiles } from '../src/runtime/profiles.js';
+import { builtinDeclaration } from '../src/runtime/declaration.js';
 import { openRuntime, resolveRuntime } from '../src/runtime/resolve.js';
 import { cgroupLayout } from '../src/util/cgroup-layout.js';
 
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
 
   const optionsFor = (runtime: 'runc' | 'crun', privilege: Privilege | undefined): TargetContainerOptions => ({
     image, cgroupView: 'host', runId: RUN_ID, shared: [work], privilege,
-    hideUnifiedCgroup: hybrid && profiles[runtime].refusesHybridCgroups,
+    hideUnifiedCgroup: hybrid && builtinDeclaration(runtime).profile.refusesHybridCgroups,
   });
 
   // Target container start and stop, with the options each runtime's container gets.
@@ -242,9 +242,9 @@ async function main(): Promise<void> {
     targets.push(container);
     const short = container.id.slice(0, 12);
     const runner = new ContainerProcessRunner(docker, container.id, { kind: 'container', description: container.description }, join(work, `calls-${short}`));
-    const binary = await runner.which(profiles[name].binary);
+    const binary = await runner.which(builtinDeclaration(name).profile.binary);
     if (binary === undefined) throw new Error(`${name} is not in image ${image}`);
-    const runtime = openRuntime({ profile: profiles[name], binary }, { workDir: join(work, `adapter-${short}`), runner, callTimeoutMs: CALL_TIMEOUT_MS });
+    const runtime = openRuntime({ profile: builtinDeclaration(name).profile, binary }, { workDir: join(work, `adapter-${short}`), runner, callTimeoutMs: CALL_TIMEOUT_MS });
     all.push({ where: `${name}, container`, runner, runtime });
   }
 

@@ -5,6 +5,8 @@ import { doctorCommand } from './doctor.js';
 import { defaultImageName } from '../container/image.js';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { HarnessError } from './harness-error.js';
+import { DeclarationError } from '../runtime/declaration.js';
+import { SPEC_RELEASES, targetRelease } from '../requirements/spec-version.js';
 import { imageCommand } from './image.js';
 import { reportCommand } from './report.js';
 import { requirementsCommand } from './requirements.js';
@@ -14,7 +16,11 @@ const usage = (): string => `usage: rtconform <command> [options]
 
 commands:
   run            run conformance suites against one or more runtimes
-                   --runtime NAME|PATH   fake (default), runc, crun, runsc or a path; repeat for several
+                   --runtime NAME|PATH   fake (default), runc, crun, runsc, a path to a binary, or a runtime
+                                         declaration file (.yaml, .yml, .json); repeat for several
+                   --runtime-config FILE a runtime declaration (docs/runtime-declarations.md); repeatable
+                   --spec-version X      judge against runtime-spec X (default: the version each runtime
+                                         declares; ${SPEC_RELEASES.join(', ')})
                    --suite NAME          ${availableSuites().join(', ')}; repeat for several (default: all)
                    --out DIR             where the reports go (default: reports/latest): compliance.json,
                                          compliance.md, junit.xml, compliance.html, allure-results/
@@ -45,8 +51,8 @@ commands:
                    --json                the catalogue with coverage as JSON
   --version      print rtconform's version
 
-exit codes of run: 0 no MUST requirement failed (with --baseline: no MUST regression), 1 one did, 2 the harness
-could not run, 130 interrupted`;
+exit codes of run: 0 no MUST requirement failed (with --baseline: no MUST regression), 1 one did or an expected
+failure passed, 2 the harness could not run or left requirements unjudged (errors), 130 interrupted`;
 
 function parseShard(value: string | undefined): { index: number; count: number } | undefined {
   if (value === undefined) return undefined;
@@ -68,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
         args: rest,
         options: {
           runtime: { type: 'string', multiple: true },
+          'runtime-config': { type: 'string', multiple: true },
+          'spec-version': { type: 'string' },
           suite: { type: 'string', multiple: true },
           out: { type: 'string' },
           'call-timeout': { type: 'string' },
@@ -87,8 +95,14 @@ async function main(argv: string[]): Promise<number> {
       if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined)) {
         throw new HarnessError('--image and --cgroup-view apply to container targets: add --in-container');
       }
+      const specVersion = values['spec-version'];
+      if (specVersion !== undefined && targetRelease(specVersion) === undefined) {
+        throw new HarnessError(`--spec-version wants a runtime-spec version (${SPEC_RELEASES.join(', ')}), got "${specVersion}"`);
+      }
+      const runtimes = [...(values.runtime ?? []), ...(values['runtime-config'] ?? [])];
       return runCommand({
-        runtimes: values.runtime ?? (inContainer ? ['runc'] : ['fake']),
+        runtimes: runtimes.length > 0 ? runtimes : (inContainer ? ['runc'] : ['fake']),
+        specVersion,
         suites: values.suite ?? [],
         outDir: values.out ?? 'reports/latest',
         callTimeoutMs: timeout === undefined ? undefined : Number(timeout),
@@ -127,7 +141,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known = error instanceof HarnessError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    const known = error instanceof HarnessError || error instanceof DeclarationError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     process.stderr.write(`rtconform: ${known ? (error as Error).message : (error instanceof Error ? error.stack : String(error))}\n`);
     process.exitCode = 2;
   },

@@ -8,13 +8,11 @@ import type { CgroupView } from '../container/target-container.js';
 import {
   CGROUP_VIEW_ENV, CONTAINER_MODE_ENV, CONTAINER_RUNTIMES_ENV, IMAGE_ENV, containerTargetProblem,
 } from '../fixtures/container-selection.js';
-import { RUNTIMES_ENV, selectRuntimes, type RuntimeSelection } from '../fixtures/selection.js';
+import { RUNTIMES_ENV, selectRuntimes, SPEC_VERSION_ENV, type RuntimeSelection } from '../fixtures/selection.js';
 import { finalSweep } from '../fixtures/sweep.js';
-import { SELF_TEST_ENV } from '../requirements/known-deviations.js';
 import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
 import { PARTIAL_NOTE } from '../report/compliance-reporter.js';
 import { writeReports } from '../report/write-reports.js';
-import { profileFor } from '../runtime/profiles.js';
 import { executableProblem } from '../runtime/process-runner.js';
 import { openRuntime, packageRoot } from '../runtime/resolve.js';
 import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
@@ -32,6 +30,8 @@ export interface RunCommandOptions {
   container?: { image: string; cgroupView: CgroupView };
   /** An earlier compliance.json: the exit code then says whether a MUST verdict regressed. */
   baseline?: string;
+  /** Judge every runtime against this runtime-spec version instead of the one it declares. */
+  specVersion?: string;
   /** Run only this part of the suites' files (vitest --shard); `rtconform report` merges the parts. */
   shard?: { index: number; count: number };
 }
@@ -65,7 +65,7 @@ async function preflight(options: RunCommandOptions): Promise<RuntimeSelection[]
       if (!selection.available || !selection.binary) throw new HarnessError(selection.unavailableReason ?? `${selection.key} cannot run here`);
       const problem = await executableProblem(selection.binary);
       if (problem !== undefined) throw new HarnessError(`--runtime ${selection.key}: ${problem}`);
-      const runtime = openRuntime({ profile: profileFor(selection.name), binary: selection.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 });
+      const runtime = openRuntime({ profile: selection.profile, binary: selection.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 });
       try {
         await runtime.version();
       } catch (error) {
@@ -82,6 +82,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const outDir = resolve(options.outDir);
   // Read before anything runs: a bad baseline should not cost a whole run first.
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
+  // The test process resolves them again: declaration files by absolute path, wherever it runs.
+  options = { ...options, runtimes: options.runtimes.map((r) => (/\.(ya?ml|json)$/i.test(r) ? resolve(r) : r)) };
   const selections = await preflight({ ...options, outDir });
   if (options.container) {
     process.env[RUNTIMES_ENV] = '';
@@ -95,8 +97,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   }
   const runId = process.env.RTCONFORM_RUN_ID ?? randomBytes(3).toString('hex');
   process.env.RTCONFORM_RUN_ID = runId;
-  process.env[SELF_TEST_ENV] = '0';
   if (options.callTimeoutMs !== undefined) process.env.RTCONFORM_CALL_TIMEOUT_MS = String(options.callTimeoutMs);
+  if (options.specVersion !== undefined) process.env[SPEC_VERSION_ENV] = options.specVersion;
 
   const suites = options.suites.length > 0 ? options.suites : availableSuites();
   const where = options.container ? ` in containers of ${options.container.image} (${options.container.cgroupView} cgroup view)` : '';
@@ -160,11 +162,12 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
 }
 
 /**
- * 1 when a MUST requirement failed; else 2 when rtconform's own errors left requirements
- * unjudged (the verdict is incomplete through no fault of the runtime's); else 0.
+ * 1 when a MUST requirement failed, or a declared expected failure passed (the declaration no
+ * longer tells the truth); else 2 when rtconform's own errors left requirements unjudged (the
+ * verdict is incomplete through no fault of the runtime's); else 0.
  */
 export function verdictExitCode(report: ComplianceReport): number {
-  if (report.runs.some((r) => r.summary.mandatoryFailed > 0)) return 1;
+  if (report.runs.some((r) => r.summary.mandatoryFailed > 0 || r.summary.unexpectedPass > 0)) return 1;
   return report.runs.some((r) => r.summary.error > 0) ? 2 : 0;
 }
 

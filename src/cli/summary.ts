@@ -1,10 +1,14 @@
 import { REPORT_FILES } from '../report/write-reports.js';
-import type { ComplianceReport, RuntimeRun } from '../report/compliance.js';
+import type { ComplianceReport, RuntimeRun, Verdict } from '../report/compliance.js';
+import { verdictOf } from '../report/verdict.js';
 import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
 import { isMandatory, LEVELS } from '../requirements/requirement.js';
 
-const MARK = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERR ' } as const;
+const MARK: Record<Verdict, string> = {
+  pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
+  'beyond-target': 'NEWER', withdrawn: 'OLDER',
+};
 
 /** The per-requirement verdict a person reads at the end of a run. */
 export function printSummary(report: ComplianceReport, outDir: string, out: NodeJS.WritableStream = process.stdout): void {
@@ -12,25 +16,62 @@ export function printSummary(report: ComplianceReport, outDir: string, out: Node
   for (const run of report.runs) {
     const v = run.runtime.version ? ` ${run.runtime.version}` : '';
     lines.push('', `${run.runtime.name}${v} (${run.runtime.path ?? run.runtime.key}) on ${run.target.description}`);
+    if (run.judgedAgainst) lines.push(`  judged against runtime-spec ${run.judgedAgainst.specVersion} (${run.judgedAgainst.source})`);
     const idWidth = Math.max(30, ...run.results.map((r) => r.requirement.length));
     for (const r of run.results) {
-      const why = r.status === 'pass' ? '' : ` — ${firstLine(r.reason ?? '')}`;
-      lines.push(`  ${MARK[r.status]} ${r.level.padEnd(10)} ${r.requirement.padEnd(idWidth)} ${r.statement}${why}`);
+      const verdict = verdictOf(r);
+      lines.push(`  ${MARK[verdict].padEnd(5)} ${r.level.padEnd(10)} ${r.requirement.padEnd(idWidth)} ${r.statement}${why(r, verdict, run)}`);
     }
-    const byLevel = LEVELS.map((level) => {
-      const tested = run.results.filter((r) => r.level === level && r.status !== 'skip');
-      return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => r.status === 'pass').length}/${tested.length} met`;
-    }).filter(Boolean);
-    const errors = run.summary.error > 0 ? `, ${run.summary.error} not judged (rtconform errors)` : '';
-    lines.push(`  ${run.summary.pass} passed, ${run.summary.fail} failed, ${run.summary.skip} skipped${errors} requirements; ${byLevel.join(', ')}`);
+    lines.push(`  ${countsLine(run)}`);
     lines.push(`  ${coverageLine(run)}`);
-    const mandatory = run.results.filter((r) => r.status === 'fail' && isMandatory(r.level)).length;
-    const unjudged = run.summary.error > 0 ? `; ${run.summary.error} requirement(s) not judged: rtconform's own machinery failed (ERR above)` : '';
-    lines.push(`  verdict: ${mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`}${unjudged}`);
+    lines.push(`  verdict: ${verdictLine(run)}`);
   }
   if (report.interrupted) lines.push('', `the run was interrupted: results are partial${report.note ? ` (${report.note})` : ''}`);
   lines.push('', `reports in ${outDir}: ${Object.values(REPORT_FILES).join(', ')}, allure-results/`, '');
   out.write(lines.join('\n'));
+}
+
+function why(r: RuntimeRun['results'][number], verdict: Verdict, run: RuntimeRun): string {
+  const target = run.judgedAgainst?.specVersion;
+  switch (verdict) {
+    case 'pass':
+      return '';
+    case 'beyond-target':
+      return ` — since ${r.since}, newer than the judged ${target}; not counted (it came to ${r.status})`;
+    case 'withdrawn':
+      return ` — replaced after ${r.until}, before the judged ${target}; not counted (it came to ${r.status})`;
+    case 'expected-fail':
+      return ` — expected: ${firstLine(r.expectedFailure?.reason ?? '')}`;
+    case 'unexpected-pass':
+      return ` — passed, but its declaration says it fails: ${firstLine(r.expectedFailure?.reason ?? '')}`;
+    default:
+      return ` — ${firstLine(r.reason ?? '')}`;
+  }
+}
+
+function countsLine(run: RuntimeRun): string {
+  const s = run.summary;
+  const parts = [`${s.pass} passed`, `${s.fail} failed`, `${s.skip} skipped`];
+  if (s.error > 0) parts.push(`${s.error} not judged (rtconform errors)`);
+  if (s.expectedFail > 0) parts.push(`${s.expectedFail} failed as declared`);
+  if (s.unexpectedPass > 0) parts.push(`${s.unexpectedPass} passed though declared to fail`);
+  if (s.outsideTarget > 0) parts.push(`${s.outsideTarget} outside the judged spec version`);
+  // Met of tested, per level, counting only what the verdict counts.
+  const byLevel = LEVELS.map((level) => {
+    const tested = run.results.filter((r) => r.level === level && ['pass', 'fail'].includes(verdictOf(r)));
+    return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => verdictOf(r) === 'pass').length}/${tested.length} met`;
+  }).filter(Boolean);
+  return `${parts.join(', ')} requirements; ${byLevel.join(', ')}`;
+}
+
+function verdictLine(run: RuntimeRun): string {
+  const mandatory = run.results.filter((r) => verdictOf(r) === 'fail' && isMandatory(r.level)).length;
+  const parts = [mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`];
+  if (run.summary.unexpectedPass > 0) parts.push(`${run.summary.unexpectedPass} declared failure(s) passed: update the declaration`);
+  if (run.summary.error > 0) parts.push(`${run.summary.error} requirement(s) not judged: rtconform's own machinery failed (ERROR above)`);
+  const beyond = run.results.filter((r) => verdictOf(r) === 'beyond-target' && r.status === 'fail' && isMandatory(r.level)).length;
+  if (beyond > 0) parts.push(`${beyond} newer MUST requirement(s) also fail, not counted`);
+  return parts.join('; ');
 }
 
 /**
@@ -38,7 +79,7 @@ export function printSummary(report: ComplianceReport, outDir: string, out: Node
  * was not checked, and one no suite tests was not even tried.
  */
 export function coverageLine(run: RuntimeRun): string {
-  const checked = new Set(run.results.filter((r) => r.status !== 'skip').map((r) => r.requirement));
+  const checked = new Set(run.results.filter((r) => r.status === 'pass' || r.status === 'fail').map((r) => r.requirement));
   const byLevel = countByLevel(catalogue, (r) => checked.has(r.id));
   // Counted against the catalogue, so a report from an older catalogue still adds up.
   const total = byLevel.reduce((n, c) => n + c.counted, 0);

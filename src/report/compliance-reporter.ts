@@ -62,7 +62,19 @@ export class ComplianceReporter implements Reporter {
     }
     const report = this.#report(interrupted);
     await writeReports(report, this.#options.outDir);
+    this.#failOnUnexpectedPasses(report);
     this.#options.onReport?.(report);
+  }
+
+  /**
+   * A declared failure that passed means the declaration no longer tells the truth. vitest saw
+   * only passing tests, so this is where its run (rtconform's own test command) is made to fail.
+   */
+  #failOnUnexpectedPasses(report: ComplianceReport): void {
+    const surprises = report.runs.flatMap((run) => run.results.filter((r) => r.verdict === 'unexpected-pass').map((r) => `${run.runtime.key} ${r.requirement}`));
+    if (surprises.length === 0) return;
+    process.stderr.write(`\nrtconform: expected to fail, but passed (remove them from the runtime's declaration): ${surprises.join(', ')}\n`);
+    process.exitCode = 1;
   }
 
   #record(test: TestCase, module?: TestModule): void {
@@ -142,11 +154,17 @@ export class ComplianceReporter implements Reporter {
 }
 
 function runOf(selection: RuntimeSelection, byRequirement: Map<string, TestOutcome[]>): RuntimeRun {
-  const results = requirementResults(byRequirement);
+  const judging = selection.judging;
+  const results = requirementResults(byRequirement, {
+    ...(judging ? { target: judging.specVersion } : {}),
+    expectedFailures: new Map((judging?.expectedFailures ?? []).map((e) => [e.requirement, { reason: e.reason, ...(e.link ? { link: e.link } : {}) }])),
+  });
   const version = selection.version;
   return {
     runtime: { key: selection.key, name: selection.name, path: selection.binary ?? null, version: version?.version ?? null, spec: version?.spec ?? null },
     target: targetOf(selection),
+    ...(judging ? { judgedAgainst: { specVersion: judging.specVersion, source: judging.source } } : {}),
+    declaration: selection.claims.source,
     summary: summarize(results),
     results,
   };
@@ -164,8 +182,11 @@ function outcomeOf(test: TestCase, module: TestModule | undefined): TestOutcome 
   const result = test.result();
   const durationMs = Math.round(test.diagnostic()?.duration ?? 0);
   switch (result.state) {
-    case 'passed':
-      return { name: test.name, status: 'pass', durationMs };
+    case 'passed': {
+      // The runtime failed it as its declaration expects: a failure, judged as expected later.
+      const failed = test.meta().failedAsExpected;
+      return failed ? { name: test.name, status: 'fail', durationMs, ...failed } : { name: test.name, status: 'pass', durationMs };
+    }
     case 'failed':
       return { name: test.name, durationMs, ...outcomeOfFailure(result.errors) };
     case 'skipped':
@@ -178,3 +199,6 @@ function outcomeOf(test: TestCase, module: TestModule | undefined): TestOutcome 
     }
   }
 }
+
+/** vitest loads a reporter named by path from its default export (vitest.config.ts). */
+export default ComplianceReporter;

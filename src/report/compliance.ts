@@ -8,6 +8,16 @@ import { LEVELS } from '../requirements/requirement.js';
 export const STATUSES = ['pass', 'fail', 'skip', 'error'] as const;
 export type Status = (typeof STATUSES)[number];
 
+/**
+ * How a requirement counts for a runtime, from its status and what the run judged against:
+ * the four statuses as they are; `expected-fail` a failure its declaration names (not counted
+ * against it); `unexpected-pass` a pass of a requirement its declaration says it breaks (the
+ * declaration is out of date: the run fails); `beyond-target` a rule newer than the spec version
+ * judged, and `withdrawn` one a release before it replaced: run and reported, not counted.
+ */
+export const VERDICTS = [...STATUSES, 'expected-fail', 'unexpected-pass', 'beyond-target', 'withdrawn'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
 /** The schema version written now; readers also take version 1 (no `error` status then). */
 export const SCHEMA_VERSION = 2;
 
@@ -31,6 +41,13 @@ export const RequirementResultSchema = z.object({
   status: z.enum(STATUSES),
   /** Why it failed (the first failing test's error), erred or was skipped. */
   reason: z.string().optional(),
+  /** How it counts; absent in version 1 reports, where it is the status. */
+  verdict: z.enum(VERDICTS).optional(),
+  /** The spec release that introduced the rule, and the last that had it when a later one replaced it. */
+  since: z.string().optional(),
+  until: z.string().optional(),
+  /** The runtime's declaration says it breaks this requirement. */
+  expectedFailure: z.object({ reason: z.string(), link: z.string().optional() }).optional(),
   tests: z.array(TestOutcomeSchema),
 });
 
@@ -44,7 +61,17 @@ export const RuntimeRunSchema = z.object({
     cgroupView: z.enum(['host', 'private']).optional(),
     privilege: z.enum(['privileged', 'capabilities']).optional(),
   }),
-  summary: z.object({ pass: z.number(), fail: z.number(), skip: z.number(), error: z.number().default(0), mandatoryFailed: z.number() }),
+  /** Counts of verdicts (a requirement outside the judged spec version is in none of pass…error). */
+  summary: z.object({
+    pass: z.number(), fail: z.number(), skip: z.number(), error: z.number().default(0),
+    expectedFail: z.number().default(0), unexpectedPass: z.number().default(0), outsideTarget: z.number().default(0),
+    /** MUST and MUST NOT requirements with verdict fail: any makes the run exit 1. */
+    mandatoryFailed: z.number(),
+  }),
+  /** The runtime-spec release the verdicts were judged against, and where that came from. */
+  judgedAgainst: z.object({ specVersion: z.string(), source: z.string() }).optional(),
+  /** The runtime declaration the run used (a built-in one, or the vendor's file). */
+  declaration: z.string().optional(),
   results: z.array(RequirementResultSchema),
 });
 

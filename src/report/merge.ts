@@ -1,5 +1,5 @@
 import { SCHEMA_VERSION, type ComplianceReport, type RuntimeRun, type TestOutcome } from './compliance.js';
-import { requirementResults, summarize } from './verdict.js';
+import { judgingOf, requirementResults, summarize } from './verdict.js';
 
 export class MergeError extends Error {
   override name = 'MergeError';
@@ -7,7 +7,7 @@ export class MergeError extends Error {
 
 /** What makes two runs the same runtime on the same target: their parts may be merged. */
 function identity(run: RuntimeRun): string {
-  return JSON.stringify([run.runtime.path, run.runtime.version, run.target.kind, run.target.image ?? null, run.target.cgroupView ?? null]);
+  return JSON.stringify([run.runtime.path, run.runtime.version, run.target.kind, run.target.image ?? null, run.target.cgroupView ?? null, run.judgedAgainst?.specVersion ?? null]);
 }
 
 /**
@@ -17,7 +17,7 @@ function identity(run: RuntimeRun): string {
  */
 export function mergeReports(reports: readonly ComplianceReport[], names: readonly string[] = reports.map((_, i) => `report ${i + 1}`)): ComplianceReport {
   if (reports.length === 0) throw new MergeError('nothing to merge: give at least one compliance.json');
-  const byKey = new Map<string, { first: RuntimeRun; from: string; tests: Map<string, TestOutcome[]> }>();
+  const byKey = new Map<string, { first: RuntimeRun; from: string; tests: Map<string, TestOutcome[]>; expected: Map<string, { reason: string; link?: string }> }>();
   reports.forEach((report, i) => {
     for (const run of report.runs) {
       const seen = byKey.get(run.runtime.key);
@@ -26,8 +26,11 @@ export function mergeReports(reports: readonly ComplianceReport[], names: readon
           + `is not the runtime of ${seen.from} (${seen.first.runtime.path} ${seen.first.runtime.version ?? '?'}, ${seen.first.target.description}): `
           + 'only shards of the same runtime and target can be merged');
       }
-      const entry = seen ?? { first: run, from: names[i]!, tests: new Map<string, TestOutcome[]>() };
-      for (const result of run.results) entry.tests.set(result.requirement, [...(entry.tests.get(result.requirement) ?? []), ...result.tests]);
+      const entry = seen ?? { first: run, from: names[i]!, tests: new Map<string, TestOutcome[]>(), expected: new Map<string, { reason: string; link?: string }>() };
+      for (const result of run.results) {
+        entry.tests.set(result.requirement, [...(entry.tests.get(result.requirement) ?? []), ...result.tests]);
+        if (result.expectedFailure) entry.expected.set(result.requirement, result.expectedFailure);
+      }
       byKey.set(run.runtime.key, entry);
     }
   });
@@ -42,9 +45,9 @@ export function mergeReports(reports: readonly ComplianceReport[], names: readon
     durationMs: Math.max(0, Date.parse(finished) - Date.parse(started)) || Math.max(...reports.map((r) => r.durationMs)),
     interrupted: reports.some((r) => r.interrupted),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
-    runs: [...byKey.values()].map(({ first, tests }) => {
-      const results = requirementResults(tests);
-      return { runtime: first.runtime, target: first.target, summary: summarize(results), results };
+    runs: [...byKey.values()].map(({ first, tests, expected }) => {
+      const results = requirementResults(tests, { ...judgingOf(first), expectedFailures: expected });
+      return { ...first, summary: summarize(results), results };
     }),
   };
 }

@@ -20,6 +20,10 @@ const RUNTIME_FAILURES = new Set([
   'ContainerWaitError', 'WaitTimeoutError', 'ProbeIncompleteError',
 ]);
 
+export function isRuntimeFailure(errorName: string): boolean {
+  return RUNTIME_FAILURES.has(errorName);
+}
+
 /** A failed test's status, reason and compared values, from the errors vitest recorded. */
 export function outcomeOfFailure(errors: readonly TestError[]): Pick<TestOutcome, 'status' | 'reason' | 'expected' | 'actual'> {
   // The first error is the test's own; later ones come from its cleanup.

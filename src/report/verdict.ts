@@ -1,37 +1,81 @@
 import { requirementById } from '../requirements/catalogue.js';
-import { isMandatory, requirementLink } from '../requirements/requirement.js';
-import type { RequirementResult, RuntimeRun, TestOutcome } from './compliance.js';
+import { isMandatory, requirementLink, type Requirement } from '../requirements/requirement.js';
+import { isSpecRelease, releaseBefore, type SpecRelease } from '../requirements/spec-version.js';
+import type { RequirementResult, RuntimeRun, Status, TestOutcome, Verdict } from './compliance.js';
+
+/** What a runtime's requirements are judged against: a spec release, and its declared expected failures. */
+export interface Judging {
+  /** The spec release judged; every requirement counts when absent. */
+  target?: SpecRelease;
+  /** Requirement id → what the declaration says about its failure. */
+  expectedFailures?: ReadonlyMap<string, { reason: string; link?: string }>;
+}
 
 /**
- * One requirement's verdict from its tests: fail if any failed; else error if rtconform's own
+ * One requirement's status from its tests: fail if any failed; else error if rtconform's own
  * machinery failed in any (the requirement was not fully checked); else pass if one passed;
  * else skip. The reason is the first failure's, error's or skip's, taking the tests in name order.
  */
-export function requirementResult(id: string, unordered: TestOutcome[]): RequirementResult {
+export function requirementResult(id: string, unordered: TestOutcome[], judging: Judging = {}): RequirementResult {
   const r = requirementById(id);
   // Files finish in any order, and shards split them: by name, the first failure is always the same.
   const tests = [...unordered].sort((a, b) => a.name.localeCompare(b.name));
   const failed = tests.find((t) => t.status === 'fail');
   const erred = tests.find((t) => t.status === 'error');
   const passed = tests.some((t) => t.status === 'pass');
-  const status: RequirementResult['status'] = failed ? 'fail' : erred ? 'error' : passed ? 'pass' : 'skip';
+  const status: Status = failed ? 'fail' : erred ? 'error' : passed ? 'pass' : 'skip';
   const reason = (failed ?? erred)?.reason ?? (status === 'skip' ? tests.find((t) => t.reason)?.reason : undefined);
+  const expectedFailure = judging.expectedFailures?.get(id);
   return {
     requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
-    ...(reason === undefined ? {} : { reason }), tests,
+    ...(reason === undefined ? {} : { reason }),
+    verdict: judge(status, r, judging.target, expectedFailure !== undefined),
+    since: r.since, ...(r.until === undefined ? {} : { until: r.until }),
+    ...(expectedFailure === undefined ? {} : { expectedFailure }),
+    tests,
   };
 }
 
+/**
+ * How a status counts: a rule outside the judged release is reported but not counted, whatever
+ * it came to; a declared failure that happened is expected, one that did not is a surprise.
+ */
+export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean): Verdict {
+  if (target !== undefined) {
+    if (releaseBefore(target, r.since)) return 'beyond-target';
+    if (r.until !== undefined && releaseBefore(r.until, target)) return 'withdrawn';
+  }
+  if (expectedToFail && status === 'fail') return 'expected-fail';
+  if (expectedToFail && status === 'pass') return 'unexpected-pass';
+  return status;
+}
+
 /** Requirement verdicts, sorted by id, from tests grouped by requirement. */
-export function requirementResults(byRequirement: Map<string, TestOutcome[]>): RequirementResult[] {
-  return [...byRequirement.entries()].map(([id, tests]) => requirementResult(id, tests))
+export function requirementResults(byRequirement: Map<string, TestOutcome[]>, judging: Judging = {}): RequirementResult[] {
+  return [...byRequirement.entries()].map(([id, tests]) => requirementResult(id, tests, judging))
     .sort((a, b) => a.requirement.localeCompare(b.requirement));
 }
 
+/** The verdict of a result; a version 1 report has none, and its status is its verdict. */
+export function verdictOf(result: Pick<RequirementResult, 'status' | 'verdict'>): Verdict {
+  return result.verdict ?? result.status;
+}
+
+/** The judging a run's results were made with, read back from the run (to merge shards). */
+export function judgingOf(run: Pick<RuntimeRun, 'judgedAgainst' | 'results'>): Judging {
+  const version = run.judgedAgainst?.specVersion;
+  return {
+    ...(version !== undefined && isSpecRelease(version) ? { target: version } : {}),
+    expectedFailures: new Map(run.results.flatMap((r) => (r.expectedFailure ? [[r.requirement, r.expectedFailure] as const] : []))),
+  };
+}
+
 export function summarize(results: RequirementResult[]): RuntimeRun['summary'] {
-  const count = (s: string): number => results.filter((r) => r.status === s).length;
+  const count = (v: Verdict): number => results.filter((r) => verdictOf(r) === v).length;
   return {
     pass: count('pass'), fail: count('fail'), skip: count('skip'), error: count('error'),
-    mandatoryFailed: results.filter((r) => r.status === 'fail' && isMandatory(r.level)).length,
+    expectedFail: count('expected-fail'), unexpectedPass: count('unexpected-pass'),
+    outsideTarget: count('beyond-target') + count('withdrawn'),
+    mandatoryFailed: results.filter((r) => verdictOf(r) === 'fail' && isMandatory(r.level)).length,
   };
 }

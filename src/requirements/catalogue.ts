@@ -24,6 +24,10 @@ export const catalogue: readonly Requirement[] = [
 
 const byId = new Map(catalogue.map((r) => [r.id, r]));
 
+export function hasRequirement(id: string): boolean {
+  return byId.has(id);
+}
+
 export function requirementById(id: string): Requirement {
   const found = byId.get(id);
   if (!found) throw new Error(`unknown requirement id "${id}": add it to src/requirements/catalogue/ (the file of its spec document)`);

@@ -1,3 +1,5 @@
+import type { SpecRelease } from './spec-version.js';
+
 export const LEVELS = ['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -17,6 +19,13 @@ export interface Requirement {
   section: string;
   /** One line, in our words. */
   statement: string;
+  /**
+   * The runtime-spec release that introduced the rule. runc CLI requirements follow runc's man
+   * pages of 1.1, and every one of them holds since runc 1.0: they say 1.0.0.
+   */
+  since: SpecRelease;
+  /** The last release that had the rule, when a later one replaced it (by a requirement of its own). */
+  until?: SpecRelease;
 }
 
 const SPEC_BASE = 'https://github.com/opencontainers/runtime-spec/blob/v1.2.0/';

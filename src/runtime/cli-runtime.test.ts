@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliRuntime } from './cli-runtime.js';
 import { ExecTimeoutError, RuntimeError, RuntimeNotFoundError, RuntimeOutputError, RuntimeSpawnError, RuntimeTimeoutError } from './errors.js';
 import { DEFAULT_OUTPUT_CAPS, executableProblem, HostProcessRunner } from './process-runner.js';
-import { profiles } from './profiles.js';
+import { builtinDeclaration } from './declaration.js';
+
+const runcProfile = builtinDeclaration('runc').profile;
 import { resolveRuntime } from './resolve.js';
 import { forEachRuntime, runtimeTest } from '../fixtures/test-context.js';
 import { waitForStatus } from './wait-for-status.js';
@@ -22,7 +24,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
     const path = join(work.path, name);
     await writeFile(path, `#!/bin/sh\n${body}\n`);
     await chmod(path, 0o755);
-    return new CliRuntime({ profile: { ...profiles.runc, name }, binary: path, runner: new HostProcessRunner(), workDir: join(work.path, `${name}-work`), callTimeoutMs: 1500 });
+    return new CliRuntime({ profile: { ...runcProfile, name }, binary: path, runner: new HostProcessRunner(), workDir: join(work.path, `${name}-work`), callTimeoutMs: 1500 });
   };
   beforeAll(async () => {
     work = await dir({ prefix: 'rtconform-adapter-', unsafeCleanup: true });
@@ -87,7 +89,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
     const notRunnable = join(work.path, 'not-executable');
     await writeFile(notRunnable, '#!/bin/sh\nexit 0\n');
     for (const binary of [work.path, notRunnable, join(work.path, 'missing')]) {
-      const runtime = new CliRuntime({ profile: profiles.runc, binary, runner: new HostProcessRunner(), workDir: join(work.path, 'spawn-work'), callTimeoutMs: 1500 });
+      const runtime = new CliRuntime({ profile: runcProfile, binary, runner: new HostProcessRunner(), workDir: join(work.path, 'spawn-work'), callTimeoutMs: 1500 });
       await expect(runtime.delete('x')).rejects.toBeInstanceOf(RuntimeSpawnError);
       await expect(runtime.version()).rejects.toBeInstanceOf(RuntimeSpawnError);
       expect(await executableProblem(binary)).toMatch(/directory|not executable|does not exist/);

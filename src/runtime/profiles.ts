@@ -1,15 +1,30 @@
 /**
  * What differs between runc-style runtimes, as data. The adapter reads these; it never
- * branches on a runtime's name.
+ * branches on a runtime's name. Built-in runtimes are declared in `runtimes/<name>.yaml`
+ * (declaration.ts reads them), a vendor's in a declaration file of their own.
  */
-export type Verb =
-  | 'create' | 'start' | 'run' | 'state' | 'list' | 'exec' | 'kill' | 'delete' | 'pause' | 'resume'
-  | 'ps' | 'events' | 'checkpoint' | 'restore' | 'update' | 'features';
+export const VERBS = [
+  'create', 'start', 'run', 'state', 'list', 'exec', 'kill', 'delete', 'pause', 'resume',
+  'ps', 'events', 'checkpoint', 'restore', 'update', 'features',
+] as const;
+export type Verb = (typeof VERBS)[number];
+
+export const LIMITATIONS = [
+  /** Processes share the host's filesystem: paths in config are host paths. */
+  'noFilesystemIsolation',
+  /** Restore restarts the process instead of resuming its memory. */
+  'noMemoryCheckpoint',
+  /** The process runs as the runtime's own user, capabilities and limits: only args, env and cwd apply. */
+  'noProcessIsolation',
+  /** No cgroup of its own: resources and cgroupsPath are not applied, the process stays in the runtime's cgroup. */
+  'noCgroups',
+] as const;
+export type Limitation = (typeof LIMITATIONS)[number];
 
 export interface RuntimeProfile {
-  /** Short name users type: `--runtime runc`. */
+  /** Short name users type: `--runtime runc`; names the runtime in reports. */
   readonly name: string;
-  /** Default binary looked up on PATH (or an absolute path for bundled runtimes). */
+  /** The binary: a name looked up on PATH, or an absolute path. */
   readonly binary: string;
   /** How to get it on Debian, for error messages. */
   readonly install?: string;
@@ -29,68 +44,4 @@ export interface RuntimeProfile {
   readonly refusesHybridCgroups: boolean;
   /** Facts about the runtime that change what a suite can check, with the reason. */
   readonly limitations: Partial<Record<Limitation, string>>;
-}
-
-export type Limitation =
-  /** Processes share the host's filesystem: paths in config are host paths. */
-  | 'noFilesystemIsolation'
-  /** Restore restarts the process instead of resuming its memory. */
-  | 'noMemoryCheckpoint'
-  /** The process runs as the runtime's own user, capabilities and limits: only args, env and cwd apply. */
-  | 'noProcessIsolation'
-  /** No cgroup of its own: resources and cgroupsPath are not applied, the process stays in the runtime's cgroup. */
-  | 'noCgroups';
-
-const base = {
-  globalArgs: [],
-  jsonLog: true,
-  unsupported: {},
-  needsRootfs: true,
-  needsRoot: true,
-  refusesHybridCgroups: false,
-  usesCriu: true,
-  limitations: {},
-} as const satisfies Omit<RuntimeProfile, 'name' | 'binary'>;
-
-export const profiles = {
-  runc: { ...base, name: 'runc', binary: 'runc', install: 'apt-get install -y runc' },
-  crun: {
-    ...base,
-    name: 'crun',
-    binary: 'crun',
-    install: 'apt-get install -y crun',
-    refusesHybridCgroups: true,
-    unsupported: { events: 'crun has no events command' },
-  },
-  runsc: {
-    ...base,
-    name: 'runsc',
-    binary: 'runsc',
-    install: 'apt-get install -y runsc',
-    globalArgs: ['--ignore-cgroups', '--network', 'none'],
-  },
-  fake: {
-    ...base,
-    name: 'fake',
-    binary: 'rtconform-fake-runtime',
-    needsRootfs: false,
-    needsRoot: false,
-    usesCriu: false,
-    limitations: {
-      noFilesystemIsolation: 'the fake runtime runs the process on the host, without a root filesystem of its own',
-      noMemoryCheckpoint: 'the fake runtime cannot save process memory: its restore restarts the process',
-      noProcessIsolation: 'the fake runtime applies only args, env and cwd: the process keeps its own user, capabilities and limits',
-      noCgroups: 'the fake runtime applies no resources and no cgroupsPath (update only records them): the process stays in the runtime\'s own cgroup',
-    },
-  },
-} as const satisfies Record<string, RuntimeProfile>;
-
-export type KnownRuntimeName = keyof typeof profiles;
-
-/** A binary given by path gets the profile its name suggests, else plain runc conventions. */
-export function profileFor(nameOrPath: string): RuntimeProfile {
-  const base = nameOrPath.split('/').pop() ?? nameOrPath;
-  const known = (Object.values(profiles) as RuntimeProfile[]).find((p) => p.name === base || p.binary === base);
-  // Unknown: runc's conventions, but its own binary (never runc's, which may be on PATH too).
-  return known ?? { ...profiles.runc, name: base, binary: nameOrPath, install: undefined };
 }

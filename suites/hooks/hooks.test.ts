@@ -386,6 +386,14 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await stopAndDelete(ctx);
   });
 
+  it('hooks.poststart.failure-stops', 'a failing poststart hook makes start fail, and the container is stopped and destroyed', async (ctx) => {
+    const { bundle, log } = await prepare(ctx, { poststart: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
+    await create(ctx, bundle);
+    await refusal(ctx.runtime.start(ctx.id));
+    expect(labelsOf(await log()), 'the failing hook ran').toContain('fails');
+    await expectDestroyed(ctx);
+  });
+
   it('hooks.poststop.failure-continues', 'a failing poststop hook only warns: delete succeeds and the next hook runs', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { poststop: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
     await create(ctx, bundle);

@@ -98,6 +98,16 @@ describeRuntimes('process: args, env, cwd, user, umask, rlimits, capabilities, n
     expect(observation.capabilities.effective).toEqual(['CAP_KILL']);
   });
 
+  it('config.process.capabilities.unknown-error', 'a capability the kernel does not know makes create fail, and nothing is left', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const b = await ctx.bundle((c) => c.args('true').edit((config) => {
+      const caps = ['CAP_KILL', 'CAP_RTCONFORM_NO_SUCH'];
+      config.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    }));
+    await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    expect(await ctx.runtime.state(ctx.id).then((s) => s.status, () => 'gone'), 'the container after the failed create').toBe('gone');
+  });
+
   it('config.process.capabilities.unknown-warns', 'a capability the kernel does not know is named in a warning (or in the error, if the runtime refuses)', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const unknown = 'CAP_RTCONFORM_NO_SUCH';

@@ -1,3 +1,4 @@
+import { verdictOf } from '../verdict.js';
 import type { ComplianceReport, RequirementResult, RuntimeRun, TestOutcome } from '../compliance.js';
 import { LEVELS } from '../../requirements/requirement.js';
 import { buildMatrix, rowStatuses, runLabel, type MatrixCell, type MatrixRow } from './matrix.js';
@@ -66,7 +67,7 @@ function scorecard(run: RuntimeRun, index: number): string {
   const verdict = score.mandatoryFailed > 0
     ? `✗ ${score.mandatoryFailed} MUST ${score.mandatoryFailed === 1 ? 'requirement' : 'requirements'} failed`
     : score.must.tested === 0 ? '– no MUST requirement tested' : '✓ every tested MUST requirement met';
-  const verdictClass = score.mandatoryFailed > 0 ? 'fail' : score.fail > 0 || score.error > 0 ? 'warn' : 'pass';
+  const verdictClass = score.mandatoryFailed > 0 || score.unexpectedPass > 0 ? 'fail' : score.fail > 0 || score.error > 0 ? 'warn' : 'pass';
   const group = (g: LevelGroup): string => {
     const t = score[g];
     return `<div data-score="${g}" title="${LEVEL_GROUP_LABEL[g]} and ${LEVEL_GROUP_LABEL[g]} NOT requirements: met / tested; a skipped one was not tested">` +
@@ -82,6 +83,7 @@ function scorecard(run: RuntimeRun, index: number): string {
   const meta = [
     run.runtime.version === null ? '' : `version ${run.runtime.version}`,
     run.runtime.spec === null ? '' : `spec ${run.runtime.spec}`,
+    run.judgedAgainst === undefined ? '' : `judged against spec ${run.judgedAgainst.specVersion} (${run.judgedAgainst.source})`,
     run.runtime.path === null ? '' : run.runtime.path,
   ].filter((s) => s !== '');
   return `<article class="card v-${verdictClass}" data-scorecard data-run="${index}" data-runtime="${h(run.runtime.key)}">
@@ -94,6 +96,8 @@ function scorecard(run: RuntimeRun, index: number): string {
 <li class="s-fail" data-count="fail">✗ ${score.fail} fail</li>
 <li class="s-skip" data-count="skip">– ${score.skip} skip</li>
 ${score.error > 0 ? `<li class="s-error" data-count="error" title="rtconform's own machinery failed: no verdict either way">! ${score.error} error</li>` : ''}
+${score.expectedFail > 0 ? `<li class="s-expected-fail" data-count="expected-fail" title="failing as the runtime's declaration says">✗ ${score.expectedFail} declared</li>` : ''}
+${score.unexpectedPass > 0 ? `<li class="s-unexpected-pass" data-count="unexpected-pass" title="passing though the declaration says it fails">! ${score.unexpectedPass} unexpected pass</li>` : ''}
 </ul>
 ${meta.length === 0 ? '' : `<p class="meta">${meta.map(h).join(' · ')}</p>`}
 </article>`;
@@ -102,7 +106,7 @@ ${meta.length === 0 ? '' : `<p class="meta">${meta.map(h).join(' · ')}</p>`}
 function filters(levels: readonly string[], areas: readonly string[], total: number): string {
   const boxes = (name: string, values: readonly string[]): string => values
     .map((v) => `<label><input type="checkbox" name="${name}" value="${h(v)}" checked> ${h(v)}</label>`).join('\n');
-  const statuses: [string, string][] = [['all', 'all'], ['fail', 'only failures'], ['skip', 'with skips'], ['error', 'with errors'], ['pass', 'passing everywhere']];
+  const statuses: [string, string][] = [['all', 'all'], ['fail', 'only failures'], ['skip', 'with skips'], ['error', 'with errors'], ['expected-fail', 'failing as declared'], ['unexpected-pass', 'passing though declared to fail'], ['pass', 'passing everywhere']];
   return `<form class="filters" data-filters aria-label="Filters">
 <fieldset data-filter="level"><legend>Level</legend>
 ${boxes('level', levels)}
@@ -140,7 +144,10 @@ ${row.cells.map((cell) => matrixCell(report.runs[cell.run]!, cell)).join('\n')}
 </tr>`;
 }
 
-const BADGE: Record<MatrixCell['status'], string> = { pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', absent: 'not run' };
+const BADGE: Record<MatrixCell['status'], string> = {
+  pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', 'expected-fail': '✗ fail (declared)',
+  'unexpected-pass': '✓ pass (declared to fail)', 'beyond-target': '· newer than judged', withdrawn: '· replaced before judged', absent: 'not run',
+};
 
 function matrixCell(run: RuntimeRun, cell: MatrixCell): string {
   const open = `<td class="cell s-${cell.status}" data-cell data-run="${cell.run}" data-runtime="${h(run.runtime.key)}" data-status="${cell.status}">`;
@@ -148,12 +155,27 @@ function matrixCell(run: RuntimeRun, cell: MatrixCell): string {
   const result = cell.result;
   // A failure's evidence, and a skip's reason, open on demand: the matrix stays one line a row.
   if (result === undefined || cell.status === 'pass' || cell.status === 'absent') return `${open}${badge}</td>`;
+  // Outside the judged version or declared: what it came to and why it does not count, on demand.
   return `${open}<details data-evidence><summary>${badge}</summary>${evidence(result)}</details></td>`;
+}
+
+/** Why a result counts as it does, when that is not plain pass/fail/skip/error. */
+function judgement(result: RequirementResult): string {
+  const lines: string[] = [];
+  const verdict = verdictOf(result);
+  if (verdict === 'beyond-target') lines.push(`Not counted: introduced in spec ${result.since ?? '?'}, newer than the version judged. It came to ${result.status}.`);
+  if (verdict === 'withdrawn') lines.push(`Not counted: replaced after spec ${result.until ?? '?'}, before the version judged. It came to ${result.status}.`);
+  if (result.expectedFailure) {
+    lines.push(`The runtime's declaration says it fails: ${result.expectedFailure.reason}`);
+  }
+  if (verdict === 'unexpected-pass') lines.push('It passed: the declaration is out of date, and the run fails until the entry is removed.');
+  return lines.length === 0 ? '' : `<p class="label">Judged</p><p data-judgement>${lines.map(h).join('<br>')}</p>`;
 }
 
 function evidence(result: RequirementResult): string {
   const reason = result.reason === undefined ? '' : `<p class="label">${{ fail: 'Reason', error: 'rtconform\'s own error (no verdict)', skip: 'Skipped because', pass: '' }[result.status]}</p><pre data-reason>${h(result.reason)}</pre>`;
-  return `<div class="evidence">${reason}<p class="label">Tests</p><ul class="tests" data-tests>${result.tests.map((t) => testItem(result, t)).join('')}</ul></div>`;
+  const judged = judgement(result);
+  return `<div class="evidence">${judged}${reason}<p class="label">Tests</p><ul class="tests" data-tests>${result.tests.map((t) => testItem(result, t)).join('')}</ul></div>`;
 }
 
 function testItem(result: RequirementResult, test: TestOutcome): string {
@@ -207,7 +229,9 @@ h2 { font-size: 1.15rem; margin: 0; }
 .s-fail { background: #ffebe9; color: #a40e26; }
 .s-skip, .s-warn { background: #fff8c5; color: #7d4e00; }
 .s-error { background: #fbefff; color: #6e2d91; }
-.s-absent { background: #f6f8fa; color: #59636e; }
+.s-expected-fail { background: #f1ece4; color: #6b4f1d; }
+.s-unexpected-pass { background: #ffebe9; color: #a40e26; }
+.s-beyond-target, .s-withdrawn, .s-absent { background: #f6f8fa; color: #59636e; }
 .badge { font-weight: 600; white-space: nowrap; }
 summary { cursor: pointer; }
 .evidence { color: #1f2328; margin-top: .35rem; }

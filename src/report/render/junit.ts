@@ -1,6 +1,7 @@
 import type { ComplianceReport, RequirementResult, RuntimeRun } from '../compliance.js';
+import { verdictOf } from '../verdict.js';
 import { runTitle } from './matrix.js';
-import { scoreRun } from './scores.js';
+import { scoreRun, type RunScore } from './scores.js';
 import { specArea } from './spec-area.js';
 import { escapeXmlAttribute, escapeXmlText, firstLine } from './text.js';
 
@@ -16,7 +17,7 @@ export function renderJunit(report: ComplianceReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attributes({
       name: `rtconform ${report.tool.version}${report.interrupted ? ' (interrupted)' : ''}`,
-      tests: sum((s) => s.total), failures: sum((s) => s.fail), errors: sum((s) => s.error), skipped: sum((s) => s.skip),
+      tests: sum((s) => s.total), failures: sum(junitFailures), errors: sum((s) => s.error), skipped: sum(junitSkipped),
       time: seconds(report.durationMs), timestamp: report.startedAt,
     })}>`,
   ];
@@ -37,7 +38,7 @@ function testsuite(report: ComplianceReport, run: RuntimeRun): string[] {
   };
   return [
     `  <testsuite${attributes({
-      name: runTitle(run), tests: score.total, failures: score.fail, errors: score.error, skipped: score.skip,
+      name: runTitle(run), tests: score.total, failures: junitFailures(score), errors: score.error, skipped: junitSkipped(score),
       time: seconds(time), timestamp: report.startedAt,
     })}>`,
     '    <properties>',
@@ -49,6 +50,15 @@ function testsuite(report: ComplianceReport, run: RuntimeRun): string[] {
   ];
 }
 
+/** JUnit has no expected failure or out-of-scope test: those are skipped there, an unexpected pass a failure. */
+function junitFailures(score: RunScore): number {
+  return score.fail + score.unexpectedPass;
+}
+
+function junitSkipped(score: RunScore): number {
+  return score.total - score.pass - junitFailures(score) - score.error;
+}
+
 function testcase(result: RequirementResult): string[] {
   const open = `    <testcase${attributes({
     // "MUST runtime.md": the level and the spec document are what a reader groups by.
@@ -56,9 +66,20 @@ function testcase(result: RequirementResult): string[] {
     name: `${result.requirement} — ${result.statement}`,
     time: seconds(testsMs(result)),
   })}`;
-  switch (result.status) {
+  switch (verdictOf(result)) {
     case 'pass':
       return [`${open}/>`];
+    case 'beyond-target':
+    case 'withdrawn':
+      return [`${open}>`, `      <skipped${attributes({ message: `outside the spec version judged (since ${result.since ?? '?'}${result.until ? `, until ${result.until}` : ''}); it came to ${result.status}` })}/>`, '    </testcase>'];
+    case 'expected-fail':
+      return [`${open}>`, `      <skipped${attributes({ message: `fails as its declaration says: ${firstLine(result.expectedFailure?.reason ?? '')}` })}/>`, '    </testcase>'];
+    case 'unexpected-pass':
+      return [
+        `${open}>`,
+        `      <failure${attributes({ message: 'passed, but the runtime\'s declaration says it fails: update the declaration', type: 'unexpected-pass' })}>${escapeXmlText(result.expectedFailure?.reason ?? '')}</failure>`,
+        '    </testcase>',
+      ];
     case 'skip':
       return [`${open}>`, `      <skipped${attributes({ message: result.reason ?? 'skipped' })}/>`, '    </testcase>'];
     case 'fail':

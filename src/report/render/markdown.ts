@@ -14,6 +14,10 @@ const STATUS_TEXT: Record<MatrixCell['status'], string> = {
   fail: '❌ fail',
   skip: '⏭️ skip',
   error: '⚠️ error',
+  'expected-fail': '☑️ fails as declared',
+  'unexpected-pass': '❗ passes, declared to fail',
+  'beyond-target': '🆕 newer than judged',
+  withdrawn: '🕰️ replaced before judged',
   absent: '— not run',
 };
 
@@ -24,7 +28,7 @@ const STATUS_TEXT: Record<MatrixCell['status'], string> = {
  */
 export function renderMarkdown(report: ComplianceReport): string {
   const rows = buildMatrix(report);
-  const failing = rows.filter((row) => row.cells.some((c) => c.status === 'fail' || c.status === 'error'));
+  const failing = rows.filter((row) => row.cells.some((c) => c.status === 'fail' || c.status === 'error' || c.status === 'unexpected-pass'));
   const out: string[] = [];
 
   out.push('## rtconform: OCI runtime compliance', '');
@@ -61,7 +65,7 @@ export function renderMarkdown(report: ComplianceReport): string {
 /** "- ❌ **runc** 1.1.15 on host: MUST 3 / 5 met · SHOULD 1 / 2 met · MAY 1 / 1 met · 2 skipped · 2 MUST failures". */
 function scoreLine(run: RuntimeRun): string {
   const score = scoreRun(run);
-  const icon = score.mandatoryFailed > 0 ? '❌' : score.fail > 0 || score.error > 0 ? '⚠️' : '✅';
+  const icon = score.mandatoryFailed > 0 || score.unexpectedPass > 0 ? '❌' : score.fail > 0 || score.error > 0 ? '⚠️' : '✅';
   const version = run.runtime.version === null ? '' : ` ${markdownCell(run.runtime.version)}`;
   const parts = [
     `MUST ${metOfTested(score.must)} met`,
@@ -69,6 +73,9 @@ function scoreLine(run: RuntimeRun): string {
     `MAY ${metOfTested(score.may)} met`,
     `${score.skip} skipped`,
   ];
+  if (score.expectedFail > 0) parts.push(`${score.expectedFail} failing as declared`);
+  if (score.unexpectedPass > 0) parts.push(`**${score.unexpectedPass} passing though declared to fail**`);
+  if (run.judgedAgainst) parts.push(`judged against spec ${markdownCell(run.judgedAgainst.specVersion)}`);
   if (score.error > 0) parts.push(`**${score.error} not judged (rtconform ${score.error === 1 ? 'error' : 'errors'})**`);
   if (score.mandatoryFailed > 0) parts.push(`**${score.mandatoryFailed} MUST ${score.mandatoryFailed === 1 ? 'failure' : 'failures'}**`);
   return `- ${icon} **${markdownCell(runLabel(run))}**${version} on ${markdownCell(run.target.description)}: ${parts.join(' · ')}`;

@@ -1,9 +1,10 @@
 import type { Level, Source } from '../../requirements/requirement.js';
-import type { ComplianceReport, RequirementResult, RuntimeRun } from '../compliance.js';
+import type { ComplianceReport, RequirementResult, RuntimeRun, Verdict } from '../compliance.js';
+import { verdictOf } from '../verdict.js';
 import { compareAreas, specArea } from './spec-area.js';
 
-/** A run that has no result for a requirement (an older catalogue, a suite left out) shows "absent". */
-export type CellStatus = RequirementResult['status'] | 'absent';
+/** A cell shows the verdict; a run with no result for a requirement (an older catalogue, a suite left out) shows "absent". */
+export type CellStatus = Verdict | 'absent';
 
 export interface MatrixCell {
   /** Index of the run in `report.runs`: keys are not guaranteed unique, indexes are. */
@@ -40,15 +41,15 @@ export function buildMatrix(report: Pick<ComplianceReport, 'runs'>): MatrixRow[]
         };
         rows.set(result.requirement, row);
       }
-      row.cells[index] = { run: index, status: result.status, result };
+      row.cells[index] = { run: index, status: verdictOf(result), result };
     }
   });
   return [...rows.values()].sort((a, b) => compareAreas(a.area, b.area) || a.requirement.localeCompare(b.requirement));
 }
 
-/** The statuses a row has, absent cells left out: what the status filters look at. */
-export function rowStatuses(row: MatrixRow): Set<RequirementResult['status']> {
-  const statuses = new Set<RequirementResult['status']>();
+/** The verdicts a row has, absent cells left out: what the status filters look at. */
+export function rowStatuses(row: MatrixRow): Set<Verdict> {
+  const statuses = new Set<Verdict>();
   for (const cell of row.cells) if (cell.status !== 'absent') statuses.add(cell.status);
   return statuses;
 }

@@ -1,5 +1,6 @@
 import type { Level } from '../../requirements/requirement.js';
 import type { RuntimeRun } from '../compliance.js';
+import { verdictOf } from '../verdict.js';
 
 /**
  * How the requirements of one level group fared. A skipped requirement was not tested: it
@@ -14,6 +15,10 @@ export interface Tally {
   skipped: number;
   /** rtconform's own machinery failed: neither met nor missed, shown apart. */
   errors: number;
+  /** Failed as the runtime's declaration says (tested, not met, not held against the verdict). */
+  expectedFailures: number;
+  /** Outside the judged spec version: neither met nor missed. */
+  outsideTarget: number;
 }
 
 /** MUST and MUST NOT are one group (both decide the exit code), SHOULD and SHOULD NOT another. */
@@ -29,6 +34,8 @@ export interface RunScore {
   fail: number;
   skip: number;
   error: number;
+  expectedFail: number;
+  unexpectedPass: number;
   /** Requirements with a verdict in this run. */
   total: number;
   /** Failed MUST and MUST NOT requirements: any of them makes `rtconform run` exit 1. */
@@ -53,17 +60,23 @@ export function levelGroup(level: Level): LevelGroup {
  * so the renderers agree with each other even on a report whose summary was edited by hand.
  */
 export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
-  const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0 });
-  const score: RunScore = { must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, total: 0, mandatoryFailed: 0 };
+  const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0 });
+  const score: RunScore = {
+    must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, total: 0, mandatoryFailed: 0,
+  };
   for (const result of run.results) {
     const tally = score[levelGroup(result.level)];
     score.total++;
-    score[result.status]++;
-    if (result.status === 'pass') tally.met++;
-    else if (result.status === 'fail') tally.failed++;
-    else if (result.status === 'error') tally.errors++;
-    else tally.skipped++;
-    if (result.status === 'pass' || result.status === 'fail') tally.tested++;
+    switch (verdictOf(result)) {
+      case 'pass': score.pass++; tally.met++; tally.tested++; break;
+      // Passing is meeting the requirement, whatever the declaration expected.
+      case 'unexpected-pass': score.unexpectedPass++; tally.met++; tally.tested++; break;
+      case 'fail': score.fail++; tally.failed++; tally.tested++; break;
+      case 'expected-fail': score.expectedFail++; tally.expectedFailures++; tally.tested++; break;
+      case 'error': score.error++; tally.errors++; break;
+      case 'skip': score.skip++; tally.skipped++; break;
+      case 'beyond-target': case 'withdrawn': tally.outsideTarget++; break;
+    }
   }
   score.mandatoryFailed = score.must.failed;
   return score;

@@ -10,7 +10,7 @@ export const runtimeRequirements = specDocument('runtime.md', [
   ['state.bundle-absolute', 'MUST', 'state', 'State reports the bundle as an absolute path to the bundle directory.'],
   ['state.annotations', 'SHOULD', 'state', 'State lists the annotations given in config.json.'],
   ['state.status-values', 'MUST', 'state', 'Status is creating, created, running or stopped; a value of the runtime\'s own (e.g. paused) only ever means a state outside those four.'],
-  ['state.schema', 'MUST', 'state', 'The state JSON follows the spec\'s state schema: pid an integer, annotations a map of strings, no required field missing.'],
+  ['state.schema', 'MUST', 'state', 'The state JSON follows the spec\'s state schema: pid an integer, annotations a map of strings, no required field missing.', { since: '1.1.0' }],
   ['state.unknown-id', 'MUST', 'query-state', 'Querying the state of a container that does not exist is an error.'],
   ['state.missing-id', 'MUST', 'query-state', 'state without a container id is an error.'],
   ['state.stopped-after-exit', 'MUST', 'kill', 'Once the container process has exited, for any reason, status is stopped.'],
@@ -48,11 +48,12 @@ export const runtimeRequirements = specDocument('runtime.md', [
   ['delete.id-reusable', 'MAY', 'delete', 'After delete, the id can be used by a new container.'],
 
   // The lifecycle steps say what a failing hook does; config.md says when each hook runs.
-  ['hooks.prestart.failure', 'MUST', 'lifecycle', 'A failing prestart hook makes create an error; the user program never runs and the container is stopped and destroyed.'],
-  ['hooks.create-runtime.failure', 'MUST', 'lifecycle', 'A failing createRuntime hook makes create an error; the user program never runs and the container is stopped and destroyed.'],
-  ['hooks.create-container.failure', 'MUST', 'lifecycle', 'A failing createContainer hook makes create an error; the user program never runs and the container is stopped and destroyed.'],
-  ['hooks.start-container.failure', 'MUST', 'lifecycle', 'A failing startContainer hook makes start an error; the user program never runs and the container is stopped and destroyed.'],
-  ['hooks.poststart.failure-continues', 'MUST', 'lifecycle', 'A failing poststart hook is only a warning: start succeeds, the program keeps running and the later hooks still run.'],
+  ['hooks.prestart.failure', 'MUST', 'lifecycle', 'A failing prestart hook makes create an error; the user program never runs and the container is stopped and destroyed.', { since: '1.0.2' }],
+  ['hooks.create-runtime.failure', 'MUST', 'lifecycle', 'A failing createRuntime hook makes create an error; the user program never runs and the container is stopped and destroyed.', { since: '1.0.2' }],
+  ['hooks.create-container.failure', 'MUST', 'lifecycle', 'A failing createContainer hook makes create an error; the user program never runs and the container is stopped and destroyed.', { since: '1.0.2' }],
+  ['hooks.start-container.failure', 'MUST', 'lifecycle', 'A failing startContainer hook makes start an error; the user program never runs and the container is stopped and destroyed.', { since: '1.0.2' }],
+  ['hooks.poststart.failure-continues', 'MUST', 'lifecycle', 'A failing poststart hook is only a warning: start succeeds, the program keeps running and the later hooks still run.', { until: '1.2.1' }],
+  ['hooks.poststart.failure-stops', 'MUST', 'lifecycle', 'A failing poststart hook makes start an error: the runtime stops the container and goes on to destroy it.', { since: '1.3.0' }],
   ['hooks.poststop.failure-continues', 'MUST', 'lifecycle', 'A failing poststop hook is only a warning: delete succeeds and the later poststop hooks still run.'],
-  ['hooks.state-pid', 'MUST', 'state', 'The pid in the state a hook reads is as the hook sees it: the host pid in runtime-namespace hooks, the in-container pid in container-namespace hooks.'],
+  ['hooks.state-pid', 'MUST', 'state', 'The pid in the state a hook reads is as the hook sees it: the host pid in runtime-namespace hooks, the in-container pid in container-namespace hooks.', { since: '1.1.0' }],
 ]);

@@ -1,0 +1,126 @@
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dir } from 'tmp-promise';
+import { describe, expect, it } from 'vitest';
+import { ComplianceReportSchema } from '../report/compliance.js';
+import { verdictOf } from '../report/verdict.js';
+import { requirementIdsIn } from '../requirements/coverage.js';
+import { packageRoot } from '../runtime/resolve.js';
+
+const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const HOSTILE = (): string => join(packageRoot(), 'src/cli/testdata/hostile');
+const SUITE = 'lifecycle';
+
+/**
+ * Broken and hostile runtimes, each a small script in testdata/hostile/ that wraps the fake and
+ * misbehaves in one way: whatever they do, a run ends in bounded time and memory with a complete
+ * report, every requirement judged on what the runtime did (fail), never on our machinery (error).
+ */
+interface Hostile {
+  script: string;
+  exitCode: number;
+  /** Requirements that must fail, and what their reason must say. */
+  fails: Record<string, RegExp>;
+  /** Requirements the broken verb does not touch: they still pass. */
+  passes: string[];
+  /** A short limit for one call, for a runtime that hangs (the others get the default). */
+  callTimeoutMs?: number;
+}
+
+const STATE_BROKEN = ['create.status-created', 'start.status-running'];
+const UNTOUCHED = ['start.missing-id', 'kill.missing-id', 'delete.missing-id'];
+const hostile: Hostile[] = [
+  { script: 'state-wrong-shape', exitCode: 1, fails: Object.fromEntries(STATE_BROKEN.map((r) => [r, /state printed output that is not what the runc CLI contract expects.*id/])), passes: UNTOUCHED },
+  { script: 'state-not-json', exitCode: 1, fails: Object.fromEntries(STATE_BROKEN.map((r) => [r, /not JSON.*the container is doing fine/])), passes: UNTOUCHED },
+  { script: 'state-hangs', exitCode: 1, callTimeoutMs: 1500, fails: Object.fromEntries(STATE_BROKEN.map((r) => [r, /did not finish within 1500 ms and was killed/])), passes: UNTOUCHED },
+  { script: 'stdout-flood', exitCode: 1, fails: Object.fromEntries(STATE_BROKEN.map((r) => [r, /not JSON.*characters in all/])), passes: UNTOUCHED },
+  {
+    script: 'does-nothing', exitCode: 1, passes: [],
+    fails: { 'start.missing-id': /accepted the call; it should have refused it/, 'start.runs-process': /state printed output|waiting for output/ },
+  },
+  // Output held open, or 50 MB of stderr on every refusal, change no verdict: they only must not hang or bloat.
+  { script: 'stdout-held-open', exitCode: 0, fails: {}, passes: [...STATE_BROKEN, ...UNTOUCHED] },
+  { script: 'stderr-flood-line', exitCode: 0, fails: {}, passes: [...UNTOUCHED, 'delete.unknown-id', 'start.unknown-id'] },
+  {
+    script: 'drops-last-arg', exitCode: 1, passes: [...UNTOUCHED, 'create.status-created'],
+    fails: { 'start.runs-process': /hello-from-container/, 'kill.delivers-signal': /ready/ },
+  },
+];
+
+async function suiteRequirements(): Promise<string[]> {
+  const dirPath = join(packageRoot(), 'suites', SUITE);
+  const files = (await readdir(dirPath)).filter((f) => f.endsWith('.test.ts'));
+  const ids = await Promise.all(files.map(async (f) => requirementIdsIn(await readFile(join(dirPath, f), 'utf8'))));
+  return [...new Set(ids.flat())].sort();
+}
+
+describe('a run against a broken or hostile runtime still ends with a complete report', () => {
+  for (const h of hostile) {
+    it(h.script, async () => {
+      const work = await dir({ prefix: 'rtconform-hostile-', unsafeCleanup: true });
+      try {
+        const declaration = join(work.path, `${h.script}.json`);
+        await writeFile(declaration, JSON.stringify({ name: h.script, like: 'fake', binary: join(HOSTILE(), `${h.script}.sh`) }));
+        const out = join(work.path, 'out');
+        const started = Date.now();
+        const timeout = h.callTimeoutMs === undefined ? [] : ['--call-timeout', String(h.callTimeoutMs)];
+        const result = await execa('node', [CLI(), 'run', '--runtime-config', declaration, '--suite', SUITE, ...timeout, '--out', out], {
+          reject: false, all: true, timeout: 170_000,
+        });
+        const seconds = (Date.now() - started) / 1000;
+        expect(result.exitCode, result.all).toBe(h.exitCode);
+        const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8')));
+        expect(report.interrupted).toBe(false);
+        const run = report.runs[0]!;
+        // Complete: every requirement the suite tests is there, and none is blamed on rtconform.
+        expect(run.results.map((r) => r.requirement)).toEqual(await suiteRequirements());
+        expect(run.results.filter((r) => r.status === 'error').map((r) => `${r.requirement}: ${r.reason}`)).toEqual([]);
+        for (const [requirement, reason] of Object.entries(h.fails)) {
+          const r = run.results.find((x) => x.requirement === requirement);
+          expect(r && verdictOf(r), requirement).toBe('fail');
+          expect(r?.reason, requirement).toMatch(reason);
+        }
+        for (const requirement of h.passes) {
+          const r = run.results.find((x) => x.requirement === requirement);
+          expect(r && `${verdictOf(r)} ${r.reason ?? ''}`, requirement).toBe('pass ');
+        }
+        // Bounded: whatever it printed, the reports stay small, and the run took its time limits only.
+        for (const file of ['compliance.json', 'junit.xml', 'compliance.html']) expect((await stat(join(out, file))).size, file).toBeLessThan(2_000_000);
+        expect(seconds).toBeLessThan(150);
+      } finally {
+        await work.cleanup();
+      }
+    }, 180_000);
+  }
+
+  it('a runtime that cannot run is a harness error before any test: a directory, no run bit, a failing --version', async () => {
+    const work = await dir({ prefix: 'rtconform-unrunnable-', unsafeCleanup: true });
+    try {
+      const notExecutable = join(work.path, 'not-executable');
+      await writeFile(notExecutable, '#!/bin/sh\nexit 0\n');
+      const versionFails = join(work.path, 'version-fails');
+      await writeFile(versionFails, '#!/bin/sh\necho "no version for you" >&2\nexit 3\n');
+      await chmod(versionFails, 0o755);
+      const subdir = join(work.path, 'a-directory');
+      await mkdir(subdir);
+      const cases: [string, RegExp][] = [
+        [subdir, /is a directory, not a runtime binary/],
+        [notExecutable, /is not executable/],
+        [versionFails, /--version failed.*exit 3.*no version for you/],
+      ];
+      for (const [runtime, message] of cases) {
+        const out = join(work.path, 'out');
+        const started = Date.now();
+        const result = await execa('node', [CLI(), 'run', '--runtime', runtime, '--out', out], { reject: false, all: true, env: { PATH: process.env.PATH } });
+        expect(result.exitCode, result.all).toBe(2);
+        expect(result.all).toMatch(message);
+        expect(result.all).not.toMatch(/RUN|✓|passed/);
+        expect(Date.now() - started).toBeLessThan(15_000);
+        await expect(stat(join(out, 'compliance.json'))).rejects.toThrow();
+      }
+    } finally {
+      await work.cleanup();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,14 @@
+# Sourced by the hostile runtimes: finds the verb after the global flags rtconform passes, and
+# the bundled fake runtime every one of them wraps (each misbehaves in one way, and is the fake
+# for the rest).
+FAKE="$(cd "$(dirname "$0")/../../../.." && pwd)/dist/src/fake-runtime/main.js"
+verb=
+skip=
+for a in "$@"; do
+  if [ -n "$skip" ]; then skip=; continue; fi
+  case $a in
+    --root|--log|--log-format) skip=1 ;;
+    -*) ;;
+    *) verb=$a; break ;;
+  esac
+done
