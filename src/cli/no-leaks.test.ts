@@ -12,6 +12,9 @@ import { isRoot } from '../fixtures/selection.js';
 import { runTempDirs } from '../fixtures/sweep.js';
 import { packageRoot, resolveRuntime } from '../runtime/resolve.js';
 import { waitFor } from '../util/wait.js';
+import { processTree } from '../util/procfs.js';
+import { ComplianceReportSchema } from '../report/compliance.js';
+import { PARTIAL_NOTE } from '../report/compliance-reporter.js';
 
 const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
 
@@ -99,6 +102,52 @@ describe('nothing of ours is left behind', () => {
     expect(result.exitCode, result.all).toBe(130);
     expect(await leftovers(runId)).toEqual([]);
   }, 180_000);
+
+  it(`after SIGKILL of rtconform and its whole process tree: a partial report, and the next run cleans up (${runtimes.join(', ')})`, async () => {
+    const runId = `kl${randomBytes(2).toString('hex')}`;
+    const out = await dir({ prefix: 'rtconform-kill-out-', unsafeCleanup: true });
+    try {
+      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path], {
+        reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+      });
+      const report = join(out.path, 'compliance.json');
+      // Kill once results have reached disk and a container of the run is alive.
+      await waitFor(() => {
+        const fakeRoot = runTempDirs(runId).runDirs.map((d) => join(d, 'fake-root'));
+        const container = fakeRoot.some((r) => existsSync(r) && readdirSync(r).some((c) => c.startsWith(`rtc-${runId}-`)));
+        return container && existsSync(report) ? true : undefined;
+      }, { timeoutMs: 90_000, description: 'the run to write results and create a container' });
+      // Stop the whole tree first (stopped processes spawn nothing and keep their parents), until
+      // no new process appears in it; then kill every one of them at once.
+      const signal = (pids: number[], sig: NodeJS.Signals): void => pids.forEach((pid) => {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          // gone already
+        }
+      });
+      let tree: number[] = [];
+      for (let round = 0; round < 20; round++) {
+        const now = processTree([child.pid!]);
+        if (now.length === tree.length) break;
+        tree = now;
+        signal(tree, 'SIGSTOP');
+      }
+      signal(tree, 'SIGKILL');
+      await child;
+      const partial = ComplianceReportSchema.parse(JSON.parse(readFileSync(report, 'utf8')));
+      expect(partial).toMatchObject({ interrupted: true, note: PARTIAL_NOTE });
+      expect(partial.runs.flatMap((r) => r.results).length).toBeGreaterThan(0);
+      expect(await leftovers(runId), 'what the killed run left, before the next run').not.toEqual([]);
+
+      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'state')).ended();
+      expect(next.exitCode, next.all).toBe(0);
+      expect(next.all).toMatch(new RegExp(`run ${runId} \\(pid \\d+\\) ended without cleaning up; removed what it left`));
+      expect(await leftovers(runId)).toEqual([]);
+    } finally {
+      await out.cleanup();
+    }
+  }, 240_000);
 
   describe('in containers (runc, crun)', () => {
     const inContainer = ['--in-container', '--runtime', 'runc', '--runtime', 'crun'];

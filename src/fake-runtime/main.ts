@@ -13,7 +13,7 @@ import type { OciConfig, ProcessSpec } from '../spec/config.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import { activeFaults, type Fault } from './faults.js';
-import { closeInheritedDescriptors, isAlive, procStat, processTree, type ProcStat } from './procfs.js';
+import { closeInheritedDescriptors, isAlive, procStat, processTree, type ProcStat } from '../util/procfs.js';
 import { Store, type FakeContainer } from './store.js';
 
 const VERSION = '0.1.0';

@@ -38,6 +38,8 @@ export const RuntimeDeclarationSchema = z.object({
   needsRoot: z.boolean().optional().describe('Whether it needs root to run at all (default true).'),
   usesCriu: z.boolean().optional().describe('Whether checkpoint and restore go through CRIU (default true).'),
   refusesHybridCgroups: z.boolean().optional().describe('Whether it refuses a hybrid cgroup v1+v2 host (default false).'),
+  defaultRoot: z.string().startsWith('/').optional()
+    .describe('Where it keeps container state without --root: a half-made state dir of ours there is removed by the next run.'),
   unsupported: z.partialRecord(z.enum(VERBS), z.string().min(1)).optional()
     .describe('Verbs it lacks, each with the reason a skipped test quotes.'),
   limitations: z.partialRecord(z.enum(LIMITATIONS), z.string().min(1)).optional()
@@ -132,6 +134,7 @@ export function resolveDeclaration(data: unknown, source: string): RuntimeDeclar
     usesCriu: d.usesCriu ?? base.usesCriu,
     refusesHybridCgroups: d.refusesHybridCgroups ?? base.refusesHybridCgroups,
     limitations: d.limitations ?? base.limitations,
+    ...((d.defaultRoot ?? (d.like ? base.defaultRoot : undefined)) === undefined ? {} : { defaultRoot: d.defaultRoot ?? base.defaultRoot }),
   };
   return { profile, specVersion: d.specVersion, expectedFailures: d.expectedFailures ?? [], source };
 }

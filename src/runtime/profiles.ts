@@ -44,4 +44,9 @@ export interface RuntimeProfile {
   readonly refusesHybridCgroups: boolean;
   /** Facts about the runtime that change what a suite can check, with the reason. */
   readonly limitations: Partial<Record<Limitation, string>>;
+  /**
+   * Where it keeps container state when no `--root` is given: a call killed half-way may leave a
+   * state dir there that its own `list` does not show, and a sweep removes it by its id.
+   */
+  readonly defaultRoot?: string;
 }
