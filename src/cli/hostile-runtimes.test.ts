@@ -94,6 +94,27 @@ describe('a run against a broken or hostile runtime still ends with a complete r
     }, 180_000);
   }
 
+  it('with --retries, a requirement whose attempts disagree is flaky, with each attempt\'s reason', async () => {
+    const work = await dir({ prefix: 'rtconform-flaky-', unsafeCleanup: true });
+    try {
+      const declaration = join(work.path, 'flaky.json');
+      await writeFile(declaration, JSON.stringify({ name: 'first-state-lies', like: 'fake', binary: join(HOSTILE(), 'first-state-lies.sh') }));
+      const out = join(work.path, 'out');
+      const result = await execa('node', [CLI(), 'run', '--runtime-config', declaration, '--suite', 'state', '--retries', '2', '--out', out], { reject: false, all: true });
+      expect(result.exitCode, result.all).toBe(0);
+      const run = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8'))).runs[0]!;
+      const flaky = run.results.filter((r) => r.verdict === 'flaky');
+      expect(flaky.map((r) => r.requirement), result.all).toHaveLength(1);
+      const attempts = flaky[0]!.tests.flatMap((t) => t.attempts ?? []);
+      expect(attempts.map((a) => a.status)).toEqual(['fail', 'pass']);
+      expect(attempts[0]!.reason).toMatch(/not JSON.*not today/);
+      expect(run.summary).toMatchObject({ flaky: 1, fail: 0, error: 0 });
+      expect(result.all).toMatch(/FLAKY .* attempts disagree \(fail, pass\)/);
+    } finally {
+      await work.cleanup();
+    }
+  }, 120_000);
+
   it('a runtime that cannot run is a harness error before any test: a directory, no run bit, a failing --version', async () => {
     const work = await dir({ prefix: 'rtconform-unrunnable-', unsafeCleanup: true });
     try {

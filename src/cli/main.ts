@@ -26,6 +26,8 @@ commands:
                                          compliance.md, junit.xml, compliance.html, allure-results/
                    --shard I/N           run the I-th of N parts of the suites (merge with \`report\`)
                    --call-timeout MS     limit for one runtime call (default: 30000)
+                   --retries N           run a failed test up to N more times (0-10, default 0); a
+                                         requirement whose attempts disagree is reported flaky
                    --in-container        run the runtimes inside a privileged container (one per runtime)
                    --image NAME          the container's image (default: the one \`rtconform image build\` makes)
                    --cgroup-view VIEW    host (default: the host's hierarchy, v2 part hidden for crun on
@@ -76,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string', multiple: true },
           'runtime-config': { type: 'string', multiple: true },
           'spec-version': { type: 'string' },
+          retries: { type: 'string' },
           suite: { type: 'string', multiple: true },
           out: { type: 'string' },
           'call-timeout': { type: 'string' },
@@ -99,10 +102,13 @@ async function main(argv: string[]): Promise<number> {
       if (specVersion !== undefined && targetRelease(specVersion) === undefined) {
         throw new HarnessError(`--spec-version wants a runtime-spec version (${SPEC_RELEASES.join(', ')}), got "${specVersion}"`);
       }
+      const retries = values.retries;
+      if (retries !== undefined && !/^(10|\d)$/.test(retries)) throw new HarnessError(`--retries wants a number from 0 to 10, got "${retries}"`);
       const runtimes = [...(values.runtime ?? []), ...(values['runtime-config'] ?? [])];
       return runCommand({
         runtimes: runtimes.length > 0 ? runtimes : (inContainer ? ['runc'] : ['fake']),
         specVersion,
+        retries: retries === undefined ? 0 : Number(retries),
         suites: values.suite ?? [],
         outDir: values.out ?? 'reports/latest',
         callTimeoutMs: timeout === undefined ? undefined : Number(timeout),

@@ -8,7 +8,7 @@ import type { CgroupView } from '../container/target-container.js';
 import {
   CGROUP_VIEW_ENV, CONTAINER_MODE_ENV, CONTAINER_RUNTIMES_ENV, IMAGE_ENV, containerTargetProblem,
 } from '../fixtures/container-selection.js';
-import { RUNTIMES_ENV, selectRuntimes, SPEC_VERSION_ENV, type RuntimeSelection } from '../fixtures/selection.js';
+import { RETRIES_ENV, RUNTIMES_ENV, selectRuntimes, SPEC_VERSION_ENV, type RuntimeSelection } from '../fixtures/selection.js';
 import { finalSweep } from '../fixtures/sweep.js';
 import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
 import { PARTIAL_NOTE } from '../report/compliance-reporter.js';
@@ -32,6 +32,8 @@ export interface RunCommandOptions {
   baseline?: string;
   /** Judge every runtime against this runtime-spec version instead of the one it declares. */
   specVersion?: string;
+  /** How many times a failed test runs again; attempts that disagree make its requirement flaky. */
+  retries?: number;
   /** Run only this part of the suites' files (vitest --shard); `rtconform report` merges the parts. */
   shard?: { index: number; count: number };
 }
@@ -99,6 +101,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   process.env.RTCONFORM_RUN_ID = runId;
   if (options.callTimeoutMs !== undefined) process.env.RTCONFORM_CALL_TIMEOUT_MS = String(options.callTimeoutMs);
   if (options.specVersion !== undefined) process.env[SPEC_VERSION_ENV] = options.specVersion;
+  process.env[RETRIES_ENV] = String(options.retries ?? 0);
 
   const suites = options.suites.length > 0 ? options.suites : availableSuites();
   const where = options.container ? ` in containers of ${options.container.image} (${options.container.cgroupView} cgroup view)` : '';

@@ -6,7 +6,7 @@ import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
 import { isMandatory, LEVELS } from '../requirements/requirement.js';
 
 const MARK: Record<Verdict, string> = {
-  pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
+  pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', flaky: 'FLAKY', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
   'beyond-target': 'NEWER', withdrawn: 'OLDER',
 };
 
@@ -42,6 +42,10 @@ function why(r: RuntimeRun['results'][number], verdict: Verdict, run: RuntimeRun
       return ` — replaced after ${r.until}, before the judged ${target}; not counted (it came to ${r.status})`;
     case 'expected-fail':
       return ` — expected: ${firstLine(r.expectedFailure?.reason ?? '')}`;
+    case 'flaky': {
+      const tries = r.tests.flatMap((t) => t.attempts ?? []);
+      return ` — attempts disagree (${tries.map((a) => a.status).join(', ')}): ${firstLine(tries.find((a) => a.status !== 'pass')?.reason ?? '')}`;
+    }
     case 'unexpected-pass':
       return ` — passed, but its declaration says it fails: ${firstLine(r.expectedFailure?.reason ?? '')}`;
     default:
@@ -55,6 +59,7 @@ function countsLine(run: RuntimeRun): string {
   if (s.error > 0) parts.push(`${s.error} not judged (rtconform errors)`);
   if (s.expectedFail > 0) parts.push(`${s.expectedFail} failed as declared`);
   if (s.unexpectedPass > 0) parts.push(`${s.unexpectedPass} passed though declared to fail`);
+  if (s.flaky > 0) parts.push(`${s.flaky} flaky`);
   if (s.outsideTarget > 0) parts.push(`${s.outsideTarget} outside the judged spec version`);
   // Met of tested, per level, counting only what the verdict counts.
   const byLevel = LEVELS.map((level) => {

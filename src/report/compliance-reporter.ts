@@ -181,14 +181,16 @@ function targetOf({ target }: RuntimeSelection): RuntimeRun['target'] {
 function outcomeOf(test: TestCase, module: TestModule | undefined): TestOutcome | undefined {
   const result = test.result();
   const durationMs = Math.round(test.diagnostic()?.duration ?? 0);
+  const tried = test.meta().attempts ?? [];
+  const attempts = tried.length > 1 ? { attempts: tried } : {};
   switch (result.state) {
     case 'passed': {
-      // The runtime failed it as its declaration expects: a failure, judged as expected later.
-      const failed = test.meta().failedAsExpected;
-      return failed ? { name: test.name, status: 'fail', durationMs, ...failed } : { name: test.name, status: 'pass', durationMs };
+      // The runtime failed it, in a way that does not count (declared, or outside the spec version judged).
+      const failed = test.meta().uncountedFailure;
+      return failed ? { name: test.name, status: 'fail', durationMs, ...failed, ...attempts } : { name: test.name, status: 'pass', durationMs, ...attempts };
     }
     case 'failed':
-      return { name: test.name, durationMs, ...outcomeOfFailure(result.errors) };
+      return { name: test.name, durationMs, ...outcomeOfFailure(result.errors), ...attempts };
     case 'skipped':
       return { name: test.name, status: 'skip', durationMs, reason: reasonText(result.note ?? 'skipped without a reason') };
     case 'pending': {

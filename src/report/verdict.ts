@@ -29,7 +29,7 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
   return {
     requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
     ...(reason === undefined ? {} : { reason }),
-    verdict: judge(status, r, judging.target, expectedFailure !== undefined),
+    verdict: judge(status, r, judging.target, expectedFailure !== undefined, tests.some(disagrees)),
     since: r.since, ...(r.until === undefined ? {} : { until: r.until }),
     ...(expectedFailure === undefined ? {} : { expectedFailure }),
     tests,
@@ -40,14 +40,20 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
  * How a status counts: a rule outside the judged release is reported but not counted, whatever
  * it came to; a declared failure that happened is expected, one that did not is a surprise.
  */
-export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean): Verdict {
+export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean, flaky = false): Verdict {
   if (target !== undefined) {
     if (releaseBefore(target, r.since)) return 'beyond-target';
     if (r.until !== undefined && releaseBefore(r.until, target)) return 'withdrawn';
   }
+  if (flaky) return 'flaky';
   if (expectedToFail && status === 'fail') return 'expected-fail';
   if (expectedToFail && status === 'pass') return 'unexpected-pass';
   return status;
+}
+
+/** A test whose attempts (--retries) came to different statuses. */
+function disagrees(test: TestOutcome): boolean {
+  return new Set((test.attempts ?? []).map((a) => a.status)).size > 1;
 }
 
 /** Requirement verdicts, sorted by id, from tests grouped by requirement. */
@@ -74,7 +80,7 @@ export function summarize(results: RequirementResult[]): RuntimeRun['summary'] {
   const count = (v: Verdict): number => results.filter((r) => verdictOf(r) === v).length;
   return {
     pass: count('pass'), fail: count('fail'), skip: count('skip'), error: count('error'),
-    expectedFail: count('expected-fail'), unexpectedPass: count('unexpected-pass'),
+    expectedFail: count('expected-fail'), unexpectedPass: count('unexpected-pass'), flaky: count('flaky'),
     outsideTarget: count('beyond-target') + count('withdrawn'),
     mandatoryFailed: results.filter((r) => verdictOf(r) === 'fail' && isMandatory(r.level)).length,
   };

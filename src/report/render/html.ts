@@ -106,7 +106,7 @@ ${meta.length === 0 ? '' : `<p class="meta">${meta.map(h).join(' · ')}</p>`}
 function filters(levels: readonly string[], areas: readonly string[], total: number): string {
   const boxes = (name: string, values: readonly string[]): string => values
     .map((v) => `<label><input type="checkbox" name="${name}" value="${h(v)}" checked> ${h(v)}</label>`).join('\n');
-  const statuses: [string, string][] = [['all', 'all'], ['fail', 'only failures'], ['skip', 'with skips'], ['error', 'with errors'], ['expected-fail', 'failing as declared'], ['unexpected-pass', 'passing though declared to fail'], ['pass', 'passing everywhere']];
+  const statuses: [string, string][] = [['all', 'all'], ['fail', 'only failures'], ['skip', 'with skips'], ['error', 'with errors'], ['flaky', 'flaky'], ['expected-fail', 'failing as declared'], ['unexpected-pass', 'passing though declared to fail'], ['pass', 'passing everywhere']];
   return `<form class="filters" data-filters aria-label="Filters">
 <fieldset data-filter="level"><legend>Level</legend>
 ${boxes('level', levels)}
@@ -145,7 +145,7 @@ ${row.cells.map((cell) => matrixCell(report.runs[cell.run]!, cell)).join('\n')}
 }
 
 const BADGE: Record<MatrixCell['status'], string> = {
-  pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', 'expected-fail': '✗ fail (declared)',
+  pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', flaky: '~ flaky', 'expected-fail': '✗ fail (declared)',
   'unexpected-pass': '✓ pass (declared to fail)', 'beyond-target': '· newer than judged', withdrawn: '· replaced before judged', absent: 'not run',
 };
 
@@ -167,6 +167,9 @@ function judgement(result: RequirementResult): string {
   if (verdict === 'withdrawn') lines.push(`Not counted: replaced after spec ${result.until ?? '?'}, before the version judged. It came to ${result.status}.`);
   if (result.expectedFailure) {
     lines.push(`The runtime's declaration says it fails: ${result.expectedFailure.reason}`);
+  }
+  if (verdict === 'flaky') {
+    for (const [i, a] of result.tests.flatMap((t) => t.attempts ?? []).entries()) lines.push(`Attempt ${i + 1}: ${a.status}${a.reason ? ` — ${a.reason}` : ''}`);
   }
   if (verdict === 'unexpected-pass') lines.push('It passed: the declaration is out of date, and the run fails until the entry is removed.');
   return lines.length === 0 ? '' : `<p class="label">Judged</p><p data-judgement>${lines.map(h).join('<br>')}</p>`;
@@ -229,6 +232,7 @@ h2 { font-size: 1.15rem; margin: 0; }
 .s-fail { background: #ffebe9; color: #a40e26; }
 .s-skip, .s-warn { background: #fff8c5; color: #7d4e00; }
 .s-error { background: #fbefff; color: #6e2d91; }
+.s-flaky { background: #fff1e5; color: #953800; }
 .s-expected-fail { background: #f1ece4; color: #6b4f1d; }
 .s-unexpected-pass { background: #ffebe9; color: #a40e26; }
 .s-beyond-target, .s-withdrawn, .s-absent { background: #f6f8fa; color: #59636e; }

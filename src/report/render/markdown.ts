@@ -14,6 +14,7 @@ const STATUS_TEXT: Record<MatrixCell['status'], string> = {
   fail: '❌ fail',
   skip: '⏭️ skip',
   error: '⚠️ error',
+  flaky: '🔁 flaky',
   'expected-fail': '☑️ fails as declared',
   'unexpected-pass': '❗ passes, declared to fail',
   'beyond-target': '🆕 newer than judged',
@@ -73,6 +74,7 @@ function scoreLine(run: RuntimeRun): string {
     `MAY ${metOfTested(score.may)} met`,
     `${score.skip} skipped`,
   ];
+  if (score.flaky > 0) parts.push(`${score.flaky} flaky`);
   if (score.expectedFail > 0) parts.push(`${score.expectedFail} failing as declared`);
   if (score.unexpectedPass > 0) parts.push(`**${score.unexpectedPass} passing though declared to fail**`);
   if (run.judgedAgainst) parts.push(`judged against spec ${markdownCell(run.judgedAgainst.specVersion)}`);

@@ -12,18 +12,18 @@ describe('scoreRun', () => {
 
   it('counts met, failed, tested and skipped per level group, skips not counting as tested', () => {
     expect(scoreRun(fake!)).toEqual({
-      must: { met: 4, failed: 1, tested: 5, skipped: 2, errors: 0, expectedFailures: 0, outsideTarget: 0 },
-      should: { met: 1, failed: 0, tested: 1, skipped: 1, errors: 0, expectedFailures: 0, outsideTarget: 0 },
-      may: { met: 1, failed: 0, tested: 1, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0 },
-      pass: 6, fail: 1, skip: 3, error: 0, expectedFail: 0, unexpectedPass: 0, total: 10, mandatoryFailed: 1,
+      must: { met: 4, failed: 1, tested: 5, skipped: 2, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
+      should: { met: 1, failed: 0, tested: 1, skipped: 1, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
+      may: { met: 1, failed: 0, tested: 1, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
+      pass: 6, fail: 1, skip: 3, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, total: 10, mandatoryFailed: 1,
     });
   });
 
   it('puts MUST NOT with MUST and SHOULD NOT with SHOULD', () => {
     const score = scoreRun(runc!);
-    expect(score.must).toEqual({ met: 2, failed: 3, tested: 5, skipped: 1, errors: 0, expectedFailures: 0, outsideTarget: 0 });
+    expect(score.must).toEqual({ met: 2, failed: 3, tested: 5, skipped: 1, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 });
     // cli.exec.env (SHOULD) and linux.user-mappings.no-chown (SHOULD NOT) passed, types-supported failed.
-    expect(score.should).toEqual({ met: 2, failed: 1, tested: 3, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0 });
+    expect(score.should).toEqual({ met: 2, failed: 1, tested: 3, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 });
     expect(score.mandatoryFailed).toBe(3);
     expect(LEVELS.map(levelGroup)).toEqual(['must', 'must', 'should', 'should', 'may']);
   });
@@ -31,8 +31,8 @@ describe('scoreRun', () => {
   it('agrees with the summary rtconform run wrote, on the real sample and the hand-made fixture', () => {
     for (const report of [fixture('fake-run'), fixture('two-runtimes')]) {
       for (const run of report.runs) {
-        const { pass, fail, skip, error, expectedFail, unexpectedPass, mandatoryFailed } = scoreRun(run);
-        expect({ pass, fail, skip, error, expectedFail, unexpectedPass, outsideTarget: 0, mandatoryFailed }, run.runtime.key).toEqual(run.summary);
+        const { pass, fail, skip, error, expectedFail, unexpectedPass, flaky, mandatoryFailed } = scoreRun(run);
+        expect({ pass, fail, skip, error, expectedFail, unexpectedPass, flaky, outsideTarget: 0, mandatoryFailed }, run.runtime.key).toEqual(run.summary);
       }
     }
   });
@@ -40,7 +40,7 @@ describe('scoreRun', () => {
   it('counts an error neither as met nor as tested, and apart from skips', () => {
     const [first] = fake!.results;
     const score = scoreRun({ results: [{ ...first!, level: 'MUST', status: 'error', reason: 'TypeError: ours' }] });
-    expect(score.must).toEqual({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 1, expectedFailures: 0, outsideTarget: 0 });
+    expect(score.must).toEqual({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 1, expectedFailures: 0, outsideTarget: 0, flaky: 0 });
     expect({ error: score.error, mandatoryFailed: score.mandatoryFailed }).toEqual({ error: 1, mandatoryFailed: 0 });
   });
 

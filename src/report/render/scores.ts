@@ -19,6 +19,8 @@ export interface Tally {
   expectedFailures: number;
   /** Outside the judged spec version: neither met nor missed. */
   outsideTarget: number;
+  /** Attempts (--retries) disagreed: neither met nor missed, shown apart. */
+  flaky: number;
 }
 
 /** MUST and MUST NOT are one group (both decide the exit code), SHOULD and SHOULD NOT another. */
@@ -36,6 +38,7 @@ export interface RunScore {
   error: number;
   expectedFail: number;
   unexpectedPass: number;
+  flaky: number;
   /** Requirements with a verdict in this run. */
   total: number;
   /** Failed MUST and MUST NOT requirements: any of them makes `rtconform run` exit 1. */
@@ -60,9 +63,9 @@ export function levelGroup(level: Level): LevelGroup {
  * so the renderers agree with each other even on a report whose summary was edited by hand.
  */
 export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
-  const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0 });
+  const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 });
   const score: RunScore = {
-    must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, total: 0, mandatoryFailed: 0,
+    must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, total: 0, mandatoryFailed: 0,
   };
   for (const result of run.results) {
     const tally = score[levelGroup(result.level)];
@@ -74,6 +77,7 @@ export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
       case 'fail': score.fail++; tally.failed++; tally.tested++; break;
       case 'expected-fail': score.expectedFail++; tally.expectedFailures++; tally.tested++; break;
       case 'error': score.error++; tally.errors++; break;
+      case 'flaky': score.flaky++; tally.flaky++; break;
       case 'skip': score.skip++; tally.skipped++; break;
       case 'beyond-target': case 'withdrawn': tally.outsideTarget++; break;
     }
