@@ -192,7 +192,8 @@ export function mountOf(line: string): Mount | undefined {
     root: unescape(parts[3]!),
     mountPoint: unescape(parts[4]!),
     options: parts[5]!.split(','),
-    propagation: parts.slice(6, dash),
+    // gVisor writes an empty field before the separator: no optional field is empty.
+    propagation: parts.slice(6, dash).filter((field) => field !== ''),
     fsType: parts[dash + 1] ?? '',
     source: unescape(parts[dash + 2] ?? ''),
     superOptions: (parts[dash + 3] ?? '').split(','),

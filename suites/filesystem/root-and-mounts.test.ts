@@ -264,9 +264,10 @@ describeRuntimes('filesystem: root and mounts', (it) => {
       { paths: ['/rtc-sized'] });
     const mount = visibleMount(observation.mounts, '/rtc-sized');
     const info = observation.paths['/rtc-sized'];
-    expect({
-      size: mount?.superOptions.find((o) => o.startsWith('size=')), mode: info?.kind === 'present' ? info.mode : info?.kind,
-    }, 'tmpfs size in mountinfo\'s super options, mode of /rtc-sized').toEqual({ size: 'size=1024k', mode: '710' });
+    // The kernel writes 1 MiB as size=1024k, gVisor as size=1m: the same size.
+    const size = mount?.superOptions.find((o) => o.startsWith('size='));
+    expect({ size, bytes: bytesOf(size), mode: info?.kind === 'present' ? info.mode : info?.kind }, 'tmpfs size in mountinfo\'s super options, mode of /rtc-sized')
+      .toEqual({ size, bytes: 1024 * 1024, mode: '710' });
   });
 
   it('config.mounts.idmap', 'idmap mounts map file owners through the container\'s user namespace, or through the mount\'s own mappings', async (ctx) => {
@@ -328,3 +329,9 @@ describeRuntimes('filesystem: root and mounts', (it) => {
   });
 });
 
+/** A tmpfs size= option in bytes: a number with an optional k, m or g suffix (as mountinfo writes it). */
+function bytesOf(option: string | undefined): number | undefined {
+  const m = /^size=(\d+)([kmg]?)$/i.exec(option ?? '');
+  if (!m) return undefined;
+  return Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase()] ?? 1);
+}

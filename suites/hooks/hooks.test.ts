@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { UnsupportedOperationError } from '../../src/runtime/errors.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, type Bundle, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { ContainerStateSchema, type ContainerState } from '../../src/runtime/schemas.js';
@@ -127,9 +128,15 @@ interface Prepared {
   log: () => Promise<LogEntry[]>;
 }
 
-/** Skips unless the runtime's features list every hook kind the test needs. */
+/** Skips unless the runtime's features list every hook kind the test needs; without a features verb the test decides. */
 async function requireHooks(ctx: RuntimeTestContext, kinds: readonly HookKind[]): Promise<void> {
-  const known = (await ctx.runtime.features()).hooks ?? [];
+  let known: string[];
+  try {
+    known = (await ctx.runtime.features()).hooks ?? [];
+  } catch (error) {
+    if (error instanceof UnsupportedOperationError) return;
+    throw error;
+  }
   const missing = kinds.filter((k) => !known.includes(k));
   if (missing.length > 0) ctx.skip(`the runtime's features do not list the ${missing.join(', ')} hook${missing.length > 1 ? 's' : ''} (it lists: ${known.join(', ') || 'none'})`);
 }

@@ -41,6 +41,8 @@ describeRuntimes('lifecycle: delete', (it) => {
   it('delete.id-reusable', 'after delete the same id can be created again', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    // Started first: a kill of a created container is a question of its own (runsc refuses it).
+    await runtime.start(id);
     await runtime.kill(id, 'KILL');
     await waitForStatus(runtime, id, 'stopped');
     await runtime.delete(id);

@@ -160,7 +160,8 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     const text = await reference.output();
     const native = /^native (\S+)$/m.exec(text)?.[1];
     const linux32 = /^linux32 (\S+)$/m.exec(text)?.[1];
-    if (!native || !linux32) throw new Error(`could not learn the machine names from a plain container; it printed: ${text}${await reference.errorOutput()}`);
+    // Where a plain container cannot run linux32 at all, there is nothing to compare with: it cannot be checked here.
+    if (!native || !linux32) return ctx.skip(`a plain container of this runtime could not run busybox linux32 to learn the 32-bit machine name, so there is nothing to compare with; it printed: ${text}${await reference.errorOutput()}`);
     if (native === linux32) ctx.skip(`uname reports ${native} with and without the 32-bit personality here: LINUX32 cannot be told apart`);
     const b = await ctx.bundle((c) => c.shell('uname -m').edit((config) => {
       config.linux = { ...config.linux, personality: { domain: 'LINUX32' } };

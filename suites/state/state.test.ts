@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { expect } from 'vitest';
 import { prettifyError } from 'zod';
 import { OciStateSchema } from '../../src/spec/state.js';
@@ -7,6 +7,7 @@ import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { refusal } from '../../src/fixtures/refusal.js';
+import { CliRuntime } from '../../src/runtime/cli-runtime.js';
 
 describeRuntimes('state', (it) => {
   it('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
@@ -94,8 +95,24 @@ describeRuntimes('state', (it) => {
     expect(seen, 'status after create, after start, after the process was killed').toEqual(['created', 'running', 'stopped']);
   });
 
-  it('state.missing-id', 'state without a container id is an error', async ({ runtime }) => {
+  it('state.missing-id', 'state without a container id is an error, also when one container is all there is', async ({ runtime, runner, workDir, id, bundle }) => {
     await refusal(runtime.state(''));
+    // A runtime that resolves ids by prefix (runsc) takes '' for the only container of its
+    // root: a root of the test's own, with exactly one container, asks that deterministically.
+    const alone = new CliRuntime({ profile: runtime.profile, binary: runtime.binary, runner, workDir: join(workDir, 'alone'), root: join(workDir, 'alone-root') });
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await alone.create(id, { bundle: b.dir, stdio: b.stdio });
+    try {
+      await refusal(alone.state(''));
+    } finally {
+      await alone.delete(id, { force: true });
+    }
+  });
+
+  it('state.unknown-id', 'state of an id that only begins like an existing container\'s is an error', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await refusal(runtime.state(id.slice(0, -1)));
   });
 });
 
