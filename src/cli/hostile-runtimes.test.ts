@@ -100,7 +100,7 @@ describe('a run against a broken or hostile runtime still ends with a complete r
       const declaration = join(work.path, 'flaky.json');
       await writeFile(declaration, JSON.stringify({ name: 'first-state-lies', like: 'fake', binary: join(HOSTILE(), 'first-state-lies.sh') }));
       const out = join(work.path, 'out');
-      const result = await execa('node', [CLI(), 'run', '--runtime-config', declaration, '--suite', 'state', '--retries', '2', '--out', out], { reject: false, all: true });
+      const result = await execa('node', [CLI(), 'run', '--runtime-config', declaration, '--suite', 'lifecycle', '--retries', '2', '--out', out], { reject: false, all: true });
       expect(result.exitCode, result.all).toBe(0);
       const run = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8'))).runs[0]!;
       const flaky = run.results.filter((r) => r.verdict === 'flaky');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -28,14 +28,14 @@ function runcAvailable(): boolean {
 }
 
 /** Everything of one run that could outlive it, found by its run id. */
-async function leftovers(runId: string): Promise<string[]> {
+async function leftovers(runId: string, temp = tmpdir()): Promise<string[]> {
   const found: string[] = [];
   const prefix = `rtc-${runId}-`;
   if (runcAvailable()) {
     const list = await execa('runc', ['list', '--format', 'json']);
     for (const c of (JSON.parse(list.stdout) as { id: string }[] | null) ?? []) if (c.id.startsWith(prefix)) found.push(`runc container ${c.id}`);
   }
-  for (const entry of readdirSync(tmpdir())) if (entry.startsWith(`rtconform-${runId}-`)) found.push(`temp dir ${entry}`);
+  for (const entry of readdirSync(temp)) if (entry.startsWith(`rtconform-${runId}-`)) found.push(`temp dir ${entry}`);
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     const cmdline = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } })();
     if (cmdline.includes(`rtconform-${runId}-`) || cmdline.includes(prefix)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')}`);
@@ -64,10 +64,10 @@ function cgroupsNamed(prefix: string, dir = '/sys/fs/cgroup', depth = 0): string
 }
 
 /** Starts `rtconform run` under a given run id, its report in a temp dir that `ended` removes. */
-async function startRun(runId: string, args: string[], suite: string): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
+async function startRun(runId: string, args: string[], suite: string, temp?: string): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
   const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
   const child = execa('node', [CLI(), 'run', ...args, '--suite', suite, '--out', out.path], {
-    reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+    reject: false, env: { RTCONFORM_RUN_ID: runId, ...(temp ? { TMPDIR: temp } : {}) }, all: true,
   });
   return {
     child,
@@ -106,14 +106,20 @@ describe('nothing of ours is left behind', () => {
   it(`after SIGKILL of rtconform and its whole process tree: a partial report, and the next run cleans up (${runtimes.join(', ')})`, async () => {
     const runId = `kl${randomBytes(2).toString('hex')}`;
     const out = await dir({ prefix: 'rtconform-kill-out-', unsafeCleanup: true });
+    // A temp dir of their own for the killed run and the next one: the runs other tests start
+    // at the same time look in the machine's, so the next run is the one that finds the dead one.
+    const temp = await dir({ prefix: 'rtconform-kill-tmp-', unsafeCleanup: true });
     try {
       const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path], {
-        reject: false, env: { RTCONFORM_RUN_ID: runId }, all: true,
+        reject: false, env: { RTCONFORM_RUN_ID: runId, TMPDIR: temp.path }, all: true,
       });
       const report = join(out.path, 'compliance.json');
       // Kill once results have reached disk and a container of the run is alive.
       await waitFor(() => {
-        const fakeRoot = runTempDirs(runId).runDirs.map((d) => join(d, 'fake-root'));
+        const fakeRoot = readdirSync(temp.path).flatMap((d) => {
+          const inner = join(temp.path, d);
+          return [join(inner, 'fake-root'), ...(statSync(inner).isDirectory() ? readdirSync(inner).map((e) => join(inner, e, 'fake-root')) : [])];
+        });
         const container = fakeRoot.some((r) => existsSync(r) && readdirSync(r).some((c) => c.startsWith(`rtc-${runId}-`)));
         return container && existsSync(report) ? true : undefined;
       }, { timeoutMs: 90_000, description: 'the run to write results and create a container' });
@@ -138,14 +144,15 @@ describe('nothing of ours is left behind', () => {
       const partial = ComplianceReportSchema.parse(JSON.parse(readFileSync(report, 'utf8')));
       expect(partial).toMatchObject({ interrupted: true, note: PARTIAL_NOTE });
       expect(partial.runs.flatMap((r) => r.results).length).toBeGreaterThan(0);
-      expect(await leftovers(runId), 'what the killed run left, before the next run').not.toEqual([]);
+      expect(await leftovers(runId, temp.path), 'what the killed run left, before the next run').not.toEqual([]);
 
-      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'state')).ended();
+      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'state', temp.path)).ended();
       expect(next.exitCode, next.all).toBe(0);
       expect(next.all).toMatch(new RegExp(`run ${runId} \\(pid \\d+\\) ended without cleaning up; removed what it left`));
-      expect(await leftovers(runId)).toEqual([]);
+      expect(await leftovers(runId, temp.path)).toEqual([]);
     } finally {
       await out.cleanup();
+      await temp.cleanup();
     }
   }, 240_000);
 

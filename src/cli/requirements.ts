@@ -36,7 +36,8 @@ export function requirementsCommand(args: string[], out: NodeJS.WritableStream =
     lines.push(`${document}: ${inDocument.length} requirements, ${coveredHere} covered`);
     for (const r of shown) {
       const where = r.coveredBy.length > 0 ? `covered by ${r.coveredBy.join(', ')}` : 'not covered';
-      lines.push(`  ${r.level.padEnd(11)}${r.id} — ${r.statement}`, `  ${''.padEnd(11)}${where} · ${r.link}`);
+      const releases = `spec ${r.since}${r.until === undefined ? '+' : `–${r.until}`}`;
+      lines.push(`  ${r.level.padEnd(11)}${r.id} — ${r.statement}`, `  ${''.padEnd(11)}${releases} · ${where} · ${r.link}`);
     }
     lines.push('');
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { toJsonSchema } from '../util/json-schema.js';
 import { ComplianceReportSchema } from './compliance.js';
 
 /** Where the JSON Schema of compliance.json lives in the repository. */
@@ -9,9 +9,6 @@ export const JSON_SCHEMA_PATH = 'docs/compliance.schema.json';
  * the zod schema rtconform itself validates with, so the two cannot disagree.
  */
 export function complianceJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(ComplianceReportSchema),
-    title: 'rtconform compliance report (compliance.json)',
-    description: 'Per-requirement verdicts of OCI runtime conformance runs; see docs/compliance-json.md.',
-  };
+  return toJsonSchema(ComplianceReportSchema, 'rtconform compliance report (compliance.json)',
+    'Per-requirement verdicts of OCI runtime conformance runs; see docs/compliance-json.md.');
 }

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { packageRoot } from '../package-root.js';
+import { toJsonSchema } from '../util/json-schema.js';
 import { LIMITATIONS, VERBS, type RuntimeProfile } from './profiles.js';
 
 /** The runtimes rtconform ships a declaration for, in `runtimes/<name>.yaml`. */
@@ -144,9 +145,6 @@ export const DECLARATION_SCHEMA_PATH = 'docs/runtime-declaration.schema.json';
 
 /** The declaration as a JSON Schema (draft 2020-12), for editors and other languages. */
 export function declarationJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(RuntimeDeclarationSchema),
-    title: 'rtconform runtime declaration',
-    description: 'Describes a runc-style OCI runtime to rtconform: how to drive it and what it claims. See docs/runtime-declarations.md.',
-  };
+  return toJsonSchema(RuntimeDeclarationSchema, 'rtconform runtime declaration',
+    'Describes a runc-style OCI runtime to rtconform: how to drive it and what it claims. See docs/runtime-declarations.md.');
 }
