@@ -10,6 +10,9 @@ const MARK: Record<Verdict, string> = {
   'beyond-target': 'NEWER', withdrawn: 'OLDER',
 };
 
+const TESTED = new Set<Verdict>(['pass', 'fail', 'expected-fail', 'unexpected-pass']);
+const MET = new Set<Verdict>(['pass', 'unexpected-pass']);
+
 /** The per-requirement verdict a person reads at the end of a run. */
 export function printSummary(report: ComplianceReport, outDir: string, out: NodeJS.WritableStream = process.stdout): void {
   const lines: string[] = ['', 'rtconform compliance summary'];
@@ -61,10 +64,11 @@ function countsLine(run: RuntimeRun): string {
   if (s.unexpectedPass > 0) parts.push(`${s.unexpectedPass} passed though declared to fail`);
   if (s.flaky > 0) parts.push(`${s.flaky} flaky`);
   if (s.outsideTarget > 0) parts.push(`${s.outsideTarget} outside the judged spec version`);
-  // Met of tested, per level, counting only what the verdict counts.
+  // Met of tested, per level, as the reports score it: a declared failure was tested and not
+  // met; what is outside the judged version, skipped, erred or flaky was not tested.
   const byLevel = LEVELS.map((level) => {
-    const tested = run.results.filter((r) => r.level === level && ['pass', 'fail'].includes(verdictOf(r)));
-    return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => verdictOf(r) === 'pass').length}/${tested.length} met`;
+    const tested = run.results.filter((r) => r.level === level && TESTED.has(verdictOf(r)));
+    return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => MET.has(verdictOf(r))).length}/${tested.length} met`;
   }).filter(Boolean);
   return `${parts.join(', ')} requirements; ${byLevel.join(', ')}`;
 }
