@@ -6,7 +6,7 @@ import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
 import { isMandatory, LEVELS } from '../requirements/requirement.js';
 
 const MARK: Record<Verdict, string> = {
-  pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', flaky: 'FLAKY', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
+  pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', unsupported: 'UNSUP', flaky: 'FLAKY', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
   'beyond-target': 'NEWER', withdrawn: 'OLDER',
 };
 
@@ -63,6 +63,7 @@ function countsLine(run: RuntimeRun): string {
   if (s.expectedFail > 0) parts.push(`${s.expectedFail} failed as declared`);
   if (s.unexpectedPass > 0) parts.push(`${s.unexpectedPass} passed though declared to fail`);
   if (s.flaky > 0) parts.push(`${s.flaky} flaky`);
+  if (s.unsupported > 0) parts.push(`${s.unsupported} unsupported by its own features (and refused)`);
   if (s.outsideTarget > 0) parts.push(`${s.outsideTarget} outside the judged spec version`);
   // Met of tested, per level, as the reports score it: a declared failure was tested and not
   // met; what is outside the judged version, skipped, erred or flaky was not tested.

@@ -10,7 +10,7 @@ const result = (requirement: string, level: RequirementResult['level'], status: 
 const run = (key: string, results: RequirementResult[]): RuntimeRun => ({
   runtime: { key, name: key, path: null, version: null, spec: null },
   target: { kind: 'host', description: 'host' },
-  summary: { pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, outsideTarget: 0, mandatoryFailed: 0 },
+  summary: { pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, outsideTarget: 0, mandatoryFailed: 0 },
   results,
 });
 

@@ -186,8 +186,9 @@ function outcomeOf(test: TestCase, module: TestModule | undefined): TestOutcome 
   switch (result.state) {
     case 'passed': {
       // The runtime failed it, in a way that does not count (declared, or outside the spec version judged).
-      const failed = test.meta().uncountedFailure;
-      return failed ? { name: test.name, status: 'fail', durationMs, ...failed, ...attempts } : { name: test.name, status: 'pass', durationMs, ...attempts };
+      const { uncountedFailure: failed, unsupported } = test.meta();
+      if (failed) return { name: test.name, status: 'fail', durationMs, ...failed, ...attempts };
+      return { name: test.name, status: 'pass', durationMs, ...(unsupported === undefined ? {} : { unsupported: reasonText(unsupported) }), ...attempts };
     }
     case 'failed':
       return { name: test.name, durationMs, ...outcomeOfFailure(result.errors), ...attempts };

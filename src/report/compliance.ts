@@ -13,10 +13,11 @@ export type Status = (typeof STATUSES)[number];
  * the four statuses as they are; `expected-fail` a failure its declaration names (not counted
  * against it); `unexpected-pass` a pass of a requirement its declaration says it breaks (the
  * declaration is out of date: the run fails); `flaky` a requirement whose attempts (--retries)
- * disagree, each attempt's reason kept; `beyond-target` a rule newer than the spec version
+ * disagree, each attempt's reason kept; `unsupported` a requirement the runtime's own features
+ * say it lacks, and it refused a config asking for it; `beyond-target` a rule newer than the spec version
  * judged, and `withdrawn` one a release before it replaced: run and reported, not counted.
  */
-export const VERDICTS = [...STATUSES, 'flaky', 'expected-fail', 'unexpected-pass', 'beyond-target', 'withdrawn'] as const;
+export const VERDICTS = [...STATUSES, 'unsupported', 'flaky', 'expected-fail', 'unexpected-pass', 'beyond-target', 'withdrawn'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** The schema version written now; readers also take version 1 (no `error` status then). */
@@ -31,6 +32,8 @@ export const TestOutcomeSchema = z.object({
   /** A failed comparison's two sides, as the assertion printed them. */
   expected: z.string().optional(),
   actual: z.string().optional(),
+  /** The runtime's features say it lacks what this needs, and it refused a config asking for it: why. */
+  unsupported: z.string().optional(),
   /** With --retries: every attempt, in order, when there was more than one. */
   attempts: z.array(z.object({ status: z.enum(['pass', 'fail', 'error']), reason: z.string().optional() })).optional(),
 });
@@ -67,7 +70,7 @@ export const RuntimeRunSchema = z.object({
   /** Counts of verdicts (a requirement outside the judged spec version is in none of pass…error). */
   summary: z.object({
     pass: z.number(), fail: z.number(), skip: z.number(), error: z.number().default(0),
-    expectedFail: z.number().default(0), unexpectedPass: z.number().default(0), flaky: z.number().default(0), outsideTarget: z.number().default(0),
+    expectedFail: z.number().default(0), unexpectedPass: z.number().default(0), flaky: z.number().default(0), unsupported: z.number().default(0), outsideTarget: z.number().default(0),
     /** MUST and MUST NOT requirements with verdict fail: any makes the run exit 1. */
     mandatoryFailed: z.number(),
   }),

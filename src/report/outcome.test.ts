@@ -50,6 +50,6 @@ describe('fitToSchema', () => {
     const fitted = fitToSchema(report);
     expect(fitted.runs[0]!.results[0]).toEqual(good);
     expect(fitted.runs[0]!.results[1]).toMatchObject({ requirement: 'state.pid', status: 'error', reason: expect.stringMatching(/could not record this result.*actual/s) });
-    expect(fitted.runs[0]!.summary).toEqual({ pass: 1, fail: 0, skip: 0, error: 1, expectedFail: 0, unexpectedPass: 0, flaky: 0, outsideTarget: 0, mandatoryFailed: 0 });
+    expect(fitted.runs[0]!.summary).toEqual({ pass: 1, fail: 0, skip: 0, error: 1, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, outsideTarget: 0, mandatoryFailed: 0 });
   });
 });

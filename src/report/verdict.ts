@@ -24,12 +24,14 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
   const erred = tests.find((t) => t.status === 'error');
   const passed = tests.some((t) => t.status === 'pass');
   const status: Status = failed ? 'fail' : erred ? 'error' : passed ? 'pass' : 'skip';
-  const reason = (failed ?? erred)?.reason ?? (status === 'skip' ? tests.find((t) => t.reason)?.reason : undefined);
+  const passes = tests.filter((t) => t.status === 'pass');
+  const unsupported = status === 'pass' && passes.every((t) => t.unsupported !== undefined) ? passes[0]!.unsupported : undefined;
+  const reason = (failed ?? erred)?.reason ?? (status === 'skip' ? tests.find((t) => t.reason)?.reason : unsupported);
   const expectedFailure = judging.expectedFailures?.get(id);
   return {
     requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
     ...(reason === undefined ? {} : { reason }),
-    verdict: judge(status, r, judging.target, expectedFailure !== undefined, tests.some(disagrees)),
+    verdict: judge(status, r, judging.target, expectedFailure !== undefined, tests.some(disagrees), unsupported !== undefined),
     since: r.since, ...(r.until === undefined ? {} : { until: r.until }),
     ...(expectedFailure === undefined ? {} : { expectedFailure }),
     tests,
@@ -40,7 +42,9 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
  * How a status counts: a rule outside the judged release is reported but not counted, whatever
  * it came to; a declared failure that happened is expected, one that did not is a surprise.
  */
-export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean, flaky = false): Verdict {
+export function judge(
+  status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean, flaky = false, unsupported = false,
+): Verdict {
   if (target !== undefined) {
     if (releaseBefore(target, r.since)) return 'beyond-target';
     if (r.until !== undefined && releaseBefore(r.until, target)) return 'withdrawn';
@@ -48,6 +52,7 @@ export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, t
   if (flaky) return 'flaky';
   if (expectedToFail && status === 'fail') return 'expected-fail';
   if (expectedToFail && status === 'pass') return 'unexpected-pass';
+  if (unsupported) return 'unsupported';
   return status;
 }
 
@@ -80,7 +85,7 @@ export function summarize(results: RequirementResult[]): RuntimeRun['summary'] {
   const count = (v: Verdict): number => results.filter((r) => verdictOf(r) === v).length;
   return {
     pass: count('pass'), fail: count('fail'), skip: count('skip'), error: count('error'),
-    expectedFail: count('expected-fail'), unexpectedPass: count('unexpected-pass'), flaky: count('flaky'),
+    expectedFail: count('expected-fail'), unexpectedPass: count('unexpected-pass'), flaky: count('flaky'), unsupported: count('unsupported'),
     outsideTarget: count('beyond-target') + count('withdrawn'),
     mandatoryFailed: results.filter((r) => verdictOf(r) === 'fail' && isMandatory(r.level)).length,
   };

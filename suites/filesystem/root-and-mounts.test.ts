@@ -1,9 +1,11 @@
 import { chmod, chown, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { BundleBuilder } from '../../src/fixtures/bundle-builder.js';
 import { buildBusyboxRootfs } from '../../src/fixtures/rootfs.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import type { Mount } from '../../src/probe/observation.js';
 import { plant, probe, shell, shellFrom, visibleMount, withSubmount } from './helpers.js';
 
@@ -239,8 +241,9 @@ describeRuntimes('filesystem: root and mounts', (it) => {
 
   it('config.mounts.option-recursive', 'rro makes the mount and every mount beneath it read-only', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
-    const run = await withSubmount(ctx, 'rro-source', (source) => shell(ctx,
-      (b) => b.mount({ destination: '/rtc-rro', type: 'bind', source, options: ['rbind', 'rro'] }),
+    const rro = (source: string) => (b: BundleBuilder): BundleBuilder => b.mount({ destination: '/rtc-rro', type: 'bind', source, options: ['rbind', 'rro'] });
+    if (await unsupportedByItsOwnWord(ctx, { list: 'mountOptions', needs: ['rro'], trial: rro(ctx.workDir) })) return;
+    const run = await withSubmount(ctx, 'rro-source', (source) => shell(ctx, rro(source),
       'for d in /rtc-rro /rtc-rro/sub; do if touch $d/f 2>/dev/null; then echo "$d written"; else echo "$d refused"; fi; done'));
     const ro = (p: string): boolean | undefined => visibleMount(run.mounts, p)?.options.includes('ro');
     expect({
@@ -252,7 +255,9 @@ describeRuntimes('filesystem: root and mounts', (it) => {
 
   it('config.mounts.option-nosymfollow', 'nosymfollow: the mount is nosymfollow in mountinfo and symlinks on it are not followed', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
-    const run = await shell(ctx, (b) => b.mount({ destination: '/rtc-nosymfollow', type: 'tmpfs', source: 'rtc-nosymfollow', options: ['nosymfollow'] }),
+    const nosymfollow = (b: BundleBuilder): BundleBuilder => b.mount({ destination: '/rtc-nosymfollow', type: 'tmpfs', source: 'rtc-nosymfollow', options: ['nosymfollow'] });
+    if (await unsupportedByItsOwnWord(ctx, { list: 'mountOptions', needs: ['nosymfollow'], trial: nosymfollow })) return;
+    const run = await shell(ctx, nosymfollow,
       'ln -s /etc/passwd /rtc-nosymfollow/link; if cat /rtc-nosymfollow/link >/dev/null 2>&1; then echo "link followed"; else echo "link refused"; fi');
     expect({ link: run.facts.link, flag: visibleMount(run.mounts, '/rtc-nosymfollow')?.options.includes('nosymfollow') },
       'reading through a symlink on the nosymfollow mount; nosymfollow in its mountinfo options').toEqual({ link: 'refused', flag: true });
@@ -278,6 +283,11 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     // unless a mount maps it. Container root stays host root, so the rootfs needs no chown.
     await chown(join(host, 'file'), 1, 1);
     const userns = [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: 100_001, size: 65_535 }];
+    if (await unsupportedByItsOwnWord(ctx, {
+      list: 'mountOptions', needs: ['idmap'],
+      trial: (b) => b.namespace('user').edit((c) => void Object.assign(c.linux!, { uidMappings: userns, gidMappings: userns }))
+        .mount({ destination: '/rtc-idmap', type: 'bind', source: host, options: ['bind', 'idmap'] }),
+    })) return;
     const paths = ['/rtc-idmap/file', '/rtc-idmap-own/file', '/rtc-plain/file'];
     const { observation } = await probe(ctx, (b) => b
       .namespace('user')

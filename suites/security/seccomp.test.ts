@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
+import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { UnsupportedOperationError } from '../../src/runtime/errors.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -50,22 +51,26 @@ const SeccompFeatures = z.looseObject({
 
 /**
  * Skips where seccomp cannot be checked: a runtime that isolates nothing, or one whose
- * `features` says it was built without seccomp or without `needed`.
+ * `features` says it was built without seccomp. True (the test is done) where its features do
+ * not list the action `needed` and it refused a config asking for it.
  */
-async function requireSeccomp(ctx: RuntimeTestContext, needed: { action?: string } = {}): Promise<void> {
+async function requireSeccomp(ctx: RuntimeTestContext, needed: { action?: string } = {}): Promise<boolean> {
   skipIfLimited(ctx, 'noProcessIsolation');
   let seccomp: z.infer<typeof SeccompFeatures> | undefined;
   try {
     seccomp = SeccompFeatures.safeParse((await ctx.runtime.features()).linux?.seccomp).data;
   } catch (error) {
     // Without a features verb there is nothing to read: the test itself decides.
-    if (error instanceof UnsupportedOperationError) return;
+    if (error instanceof UnsupportedOperationError) return false;
     throw error;
   }
   if (seccomp?.enabled === false) ctx.skip(`${ctx.runtime.name} features reports seccomp as not enabled (built without libseccomp)`);
-  if (needed.action && seccomp?.actions && !seccomp.actions.includes(needed.action)) {
-    ctx.skip(`${ctx.runtime.name} features does not list the seccomp action ${needed.action}`);
-  }
+  const action = needed.action;
+  if (action === undefined) return false;
+  return unsupportedByItsOwnWord(ctx, {
+    list: 'seccompActions', needs: [action],
+    trial: (b) => b.edit((c) => void (c.linux = { ...c.linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action }] } })),
+  });
 }
 
 /** Runs `commands` (ATTEMPT lines) as the container process under `profile` and returns what each attempt gave. */
@@ -162,7 +167,7 @@ describeRuntimes('security: seccomp', (it) => {
   });
 
   it('linux.seccomp.notify-send-error', 'SCMP_ACT_NOTIFY with nothing listening at listenerPath is an error and creates nothing', async (ctx) => {
-    await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' });
+    if (await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' })) return;
     const profile: SeccompProfile = {
       defaultAction: 'SCMP_ACT_ALLOW', listenerPath: join(ctx.workDir, 'nobody-listens.sock'),
       syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],
@@ -173,7 +178,7 @@ describeRuntimes('security: seccomp', (it) => {
   });
 
   it('linux.seccomp.notify-state', 'SCMP_ACT_NOTIFY sends the container state to listenerPath, once, then closes the connection', async (ctx) => {
-    await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' });
+    if (await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' })) return;
     // The run dir is shared with a target container at the same path, so the runtime reaches
     // this socket wherever it runs. Node cannot take the seccomp fd (SCM_RIGHTS) off the
     // connection: the kernel closes it, and only the state and the connection's end are checked.

@@ -5,8 +5,8 @@ import { mountAt } from '../../src/probe/observation.js';
 import { runProbe } from '../../src/fixtures/probe.js';
 import type { BundleBuilder } from '../../src/fixtures/bundle-builder.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import { look, where } from '../../src/fixtures/where.js';
-import { RuntimeError, UnsupportedOperationError } from '../../src/runtime/errors.js';
 
 /**
  * Container root is host root, so the runtime and the process can use the bundle's root-owned
@@ -41,34 +41,20 @@ async function idsOutside(ctx: RuntimeTestContext, configure: (b: BundleBuilder)
   return { uid: real('Uid'), gid: real('Gid') };
 }
 
-/** Namespace types the runtime's `features` lists; undefined when it has no features verb or does not say. */
-async function featureNamespaces(ctx: RuntimeTestContext): Promise<string[] | undefined> {
-  try {
-    return (await ctx.runtime.features()).linux?.namespaces ?? undefined;
-  } catch (error) {
-    if (error instanceof UnsupportedOperationError) return undefined;
-    throw error;
-  }
-}
-
 /**
  * Skips unless both the kernel where the runtime runs and the runtime itself offer time
  * namespaces. `features` alone does not decide it: crun 1.21 supports them but leaves them out
  * of its list. A runtime that does not list them and refuses a create with one lacks them.
  */
-async function requireTimeNamespace(ctx: RuntimeTestContext): Promise<void> {
+/**
+ * Skips where the kernel has no time namespaces; true (the test is done) where the runtime's
+ * features lists none and it refused a config asking for one.
+ */
+async function timeNamespaceUnsupported(ctx: RuntimeTestContext): Promise<boolean> {
   skipIfLimited(ctx, 'noProcessIsolation');
   const kernel = await look(ctx, 'readlink /proc/self/ns/time');
   if (!kernel.ok) ctx.skip(`the kernel where ${ctx.runtime.name} runs has no time namespaces (${kernel.text})`);
-  const listed = await featureNamespaces(ctx);
-  if (!listed || listed.includes('time')) return;
-  const trial = await ctx.bundle((b) => b.args('true').namespace('time'));
-  try {
-    await ctx.runtime.create(ctx.newId(), { bundle: trial.dir, stdio: trial.stdio });
-  } catch (error) {
-    if (!(error instanceof RuntimeError)) throw error;
-    ctx.skip(`${ctx.runtime.name} has no time namespaces: features lists none (only ${listed.join(', ')}) and create refuses one: ${error.logError ?? error.stderr.trim()}`);
-  }
+  return unsupportedByItsOwnWord(ctx, { list: 'namespaces', needs: ['time'], trial: (b) => b.namespace('time') });
 }
 
 describeRuntimes('security: user namespaces, LSM labels, personality, time namespace', (it) => {
@@ -173,7 +159,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
   const OFFSETS = { monotonic: { secs: 7 * 86_400, nanosecs: 250 }, boottime: { secs: 3_600, nanosecs: 0 } };
 
   it('linux.namespaces.new-time', 'a time namespace in the config is a new one', async (ctx) => {
-    await requireTimeNamespace(ctx);
+    if (await timeNamespaceUnsupported(ctx)) return;
     const { observation } = await runProbe(ctx, (b) => b.namespace('time'));
     const host = await where(ctx, 'readlink /proc/self/ns/time');
     expect(observation.namespaces.time, "the container's time namespace").not.toBe(host);
@@ -184,20 +170,22 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     const kernel = await look(ctx, 'readlink /proc/self/ns/time');
     if (!kernel.ok) ctx.skip(`the kernel where ${ctx.runtime.name} runs has no time namespaces (${kernel.text})`);
     const kinds = { pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time' } as const;
+    const all = (b: BundleBuilder): BundleBuilder => {
+      let built = withUserNamespace(b);
+      for (const kind of Object.keys(kinds) as (keyof typeof kinds)[]) built = built.namespace(kind);
+      return built;
+    };
+    if (await unsupportedByItsOwnWord(ctx, { list: 'namespaces', needs: Object.keys(kinds), trial: all })) return;
     const host = Object.fromEntries((await where(ctx, `for n in ${Object.values(kinds).join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`))
       .split('\n').map((l) => l.split(' ') as [string, string]));
-    const { observation } = await runProbe(ctx, (b) => {
-      let all = withUserNamespace(b);
-      for (const kind of Object.keys(kinds) as (keyof typeof kinds)[]) all = all.namespace(kind);
-      return all;
-    });
+    const { observation } = await runProbe(ctx, all);
     const fresh = Object.fromEntries(Object.entries(kinds).map(([kind, proc]) => [kind, observation.namespaces[proc] !== host[proc] && /\[\d+\]$/.test(observation.namespaces[proc] ?? '')]));
     expect(fresh, `each namespace of the container new (container ${JSON.stringify(observation.namespaces)}, runtime's own ${JSON.stringify(host)})`)
       .toEqual(Object.fromEntries(Object.keys(kinds).map((k) => [k, true])));
   });
 
   it('linux.time-offsets', 'timeOffsets are the monotonic and boottime offsets of the container', async (ctx) => {
-    await requireTimeNamespace(ctx);
+    if (await timeNamespaceUnsupported(ctx)) return;
     const { observation } = await runProbe(ctx, (b) => b.namespace('time').edit((c) => void (c.linux = { ...c.linux, timeOffsets: OFFSETS })));
     expect(observation.timeOffsets, '/proc/<pid>/timens_offsets').toEqual(OFFSETS);
   });

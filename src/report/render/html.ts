@@ -145,7 +145,7 @@ ${row.cells.map((cell) => matrixCell(report.runs[cell.run]!, cell)).join('\n')}
 }
 
 const BADGE: Record<MatrixCell['status'], string> = {
-  pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', flaky: '~ flaky', 'expected-fail': '✗ fail (declared)',
+  pass: '✓ pass', fail: '✗ fail', skip: '– skip', error: '! error', flaky: '~ flaky', unsupported: '– unsupported (refused)', 'expected-fail': '✗ fail (declared)',
   'unexpected-pass': '✓ pass (declared to fail)', 'beyond-target': '· newer than judged', withdrawn: '· replaced before judged', absent: 'not run',
 };
 
@@ -235,7 +235,7 @@ h2 { font-size: 1.15rem; margin: 0; }
 .s-flaky { background: #fff1e5; color: #953800; }
 .s-expected-fail { background: #f1ece4; color: #6b4f1d; }
 .s-unexpected-pass { background: #ffebe9; color: #a40e26; }
-.s-beyond-target, .s-withdrawn, .s-absent { background: #f6f8fa; color: #59636e; }
+.s-unsupported, .s-beyond-target, .s-withdrawn, .s-absent { background: #f6f8fa; color: #59636e; }
 .badge { font-weight: 600; white-space: nowrap; }
 summary { cursor: pointer; }
 .evidence { color: #1f2328; margin-top: .35rem; }

@@ -72,6 +72,8 @@ function testcase(result: RequirementResult): string[] {
     case 'beyond-target':
     case 'withdrawn':
       return [`${open}>`, `      <skipped${attributes({ message: `outside the spec version judged (since ${result.since ?? '?'}${result.until ? `, until ${result.until}` : ''}); it came to ${result.status}` })}/>`, '    </testcase>'];
+    case 'unsupported':
+      return [`${open}>`, `      <skipped${attributes({ message: `unsupported by the runtime's own features, and refused: ${firstLine(result.reason ?? '')}` })}/>`, '    </testcase>'];
     case 'flaky':
       return [`${open}>`, `      <skipped${attributes({ message: `flaky: its attempts disagree (${result.tests.flatMap((t) => t.attempts ?? []).map((a) => a.status).join(', ')})` })}/>`, '    </testcase>'];
     case 'expected-fail':

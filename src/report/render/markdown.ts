@@ -15,6 +15,7 @@ const STATUS_TEXT: Record<MatrixCell['status'], string> = {
   skip: '⏭️ skip',
   error: '⚠️ error',
   flaky: '🔁 flaky',
+  unsupported: '🚫 unsupported (refused)',
   'expected-fail': '☑️ fails as declared',
   'unexpected-pass': '❗ passes, declared to fail',
   'beyond-target': '🆕 newer than judged',

@@ -15,7 +15,7 @@ describe('scoreRun', () => {
       must: { met: 4, failed: 1, tested: 5, skipped: 2, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
       should: { met: 1, failed: 0, tested: 1, skipped: 1, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
       may: { met: 1, failed: 0, tested: 1, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
-      pass: 6, fail: 1, skip: 3, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, total: 10, mandatoryFailed: 1,
+      pass: 6, fail: 1, skip: 3, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, total: 10, mandatoryFailed: 1,
     });
   });
 
@@ -31,8 +31,8 @@ describe('scoreRun', () => {
   it('agrees with the summary rtconform run wrote, on the real sample and the hand-made fixture', () => {
     for (const report of [fixture('fake-run'), fixture('two-runtimes')]) {
       for (const run of report.runs) {
-        const { pass, fail, skip, error, expectedFail, unexpectedPass, flaky, mandatoryFailed } = scoreRun(run);
-        expect({ pass, fail, skip, error, expectedFail, unexpectedPass, flaky, outsideTarget: 0, mandatoryFailed }, run.runtime.key).toEqual(run.summary);
+        const { pass, fail, skip, error, expectedFail, unexpectedPass, flaky, unsupported, mandatoryFailed } = scoreRun(run);
+        expect({ pass, fail, skip, error, expectedFail, unexpectedPass, flaky, unsupported, outsideTarget: 0, mandatoryFailed }, run.runtime.key).toEqual(run.summary);
       }
     }
   });

@@ -39,6 +39,7 @@ export interface RunScore {
   expectedFail: number;
   unexpectedPass: number;
   flaky: number;
+  unsupported: number;
   /** Requirements with a verdict in this run. */
   total: number;
   /** Failed MUST and MUST NOT requirements: any of them makes `rtconform run` exit 1. */
@@ -65,7 +66,7 @@ export function levelGroup(level: Level): LevelGroup {
 export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
   const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 });
   const score: RunScore = {
-    must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, total: 0, mandatoryFailed: 0,
+    must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, total: 0, mandatoryFailed: 0,
   };
   for (const result of run.results) {
     const tally = score[levelGroup(result.level)];
@@ -78,6 +79,8 @@ export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
       case 'expected-fail': score.expectedFail++; tally.expectedFailures++; tally.tested++; break;
       case 'error': score.error++; tally.errors++; break;
       case 'flaky': score.flaky++; tally.flaky++; break;
+      // Its own features say it lacks it, and it refused it: not tested as a feature, like a skip.
+      case 'unsupported': score.unsupported++; tally.skipped++; break;
       case 'skip': score.skip++; tally.skipped++; break;
       case 'beyond-target': case 'withdrawn': tally.outsideTarget++; break;
     }
