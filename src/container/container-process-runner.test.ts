@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Target } from '../runtime/process-runner.js';
+import { DEFAULT_OUTPUT_CAPS, type Target } from '../runtime/process-runner.js';
 import { waitFor } from '../util/wait.js';
 import { ContainerProcessRunner } from './container-process-runner.js';
 import { engineClient } from './engine.js';
@@ -85,10 +85,14 @@ describe('ContainerProcessRunner in a real target container', () => {
     const args = ['two words', '$HOME', "it's", '*', ''];
     const echoed = await runner.run('sh', ['-c', 'for a in "$@"; do printf "[%s]\\n" "$a"; done', 'sh', ...args], { timeoutMs: 10_000 });
     expect(echoed.stdout).toBe(args.map((a) => `[${a}]\n`).join(''));
-    // Many of the engine's multiplexed frames, on both streams.
-    const big = await runner.run('sh', ['-c', 'head -c 1000000 /dev/zero | tr "\\0" a; head -c 300000 /dev/zero | tr "\\0" b >&2'], { timeoutMs: 10_000 });
+    // Many of the engine's multiplexed frames, on both streams (each within its output cap).
+    const big = await runner.run('sh', ['-c', 'head -c 1000000 /dev/zero | tr "\\0" a; head -c 200000 /dev/zero | tr "\\0" b >&2'], { timeoutMs: 10_000 });
     expect(big.stdout).toBe('a'.repeat(1_000_000));
-    expect(big.stderr).toBe('b'.repeat(300_000));
+    expect(big.stderr).toBe('b'.repeat(200_000));
+    // Past the cap, the head and the tail are kept and the cut is said.
+    const flood = await runner.run('sh', ['-c', 'head -c 1000000 /dev/zero | tr "\\0" e >&2'], { timeoutMs: 10_000 });
+    expect(flood.stderr.length).toBeLessThan(DEFAULT_OUTPUT_CAPS.stderrBytes + 200);
+    expect(flood.stderr).toMatch(/rtconform cut \d+ bytes of stderr here: 1000000 bytes in all/);
   });
 
   it('feeds `input` to stdin, and gives an empty stdin without it', async () => {
