@@ -18,6 +18,11 @@ describe('a failed test becomes fail or error', () => {
     }
   });
 
+  it('is the runtime\'s fail when a number matcher met a value the runtime left out', () => {
+    expect(outcomeOfFailure([{ name: 'TypeError', message: 'actual value must be number or bigint, received "undefined"' }]).status).toBe('fail');
+    expect(outcomeOfFailure([{ name: 'TypeError', message: 'Cannot read properties of undefined' }]).status).toBe('error');
+  });
+
   it('judges by the test\'s own error, not by what its cleanup threw after it', () => {
     expect(outcomeOfFailure([{ name: 'AssertionError', message: 'a' }, { name: 'Error', message: 'cleanup' }]).status).toBe('fail');
   });

@@ -20,14 +20,20 @@ const RUNTIME_FAILURES = new Set([
   'ContainerWaitError', 'WaitTimeoutError', 'ProbeIncompleteError',
 ]);
 
-export function isRuntimeFailure(errorName: string): boolean {
-  return RUNTIME_FAILURES.has(errorName);
+/**
+ * vitest's number matchers throw a TypeError when the value compared is not a number: there,
+ * the value came from the runtime (a pid it left out), so it is an assertion that failed.
+ */
+const MATCHER_TYPE_ERROR = /^(actual|expected) value must be /;
+
+export function isRuntimeFailure(errorName: string, message = ''): boolean {
+  return RUNTIME_FAILURES.has(errorName) || (errorName === 'TypeError' && MATCHER_TYPE_ERROR.test(message));
 }
 
 /** A failed test's status, reason and compared values, from the errors vitest recorded. */
 export function outcomeOfFailure(errors: readonly TestError[]): Pick<TestOutcome, 'status' | 'reason' | 'expected' | 'actual'> {
   // The first error is the test's own; later ones come from its cleanup.
-  const runtimeFault = RUNTIME_FAILURES.has(errors[0]?.name ?? 'Error');
+  const runtimeFault = isRuntimeFailure(errors[0]?.name ?? 'Error', errors[0]?.message);
   // An assertion carries both sides of the comparison: the evidence a reader wants first.
   const compared = errors.find((e) => e.expected !== undefined || e.actual !== undefined);
   const words = errors.map((e) => (runtimeFault || e.name === undefined ? e.message : `${e.name}: ${e.message}`)).join('\n');

@@ -47,9 +47,11 @@ describeRuntimes('state', (it) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     const created = await runtime.state(id);
+    expect(created.pid, 'state pid while created').toBeTypeOf('number');
     expect(created.pid).toBeGreaterThan(0);
     await runtime.start(id);
     const running = await runtime.state(id);
+    expect(running.pid, 'state pid while running').toBeTypeOf('number');
     expect(running.pid).toBeGreaterThan(0);
     expect(running.pid).toBe(created.pid);
     expect(await processExists(ctx, running.pid!)).toBe(true);
