@@ -58,7 +58,7 @@ export interface ProcessRunner {
 }
 
 /** Per-call caps on what is kept of a runtime's output (the rest is counted and cut, visibly). */
-export const DEFAULT_OUTPUT_CAPS = { stdoutBytes: 4 * 1024 * 1024, stderrBytes: 256 * 1024 } as const;
+export const DEFAULT_OUTPUT_CAPS = { stdoutBytes: 1024 * 1024, stderrBytes: 256 * 1024 } as const;
 
 /** After SIGTERM to a call's process group, how long before SIGKILL. */
 const KILL_GRACE_MS = 2000;
