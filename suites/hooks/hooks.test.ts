@@ -44,7 +44,13 @@ esac
 `;
 
 /** The user program: it leaves a line in the same log, so hooks can be placed around it. */
-const PROGRAM = ['sh', '-c', 'echo program >>/rtconform/hooks.log; exec sleep 600'];
+/**
+ * The user program notes how many hook records the log held when it started, in a file of its
+ * own: hooks run beside the runtime and the program inside the container, and under runsc a
+ * write from inside the sandbox to a file the host appends to at the same moment can land on
+ * the host's record. The count still places the program among the hooks.
+ */
+const PROGRAM = ['sh', '-c', 'echo "program $(busybox grep -c "^end$" /rtconform/hooks.log)" >/rtconform/program.log; exec sleep 600'];
 
 interface HookRecord {
   label: string;
@@ -55,11 +61,18 @@ interface HookRecord {
 }
 type LogEntry = HookRecord | 'program';
 
-function parseLog(text: string): LogEntry[] {
+/** The hooks' log, with the program put where it started: after the records written before it. */
+function parseLog(text: string, program: string): LogEntry[] {
+  const entries = parseRecords(text);
+  const before = /^program (\d+)/m.exec(program);
+  if (before) entries.splice(Math.min(Number(before[1]), entries.length), 0, 'program');
+  return entries;
+}
+
+function parseRecords(text: string): LogEntry[] {
   const entries: LogEntry[] = [];
   let current: Partial<HookRecord> | undefined;
   for (const line of text.split('\n')) {
-    if (line === 'program') entries.push('program');
     const space = line.indexOf(' ');
     const [key, rest] = space < 0 ? [line, ''] : [line.slice(0, space), line.slice(space + 1)];
     const fields = (s: string): string[] => s.split('\x1f').slice(0, -1);
@@ -149,14 +162,16 @@ async function prepare(ctx: RuntimeTestContext, plan: HookPlan, tweak?: (config:
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'hook.sh'), HOOK_SCRIPT);
   await chmod(join(dir, 'hook.sh'), 0o755);
-  await writeFile(join(dir, 'hooks.log'), '');
-  // Hooks and the program run as root, maybe in other user namespaces' views: let anyone append.
-  await chmod(join(dir, 'hooks.log'), 0o666);
+  // Hooks and the program run as root, maybe in other user namespaces' views: let anyone write.
+  for (const file of ['hooks.log', 'program.log']) {
+    await writeFile(join(dir, file), '');
+    await chmod(join(dir, file), 0o666);
+  }
   const config = structuredClone(bundle.config);
   config.hooks = Object.fromEntries(Object.entries(plan).map(([kind, specs]) => [kind, specs.map((s) => hook(bundle, kind as HookKind, s))]));
   tweak?.(config);
   await bundle.rewrite(config);
-  return { bundle, log: async () => parseLog(await readFile(join(dir, 'hooks.log'), 'utf8')) };
+  return { bundle, log: async () => parseLog(await readFile(join(dir, 'hooks.log'), 'utf8'), await readFile(join(dir, 'program.log'), 'utf8')) };
 }
 
 const create = (ctx: RuntimeTestContext, bundle: Bundle) => ctx.runtime.create(ctx.id, { bundle: bundle.dir, stdio: bundle.stdio });
