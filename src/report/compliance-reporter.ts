@@ -157,7 +157,9 @@ function runOf(selection: RuntimeSelection, byRequirement: Map<string, TestOutco
   const judging = selection.judging;
   const results = requirementResults(byRequirement, {
     ...(judging ? { target: judging.specVersion } : {}),
-    expectedFailures: new Map((judging?.expectedFailures ?? []).map((e) => [e.requirement, { reason: e.reason, ...(e.link ? { link: e.link } : {}) }])),
+    expectedFailures: new Map((judging?.expectedFailures ?? []).map((e) => [e.requirement, {
+      reason: e.reason, ...(e.link ? { link: e.link } : {}), ...(e.intermittent ? { intermittent: true } : {}),
+    }])),
   });
   const version = selection.version;
   return {

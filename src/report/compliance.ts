@@ -53,7 +53,7 @@ export const RequirementResultSchema = z.object({
   since: z.string().optional(),
   until: z.string().optional(),
   /** The runtime's declaration says it breaks this requirement. */
-  expectedFailure: z.object({ reason: z.string(), link: z.string().optional() }).optional(),
+  expectedFailure: z.object({ reason: z.string(), link: z.string().optional(), intermittent: z.boolean().optional() }).optional(),
   tests: z.array(TestOutcomeSchema),
 });
 

@@ -17,7 +17,7 @@ function identity(run: RuntimeRun): string {
  */
 export function mergeReports(reports: readonly ComplianceReport[], names: readonly string[] = reports.map((_, i) => `report ${i + 1}`)): ComplianceReport {
   if (reports.length === 0) throw new MergeError('nothing to merge: give at least one compliance.json');
-  const byKey = new Map<string, { first: RuntimeRun; from: string; tests: Map<string, TestOutcome[]>; expected: Map<string, { reason: string; link?: string }> }>();
+  const byKey = new Map<string, { first: RuntimeRun; from: string; tests: Map<string, TestOutcome[]>; expected: Map<string, { reason: string; link?: string; intermittent?: boolean }> }>();
   reports.forEach((report, i) => {
     for (const run of report.runs) {
       const seen = byKey.get(run.runtime.key);
@@ -26,7 +26,7 @@ export function mergeReports(reports: readonly ComplianceReport[], names: readon
           + `is not the runtime of ${seen.from} (${seen.first.runtime.path} ${seen.first.runtime.version ?? '?'}, ${seen.first.target.description}): `
           + 'only shards of the same runtime and target can be merged');
       }
-      const entry = seen ?? { first: run, from: names[i]!, tests: new Map<string, TestOutcome[]>(), expected: new Map<string, { reason: string; link?: string }>() };
+      const entry = seen ?? { first: run, from: names[i]!, tests: new Map<string, TestOutcome[]>(), expected: new Map<string, { reason: string; link?: string; intermittent?: boolean }>() };
       for (const result of run.results) {
         entry.tests.set(result.requirement, [...(entry.tests.get(result.requirement) ?? []), ...result.tests]);
         if (result.expectedFailure) entry.expected.set(result.requirement, result.expectedFailure);

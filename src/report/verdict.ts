@@ -8,7 +8,7 @@ export interface Judging {
   /** The spec release judged; every requirement counts when absent. */
   target?: SpecRelease;
   /** Requirement id → what the declaration says about its failure. */
-  expectedFailures?: ReadonlyMap<string, { reason: string; link?: string }>;
+  expectedFailures?: ReadonlyMap<string, { reason: string; link?: string; intermittent?: boolean }>;
 }
 
 /**
@@ -31,7 +31,7 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
   return {
     requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
     ...(reason === undefined ? {} : { reason }),
-    verdict: judge(status, r, judging.target, expectedFailure !== undefined, tests.some(disagrees), unsupported !== undefined),
+    verdict: judge(status, r, judging.target, expectedFailure === undefined ? false : expectedFailure.intermittent ? 'sometimes' : true, tests.some(disagrees), unsupported !== undefined),
     since: r.since, ...(r.until === undefined ? {} : { until: r.until }),
     ...(expectedFailure === undefined ? {} : { expectedFailure }),
     tests,
@@ -43,7 +43,7 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
  * it came to; a declared failure that happened is expected, one that did not is a surprise.
  */
 export function judge(
-  status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean, flaky = false, unsupported = false,
+  status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean | 'sometimes', flaky = false, unsupported = false,
 ): Verdict {
   if (target !== undefined) {
     if (releaseBefore(target, r.since)) return 'beyond-target';
@@ -51,7 +51,8 @@ export function judge(
   }
   if (flaky) return 'flaky';
   if (expectedToFail && status === 'fail') return 'expected-fail';
-  if (expectedToFail && status === 'pass') return 'unexpected-pass';
+  // A failure declared intermittent (a race in the runtime) may pass: that is no surprise.
+  if (expectedToFail === true && status === 'pass') return 'unexpected-pass';
   if (unsupported) return 'unsupported';
   return status;
 }

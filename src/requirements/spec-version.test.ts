@@ -31,6 +31,9 @@ describe('spec versions', () => {
     expect(judge('fail', { since: '1.0.0' }, '1.0.2', true)).toBe('expected-fail');
     expect(judge('pass', { since: '1.0.0' }, '1.0.2', true)).toBe('unexpected-pass');
     expect(judge('skip', { since: '1.0.0' }, '1.0.2', true)).toBe('skip');
+    // Declared intermittent (a race in the runtime): a failure is expected, a pass no surprise.
+    expect(judge('fail', { since: '1.0.0' }, '1.0.2', 'sometimes')).toBe('expected-fail');
+    expect(judge('pass', { since: '1.0.0' }, '1.0.2', 'sometimes')).toBe('pass');
     expect(judge('error', { since: '1.0.0' }, undefined, false)).toBe('error');
   });
 });

@@ -16,6 +16,8 @@ export const ExpectedFailureSchema = z.object({
   link: z.url().optional().describe('Where the deviation is tracked or explained (an issue, a doc).'),
   runtimeVersions: z.string().min(1).optional()
     .describe('A semver range of the runtime versions it applies to (e.g. "1.1.x", "<1.2"); every version when absent.'),
+  intermittent: z.boolean().optional()
+    .describe('It fails only some of the time (a race in the runtime): a pass is then not held against the declaration.'),
 }).strict();
 
 /**
