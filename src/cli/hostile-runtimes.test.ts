@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { ComplianceReportSchema } from '../report/compliance.js';
+import { ComplianceReportSchema, type RuntimeRun } from '../report/compliance.js';
 import { verdictOf } from '../report/verdict.js';
 import { requirementIdsIn } from '../requirements/coverage.js';
 import { packageRoot } from '../runtime/resolve.js';
@@ -55,64 +55,63 @@ async function suiteRequirements(): Promise<string[]> {
   return [...new Set(ids.flat())].sort();
 }
 
+/**
+ * `rtconform run` against a hostile script, declared like the fake, with its report in a temp
+ * dir that is gone afterwards: what it printed, how it ended, the one run of the report.
+ */
+async function runHostile(script: string, args: string[]): Promise<{ all: string; exitCode: number | undefined; seconds: number; run: RuntimeRun; sizes: Record<string, number> }> {
+  const work = await dir({ prefix: 'rtconform-hostile-', unsafeCleanup: true });
+  try {
+    const declaration = join(work.path, `${script}.json`);
+    await writeFile(declaration, JSON.stringify({ name: script, like: 'fake', binary: join(HOSTILE(), `${script}.sh`) }));
+    const out = join(work.path, 'out');
+    const started = Date.now();
+    const result = await execa('node', [CLI(), 'run', '--runtime-config', declaration, ...args, '--out', out], { reject: false, all: true, timeout: 170_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8')));
+    expect(report.interrupted, result.all).toBe(false);
+    const sizes: Record<string, number> = {};
+    for (const file of ['compliance.json', 'junit.xml', 'compliance.html']) sizes[file] = (await stat(join(out, file))).size;
+    return { all: String(result.all), exitCode: result.exitCode, seconds, run: report.runs[0]!, sizes };
+  } finally {
+    await work.cleanup();
+  }
+}
+
 describe('a run against a broken or hostile runtime still ends with a complete report', () => {
   for (const h of hostile) {
     it(h.script, async () => {
-      const work = await dir({ prefix: 'rtconform-hostile-', unsafeCleanup: true });
-      try {
-        const declaration = join(work.path, `${h.script}.json`);
-        await writeFile(declaration, JSON.stringify({ name: h.script, like: 'fake', binary: join(HOSTILE(), `${h.script}.sh`) }));
-        const out = join(work.path, 'out');
-        const started = Date.now();
-        const timeout = h.callTimeoutMs === undefined ? [] : ['--call-timeout', String(h.callTimeoutMs)];
-        const result = await execa('node', [CLI(), 'run', '--runtime-config', declaration, '--suite', SUITE, ...timeout, '--out', out], {
-          reject: false, all: true, timeout: 170_000,
-        });
-        const seconds = (Date.now() - started) / 1000;
-        expect(result.exitCode, result.all).toBe(h.exitCode);
-        const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8')));
-        expect(report.interrupted).toBe(false);
-        const run = report.runs[0]!;
-        // Complete: every requirement the suite tests is there, and none is blamed on rtconform.
-        expect(run.results.map((r) => r.requirement)).toEqual(await suiteRequirements());
-        expect(run.results.filter((r) => r.status === 'error').map((r) => `${r.requirement}: ${r.reason}`)).toEqual([]);
-        for (const [requirement, reason] of Object.entries(h.fails)) {
-          const r = run.results.find((x) => x.requirement === requirement);
-          expect(r && verdictOf(r), requirement).toBe('fail');
-          expect(r?.reason, requirement).toMatch(reason);
-        }
-        for (const requirement of h.passes) {
-          const r = run.results.find((x) => x.requirement === requirement);
-          expect(r && `${verdictOf(r)} ${r.reason ?? ''}`, requirement).toBe('pass ');
-        }
-        // Bounded: whatever it printed, the reports stay small, and the run took its time limits only.
-        for (const file of ['compliance.json', 'junit.xml', 'compliance.html']) expect((await stat(join(out, file))).size, file).toBeLessThan(2_000_000);
-        expect(seconds).toBeLessThan(150);
-      } finally {
-        await work.cleanup();
+      const timeout = h.callTimeoutMs === undefined ? [] : ['--call-timeout', String(h.callTimeoutMs)];
+      const { all, exitCode, seconds, run, sizes } = await runHostile(h.script, ['--suite', SUITE, ...timeout]);
+      expect(exitCode, all).toBe(h.exitCode);
+      // Complete: every requirement the suite tests is there, and none is blamed on rtconform.
+      expect(run.results.map((r) => r.requirement)).toEqual(await suiteRequirements());
+      expect(run.results.filter((r) => r.status === 'error').map((r) => `${r.requirement}: ${r.reason}`)).toEqual([]);
+      for (const [requirement, reason] of Object.entries(h.fails)) {
+        const r = run.results.find((x) => x.requirement === requirement);
+        expect(r && verdictOf(r), requirement).toBe('fail');
+        expect(r?.reason, requirement).toMatch(reason);
       }
+      for (const requirement of h.passes) {
+        const r = run.results.find((x) => x.requirement === requirement);
+        expect(r && `${verdictOf(r)} ${r.reason ?? ''}`, requirement).toBe('pass ');
+      }
+      // Bounded: whatever it printed, the reports stay small, and the run took its time limits only.
+      for (const [file, size] of Object.entries(sizes)) expect(size, file).toBeLessThan(2_000_000);
+      expect(seconds).toBeLessThan(150);
     }, 180_000);
   }
 
   it('with --retries, a requirement whose attempts disagree is flaky, with each attempt\'s reason', async () => {
-    const work = await dir({ prefix: 'rtconform-flaky-', unsafeCleanup: true });
-    try {
-      const declaration = join(work.path, 'flaky.json');
-      await writeFile(declaration, JSON.stringify({ name: 'first-state-lies', like: 'fake', binary: join(HOSTILE(), 'first-state-lies.sh') }));
-      const out = join(work.path, 'out');
-      const result = await execa('node', [CLI(), 'run', '--runtime-config', declaration, '--suite', 'lifecycle', '--retries', '2', '--out', out], { reject: false, all: true });
-      expect(result.exitCode, result.all).toBe(0);
-      const run = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8'))).runs[0]!;
-      const flaky = run.results.filter((r) => r.verdict === 'flaky');
-      expect(flaky.map((r) => r.requirement), result.all).toHaveLength(1);
-      const attempts = flaky[0]!.tests.flatMap((t) => t.attempts ?? []);
-      expect(attempts.map((a) => a.status)).toEqual(['fail', 'pass']);
-      expect(attempts[0]!.reason).toMatch(/not JSON.*not today/);
-      expect(run.summary).toMatchObject({ flaky: 1, fail: 0, error: 0 });
-      expect(result.all).toMatch(/FLAKY .* attempts disagree \(fail, pass\)/);
-    } finally {
-      await work.cleanup();
-    }
+    const { all, exitCode, run } = await runHostile('first-state-lies', ['--suite', 'lifecycle', '--retries', '2']);
+    expect(exitCode, all).toBe(0);
+    const flaky = run.results.filter((r) => r.verdict === 'flaky');
+    expect(flaky.map((r) => r.requirement), all).toHaveLength(1);
+    const attempts = flaky[0]!.tests.flatMap((t) => t.attempts ?? []);
+    expect(attempts.map((a) => a.status)).toEqual(['fail', 'pass']);
+    expect(attempts[0]!.reason).toMatch(/not JSON.*not today/);
+    expect(run.summary).toMatchObject({ flaky: 1, fail: 0, error: 0 });
+    expect(all).toMatch(/FLAKY .* attempts disagree \(fail, pass\)/);
   }, 120_000);
 
   it('a runtime that cannot run is a harness error before any test: a directory, no run bit, a failing --version', async () => {

@@ -1,5 +1,6 @@
 import { REPORT_FILES } from '../report/write-reports.js';
 import type { ComplianceReport, RuntimeRun, Verdict } from '../report/compliance.js';
+import { isMet, isTested } from '../report/render/scores.js';
 import { verdictOf } from '../report/verdict.js';
 import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
@@ -9,9 +10,6 @@ const MARK: Record<Verdict, string> = {
   pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', unsupported: 'UNSUP', flaky: 'FLAKY', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
   'beyond-target': 'NEWER', withdrawn: 'OLDER',
 };
-
-const TESTED = new Set<Verdict>(['pass', 'fail', 'expected-fail', 'unexpected-pass']);
-const MET = new Set<Verdict>(['pass', 'unexpected-pass']);
 
 /** The per-requirement verdict a person reads at the end of a run. */
 export function printSummary(report: ComplianceReport, outDir: string, out: NodeJS.WritableStream = process.stdout): void {
@@ -68,14 +66,14 @@ function countsLine(run: RuntimeRun): string {
   // Met of tested, per level, as the reports score it: a declared failure was tested and not
   // met; what is outside the judged version, skipped, erred or flaky was not tested.
   const byLevel = LEVELS.map((level) => {
-    const tested = run.results.filter((r) => r.level === level && TESTED.has(verdictOf(r)));
-    return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => MET.has(verdictOf(r))).length}/${tested.length} met`;
+    const tested = run.results.filter((r) => r.level === level && isTested(verdictOf(r)));
+    return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => isMet(verdictOf(r))).length}/${tested.length} met`;
   }).filter(Boolean);
   return `${parts.join(', ')} requirements; ${byLevel.join(', ')}`;
 }
 
 function verdictLine(run: RuntimeRun): string {
-  const mandatory = run.results.filter((r) => verdictOf(r) === 'fail' && isMandatory(r.level)).length;
+  const mandatory = run.summary.mandatoryFailed;
   const parts = [mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`];
   if (run.summary.unexpectedPass > 0) parts.push(`${run.summary.unexpectedPass} declared failure(s) passed: update the declaration`);
   if (run.summary.error > 0) parts.push(`${run.summary.error} requirement(s) not judged: rtconform's own machinery failed (ERROR above)`);

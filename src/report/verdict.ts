@@ -31,29 +31,46 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
   return {
     requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
     ...(reason === undefined ? {} : { reason }),
-    verdict: judge(status, r, judging.target, expectedFailure === undefined ? false : expectedFailure.intermittent ? 'sometimes' : true, tests.some(disagrees), unsupported !== undefined),
+    verdict: judge(status, r, judging.target, {
+      expected: expectedFailure === undefined ? undefined : expectedFailure.intermittent ? 'sometimes' : 'always',
+      flaky: tests.some(disagrees),
+      unsupported: unsupported !== undefined,
+    }),
     since: r.since, ...(r.until === undefined ? {} : { until: r.until }),
     ...(expectedFailure === undefined ? {} : { expectedFailure }),
     tests,
   };
 }
 
+/** Whether a rule lies outside the judged release: newer than it, or replaced before it. */
+export function outsideTarget(r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined): 'beyond-target' | 'withdrawn' | undefined {
+  if (target === undefined) return undefined;
+  if (releaseBefore(target, r.since)) return 'beyond-target';
+  if (r.until !== undefined && releaseBefore(r.until, target)) return 'withdrawn';
+  return undefined;
+}
+
+export interface Circumstances {
+  /** The declaration lists it as an expected failure: always, or only some of the time (a race). */
+  expected?: 'always' | 'sometimes';
+  /** Its attempts (--retries) disagreed. */
+  flaky?: boolean;
+  /** The runtime's own features leave out what it needs, and it refused a config asking for it. */
+  unsupported?: boolean;
+}
+
 /**
  * How a status counts: a rule outside the judged release is reported but not counted, whatever
  * it came to; a declared failure that happened is expected, one that did not is a surprise.
  */
-export function judge(
-  status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, expectedToFail: boolean | 'sometimes', flaky = false, unsupported = false,
-): Verdict {
-  if (target !== undefined) {
-    if (releaseBefore(target, r.since)) return 'beyond-target';
-    if (r.until !== undefined && releaseBefore(r.until, target)) return 'withdrawn';
-  }
-  if (flaky) return 'flaky';
-  if (expectedToFail && status === 'fail') return 'expected-fail';
+export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, c: Circumstances = {}): Verdict {
+  const outside = outsideTarget(r, target);
+  if (outside) return outside;
+  if (c.flaky) return 'flaky';
+  if (c.expected && status === 'fail') return 'expected-fail';
   // A failure declared intermittent (a race in the runtime) may pass: that is no surprise.
-  if (expectedToFail === true && status === 'pass') return 'unexpected-pass';
-  if (unsupported) return 'unsupported';
+  if (c.expected === 'always' && status === 'pass') return 'unexpected-pass';
+  if (c.unsupported) return 'unsupported';
   return status;
 }
 

@@ -25,15 +25,15 @@ describe('spec versions', () => {
 
   it('a rule outside the judged release is not counted, whatever it came to; a declared failure is expected', () => {
     const newer = { since: '1.1.0', until: undefined } as const;
-    expect(judge('fail', newer, '1.0.2', false)).toBe('beyond-target');
-    expect(judge('fail', newer, '1.1.0', false)).toBe('fail');
-    expect(judge('pass', { since: '1.0.0', until: '1.2.1' }, '1.3.0', true)).toBe('withdrawn');
-    expect(judge('fail', { since: '1.0.0' }, '1.0.2', true)).toBe('expected-fail');
-    expect(judge('pass', { since: '1.0.0' }, '1.0.2', true)).toBe('unexpected-pass');
-    expect(judge('skip', { since: '1.0.0' }, '1.0.2', true)).toBe('skip');
+    expect(judge('fail', newer, '1.0.2')).toBe('beyond-target');
+    expect(judge('fail', newer, '1.1.0')).toBe('fail');
+    expect(judge('pass', { since: '1.0.0', until: '1.2.1' }, '1.3.0', { expected: 'always' })).toBe('withdrawn');
+    expect(judge('fail', { since: '1.0.0' }, '1.0.2', { expected: 'always' })).toBe('expected-fail');
+    expect(judge('pass', { since: '1.0.0' }, '1.0.2', { expected: 'always' })).toBe('unexpected-pass');
+    expect(judge('skip', { since: '1.0.0' }, '1.0.2', { expected: 'always' })).toBe('skip');
     // Declared intermittent (a race in the runtime): a failure is expected, a pass no surprise.
-    expect(judge('fail', { since: '1.0.0' }, '1.0.2', 'sometimes')).toBe('expected-fail');
-    expect(judge('pass', { since: '1.0.0' }, '1.0.2', 'sometimes')).toBe('pass');
-    expect(judge('error', { since: '1.0.0' }, undefined, false)).toBe('error');
+    expect(judge('fail', { since: '1.0.0' }, '1.0.2', { expected: 'sometimes' })).toBe('expected-fail');
+    expect(judge('pass', { since: '1.0.0' }, '1.0.2', { expected: 'sometimes' })).toBe('pass');
+    expect(judge('error', { since: '1.0.0' }, undefined)).toBe('error');
   });
 });

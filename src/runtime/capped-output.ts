@@ -33,11 +33,6 @@ export class CappedOutput {
     while (this.#tailBytes - (this.#tail[0]?.length ?? 0) >= tailCap) this.#tailBytes -= this.#tail.shift()!.length;
   }
 
-  /** Every byte the stream carried, kept or not. */
-  get totalBytes(): number {
-    return this.#total;
-  }
-
   get truncated(): boolean {
     return this.#total > this.capBytes;
   }

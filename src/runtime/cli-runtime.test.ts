@@ -7,12 +7,12 @@ import { CliRuntime } from './cli-runtime.js';
 import { ExecTimeoutError, RuntimeError, RuntimeNotFoundError, RuntimeOutputError, RuntimeSpawnError, RuntimeTimeoutError } from './errors.js';
 import { DEFAULT_OUTPUT_CAPS, executableProblem, HostProcessRunner } from './process-runner.js';
 import { builtinDeclaration } from './declaration.js';
-
-const runcProfile = builtinDeclaration('runc').profile;
 import { resolveRuntime } from './resolve.js';
 import { forEachRuntime, runtimeTest } from '../fixtures/test-context.js';
 import { waitForStatus } from './wait-for-status.js';
 import { waitFor } from '../util/wait.js';
+
+const runcProfile = builtinDeclaration('runc').profile;
 
 /**
  * Broken runtimes are small shell scripts: real processes that misbehave in one precise way,

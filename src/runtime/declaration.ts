@@ -53,7 +53,6 @@ export const RuntimeDeclarationSchema = z.object({
     .describe('Requirements it is known to break: reported as expected failures, and a run fails if one of them passes.'),
 }).strict();
 
-export type RuntimeDeclarationInput = z.infer<typeof RuntimeDeclarationSchema>;
 export type ExpectedFailure = z.infer<typeof ExpectedFailureSchema>;
 
 /** A declaration with everything resolved: the profile the adapter drives it by, and its claims. */
@@ -75,7 +74,7 @@ const DEFAULTS: Omit<RuntimeProfile, 'name' | 'binary'> = {
   refusesHybridCgroups: false, limitations: {},
 };
 
-export function builtinDeclarationFile(name: BuiltinRuntime): string {
+function builtinDeclarationFile(name: BuiltinRuntime): string {
   return join(packageRoot(), 'runtimes', `${name}.yaml`);
 }
 

@@ -1,5 +1,5 @@
 import type { Level } from '../../requirements/requirement.js';
-import type { RuntimeRun } from '../compliance.js';
+import type { RuntimeRun, Verdict } from '../compliance.js';
 import { verdictOf } from '../verdict.js';
 
 /**
@@ -46,6 +46,16 @@ export interface RunScore {
   mandatoryFailed: number;
 }
 
+/** Verdicts that count as tested: the runtime was checked and the result counts for or against it (a declared failure too). */
+export function isTested(verdict: Verdict): boolean {
+  return verdict === 'pass' || verdict === 'fail' || verdict === 'expected-fail' || verdict === 'unexpected-pass';
+}
+
+/** Verdicts that count as met: it passed, whatever its declaration expected. */
+export function isMet(verdict: Verdict): boolean {
+  return verdict === 'pass' || verdict === 'unexpected-pass';
+}
+
 export function levelGroup(level: Level): LevelGroup {
   switch (level) {
     case 'MUST':
@@ -71,12 +81,14 @@ export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
   for (const result of run.results) {
     const tally = score[levelGroup(result.level)];
     score.total++;
-    switch (verdictOf(result)) {
-      case 'pass': score.pass++; tally.met++; tally.tested++; break;
-      // Passing is meeting the requirement, whatever the declaration expected.
-      case 'unexpected-pass': score.unexpectedPass++; tally.met++; tally.tested++; break;
-      case 'fail': score.fail++; tally.failed++; tally.tested++; break;
-      case 'expected-fail': score.expectedFail++; tally.expectedFailures++; tally.tested++; break;
+    const verdict = verdictOf(result);
+    if (isTested(verdict)) tally.tested++;
+    if (isMet(verdict)) tally.met++;
+    switch (verdict) {
+      case 'pass': score.pass++; break;
+      case 'unexpected-pass': score.unexpectedPass++; break;
+      case 'fail': score.fail++; tally.failed++; break;
+      case 'expected-fail': score.expectedFail++; tally.expectedFailures++; break;
       case 'error': score.error++; tally.errors++; break;
       case 'flaky': score.flaky++; tally.flaky++; break;
       // Its own features say it lacks it, and it refused it: not tested as a feature, like a skip.
