@@ -267,6 +267,9 @@ function releaseInit(store: Store, c: FakeContainer): void {
     const buffer = Buffer.alloc(1);
     const deadline = Date.now() + 10_000;
     for (;;) {
+      // Liveness is read before the fifo: a process that writes its byte and exits between the
+      // two would otherwise look as if it died without writing.
+      const aliveBeforeRead = isAlive(c.pid, c.startTime);
       let n = 0;
       try {
         n = readSync(fd, buffer, 0, 1, null);
@@ -274,7 +277,7 @@ function releaseInit(store: Store, c: FakeContainer): void {
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
       }
       if (n > 0) return;
-      if (!isAlive(c.pid, c.startTime)) throw new FakeError('the container process exited before it could be started');
+      if (!aliveBeforeRead) throw new FakeError('the container process exited before it could be started');
       if (Date.now() > deadline) throw new FakeError('the container process did not answer on its exec fifo');
       sleepMs(2);
     }
