@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'reports/', 'node_modules/', 'fixtures/'] },
+  { ignores: ['dist/', 'reports/', 'node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

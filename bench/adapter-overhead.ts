@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { dir } from 'tmp-promise';
 import { join } from 'node:path';
 import { openRuntime, resolveRuntime } from '../src/runtime/resolve.js';
-import { BundleBuilder, writeConfig } from '../src/fixtures/bundle-builder.js';
-import { buildBusyboxRootfs } from '../src/fixtures/rootfs.js';
+import { BundleBuilder, writeConfig } from '../src/bundle/bundle-builder.js';
+import { buildBusyboxRootfs } from '../src/bundle/rootfs.js';
 
 const ROUNDS = 30;
 

@@ -10,15 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { availableParallelism, cpus, release } from 'node:os';
 import { dir } from 'tmp-promise';
-import { ContainerProcessRunner } from '../src/container/container-process-runner.js';
-import { engineClient, pingEngine } from '../src/container/engine.js';
-import { defaultImageName, imageExists } from '../src/container/image.js';
+import { pingEngine } from '../src/container/engine.js';
+import { defaultImageName, imageExists } from '../src/container/runtimes-image.js';
 import {
   LABEL, removeContainers, startTargetContainer, type Privilege, type TargetContainer, type TargetContainerOptions,
 } from '../src/container/target-container.js';
-import { BundleBuilder, writeConfig } from '../src/fixtures/bundle-builder.js';
-import { sweepCgroups } from '../src/fixtures/cgroup-sweep.js';
-import { buildBusyboxRootfs } from '../src/fixtures/rootfs.js';
+import { BundleBuilder, writeConfig } from '../src/bundle/bundle-builder.js';
+import { sweepCgroups } from '../src/harness/cgroup-sweep.js';
+import { buildBusyboxRootfs } from '../src/bundle/rootfs.js';
 import type { CliRuntime } from '../src/runtime/cli-runtime.js';
 import { HostProcessRunner, type ProcessRunner } from '../src/runtime/process-runner.js';
 import { builtinDeclaration } from '../src/runtime/declaration.js';
@@ -161,7 +160,7 @@ function printTable(): void {
 
 // ---- the benchmark -------------------------------------------------------------------------------
 
-interface Target {
+interface BenchTarget {
   where: string;
   runtime: CliRuntime;
   runner: ProcessRunner;
@@ -189,7 +188,6 @@ async function main(): Promise<void> {
   const image = defaultImageName();
   if (!(await imageExists(image))) throw new Error(`image ${image} is not in the engine: build it with \`rtconform image build\``);
   const hostRunc = resolveRuntime('runc');
-  const docker = (await engineClient()).container.dockerode;
   const hybrid = cgroupLayout() === 'hybrid';
 
   workDir = await dir({ prefix: 'rtconform-bench-', unsafeCleanup: true });
@@ -231,7 +229,7 @@ async function main(): Promise<void> {
 
   // The targets: runc on the host, runc and crun each in its own container.
   const hostRunner = new HostProcessRunner();
-  const all: Target[] = [{
+  const all: BenchTarget[] = [{
     where: 'runc, host',
     runner: hostRunner,
     runtime: openRuntime(hostRunc, { workDir: join(work, 'adapter-host'), callTimeoutMs: CALL_TIMEOUT_MS }),
@@ -241,7 +239,7 @@ async function main(): Promise<void> {
     const container = await startTargetContainer(optionsFor(name, privilege));
     targets.push(container);
     const short = container.id.slice(0, 12);
-    const runner = new ContainerProcessRunner(docker, container.id, { kind: 'container', description: container.description }, join(work, `calls-${short}`));
+    const runner = await container.runner(join(work, `calls-${short}`));
     const binary = await runner.which(builtinDeclaration(name).profile.binary);
     if (binary === undefined) throw new Error(`${name} is not in image ${image}`);
     const runtime = openRuntime({ profile: builtinDeclaration(name).profile, binary }, { workDir: join(work, `adapter-${short}`), runner, callTimeoutMs: CALL_TIMEOUT_MS });

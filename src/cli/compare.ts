@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { compareReports, formatComparison, type Comparison } from '../report/compare.js';
+import { compareReports, formatComparison, type Comparison } from '../report/comparison.js';
 import type { ComplianceReport } from '../report/compliance.js';
 import { HarnessError } from './harness-error.js';
 import { readComplianceReport } from './read-report.js';

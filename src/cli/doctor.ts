@@ -1,14 +1,13 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
-import { ContainerProcessRunner } from '../container/container-process-runner.js';
-import { engineClient, pingEngine } from '../container/engine.js';
-import { defaultImageName, imageExists } from '../container/image.js';
+import { pingEngine } from '../container/engine.js';
+import { defaultImageName, imageExists } from '../container/runtimes-image.js';
 import { startTargetContainer, type TargetContainer } from '../container/target-container.js';
 import { probeCriu } from '../runtime/criu-probe.js';
 import { HostProcessRunner, type ProcessRunner } from '../runtime/process-runner.js';
-import { findBusybox } from '../fixtures/rootfs.js';
-import { isRoot } from '../fixtures/selection.js';
+import { findBusybox } from '../bundle/rootfs.js';
+import { isRoot } from '../util/is-root.js';
 import { cgroupLayout, type CgroupLayout } from '../util/cgroup-layout.js';
 import { RuntimeNotFoundError } from '../runtime/errors.js';
 import { openRuntime, resolveRuntime } from '../runtime/resolve.js';
@@ -82,8 +81,7 @@ async function containerFindings(scratch: string): Promise<Finding[]> {
     });
   }
   try {
-    const client = await engineClient();
-    const runner = new ContainerProcessRunner(client.container.dockerode, container.id, { kind: 'container', description: 'the image' }, join(scratch, 'calls'));
+    const runner = await container.runner(join(scratch, 'calls'));
     for (const name of ['runc', 'crun']) {
       const binary = await runner.which(name);
       const version = binary ? (await runner.run(binary, ['--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0] : undefined;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EngineUnavailableError } from '../container/engine.js';
-import { buildImage, DEFAULT_RECIPE, ImageBuildError, type ImageRecipe } from '../container/image.js';
+import { buildImage, DEFAULT_RECIPE, ImageBuildError, type ImageRecipe } from '../container/runtimes-image.js';
 import { HarnessError } from './harness-error.js';
 
 export const imageUsage = 'usage: rtconform image build [--suite NAME] [--mirror URL] [--force]';

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
-import { defaultImageName } from '../container/image.js';
+import { defaultImageName } from '../container/runtimes-image.js';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { HarnessError } from './harness-error.js';
 import { DeclarationError } from '../runtime/declaration.js';
@@ -10,7 +10,8 @@ import { SPEC_RELEASES, targetRelease } from '../requirements/spec-version.js';
 import { imageCommand } from './image.js';
 import { reportCommand } from './report.js';
 import { requirementsCommand } from './requirements.js';
-import { availableSuites, runCommand, toolVersion } from './run.js';
+import { toolVersion } from '../package-root.js';
+import { availableSuites, runCommand } from './run.js';
 
 const usage = (): string => `usage: rtconform <command> [options]
 
@@ -32,6 +33,8 @@ commands:
                    --image NAME          the container's image (default: the one \`rtconform image build\` makes)
                    --cgroup-view VIEW    host (default: the host's hierarchy, v2 part hidden for crun on
                                          hybrid hosts) or private (own cgroup namespace, cgroup2 mount)
+                   --run-id ID           name the run (1-16 lower-case letters and digits): its containers are
+                                         rtc-ID-…, its temp dirs rtconform-ID-… (default: random)
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
                                          regression (pass → fail), whatever failed before as well
   report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'
@@ -87,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
           'cgroup-view': { type: 'string' },
           baseline: { type: 'string' },
           shard: { type: 'string' },
+          'run-id': { type: 'string' },
         },
         strict: true,
       });
@@ -115,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
         container: inContainer ? { image: values.image ?? defaultImageName(), cgroupView: view } : undefined,
         baseline: values.baseline,
         shard: parseShard(values.shard),
+        runId: values['run-id'],
       });
     }
     case 'image':

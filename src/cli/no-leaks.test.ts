@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { engineClient, pingEngine } from '../container/engine.js';
-import { containerTestSkipReason } from '../fixtures/container-selection.js';
+import { containerTestSkipReason } from '../harness/container-targets.js';
 import { LABEL } from '../container/target-container.js';
-import { isRoot } from '../fixtures/selection.js';
-import { runTempDirs } from '../fixtures/sweep.js';
+import { isRoot } from '../util/is-root.js';
+import { runTempDirs } from '../harness/sweep.js';
 import { packageRoot, resolveRuntime } from '../runtime/resolve.js';
 import { waitFor } from '../util/wait.js';
 import { processTree } from '../util/procfs.js';
 import { ComplianceReportSchema } from '../report/compliance.js';
-import { PARTIAL_NOTE } from '../report/compliance-reporter.js';
+import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 
 const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
 
@@ -66,8 +66,8 @@ function cgroupsNamed(prefix: string, dir = '/sys/fs/cgroup', depth = 0): string
 /** Starts `rtconform run` under a given run id, its report in a temp dir that `ended` removes. */
 async function startRun(runId: string, args: string[], suite: string, temp?: string): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
   const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
-  const child = execa('node', [CLI(), 'run', ...args, '--suite', suite, '--out', out.path], {
-    reject: false, env: { RTCONFORM_RUN_ID: runId, ...(temp ? { TMPDIR: temp } : {}) }, all: true,
+  const child = execa('node', [CLI(), 'run', ...args, '--suite', suite, '--out', out.path, '--run-id', runId], {
+    reject: false, env: temp ? { TMPDIR: temp } : {}, all: true,
   });
   return {
     child,
@@ -110,8 +110,8 @@ describe('nothing of ours is left behind', () => {
     // at the same time look in the machine's, so the next run is the one that finds the dead one.
     const temp = await dir({ prefix: 'rtconform-kill-tmp-', unsafeCleanup: true });
     try {
-      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path], {
-        reject: false, env: { RTCONFORM_RUN_ID: runId, TMPDIR: temp.path }, all: true,
+      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId], {
+        reject: false, env: { TMPDIR: temp.path }, all: true,
       });
       const report = join(out.path, 'compliance.json');
       // Kill once results have reached disk and a container of the run is alive.
@@ -160,7 +160,7 @@ describe('nothing of ours is left behind', () => {
     const inContainer = ['--in-container', '--runtime', 'runc', '--runtime', 'crun'];
 
     it('after a completed run', async (ctx) => {
-      const problem = await containerTestSkipReason();
+      const problem = await containerTestSkipReason(inject('rtconformPlan').containers);
       if (problem) return ctx.skip(problem);
       const runId = `lc${randomBytes(2).toString('hex')}`;
       const result = await (await startRun(runId, inContainer, 'state')).ended();
@@ -170,7 +170,7 @@ describe('nothing of ours is left behind', () => {
     }, 180_000);
 
     it('after a run interrupted with SIGINT while runtime containers exist in the targets', async (ctx) => {
-      const problem = await containerTestSkipReason();
+      const problem = await containerTestSkipReason(inject('rtconformPlan').containers);
       if (problem) return ctx.skip(problem);
       const runId = `ic${randomBytes(2).toString('hex')}`;
       const { child, ended } = await startRun(runId, inContainer, 'lifecycle');

@@ -1,21 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { CgroupView } from '../container/target-container.js';
+import { containerTargetProblem } from '../harness/container-targets.js';
+import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 import {
-  CGROUP_VIEW_ENV, CONTAINER_MODE_ENV, CONTAINER_RUNTIMES_ENV, IMAGE_ENV, containerTargetProblem,
-} from '../fixtures/container-selection.js';
-import { RETRIES_ENV, RUNTIMES_ENV, selectRuntimes, SPEC_VERSION_ENV, type RuntimeSelection } from '../fixtures/selection.js';
-import { finalSweep } from '../fixtures/sweep.js';
+  DEFAULT_CALL_TIMEOUT_MS, newRunId, planContainerRuntime, planHostRuntime, RUN_ID, RunPlanSchema, type RunPlan,
+} from '../harness/plan.js';
+import { finalSweep } from '../harness/sweep.js';
+import { packageRoot, toolVersion } from '../package-root.js';
 import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
-import { PARTIAL_NOTE } from '../report/compliance-reporter.js';
 import { writeReports } from '../report/write-reports.js';
 import { executableProblem } from '../runtime/process-runner.js';
-import { openRuntime, packageRoot } from '../runtime/resolve.js';
-import { CHILD_OPTIONS_ENV, type ChildOptions } from './child-options.js';
+import { openRuntime } from '../runtime/resolve.js';
 import { baselineGate } from './compare.js';
 import { readComplianceReport } from './read-report.js';
 import { HarnessError } from './harness-error.js';
@@ -36,6 +35,8 @@ export interface RunCommandOptions {
   retries?: number;
   /** Run only this part of the suites' files (vitest --shard); `rtconform report` merges the parts. */
   shard?: { index: number; count: number };
+  /** Names the run (its containers are rtc-ID-…); default a random one. */
+  runId?: string;
 }
 
 export function availableSuites(): string[] {
@@ -44,80 +45,87 @@ export function availableSuites(): string[] {
 }
 
 /**
- * Checks everything a run needs before starting vitest, so bad input fails fast and clearly:
- * an explicitly chosen runtime that cannot run here is a harness error, not a skip.
+ * The run's plan, from the command line: runtimes resolved once, here, and handed on whole.
+ * Bad input fails here, before anything runs.
  */
-async function preflight(options: RunCommandOptions): Promise<RuntimeSelection[]> {
+export function planRun(options: RunCommandOptions): RunPlan {
   const known = availableSuites();
   for (const suite of options.suites) {
     if (!known.includes(suite)) throw new HarnessError(`unknown suite "${suite}"; available: ${known.join(', ')}`);
   }
-  if (options.container) {
-    // Whether each runtime is in the image is checked once the target containers are up.
-    if (options.runtimes.includes('fake')) throw new HarnessError('the fake runtime runs on the host only: drop --in-container, or choose runc, crun or a path inside the image');
-    const problem = await containerTargetProblem(options.container.image);
-    if (problem !== undefined) throw new HarnessError(`--in-container: ${problem}`);
-    return [];
+  if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
+    throw new HarnessError(`--run-id wants 1 to 16 lower-case letters and digits, got "${options.runId}"`);
   }
-  // The fake's root is set per run dir by the global setup and the final sweep.
-  const selections = selectRuntimes(options.runtimes, '').map((s) => ({ ...s, root: undefined }));
-  const preflightDir = join(options.outDir, '.preflight');
+  if (options.container && options.runtimes.includes('fake')) {
+    throw new HarnessError('the fake runtime runs on the host only: drop --in-container, or choose runc, crun or a path inside the image');
+  }
+  const suites = options.suites.length > 0 ? options.suites : known;
+  return RunPlanSchema.parse({
+    runId: options.runId ?? newRunId(),
+    toolVersion: toolVersion(),
+    outDir: resolve(options.outDir),
+    testFiles: suites.map((s) => `suites/${s}/`),
+    host: options.container ? [] : options.runtimes.map((r) => planHostRuntime(r)),
+    ...(options.container ? {
+      containers: { ...options.container, required: true, runtimes: options.runtimes.map(planContainerRuntime) },
+    } : {}),
+    ...(options.specVersion === undefined ? {} : { specVersion: options.specVersion }),
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    retries: options.retries ?? 0,
+    ...(options.shard ? { shard: options.shard } : {}),
+  });
+}
+
+/**
+ * Checks that each runtime of the plan can be driven before starting vitest: an explicitly
+ * chosen runtime that cannot run here is a harness error, not a skip.
+ */
+async function preflight(plan: RunPlan): Promise<void> {
+  if (plan.containers) {
+    // Whether each runtime is in the image is checked once the target containers are up.
+    const problem = await containerTargetProblem(plan.containers.image);
+    if (problem !== undefined) throw new HarnessError(`--in-container: ${problem}`);
+    return;
+  }
+  const preflightDir = join(plan.outDir, '.preflight');
   try {
-    for (const selection of selections) {
-      if (!selection.available || !selection.binary) throw new HarnessError(selection.unavailableReason ?? `${selection.key} cannot run here`);
-      const problem = await executableProblem(selection.binary);
-      if (problem !== undefined) throw new HarnessError(`--runtime ${selection.key}: ${problem}`);
-      const runtime = openRuntime({ profile: selection.profile, binary: selection.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 });
+    for (const runtime of plan.host) {
+      if (runtime.binary === undefined || runtime.unavailableReason !== undefined) throw new HarnessError(runtime.unavailableReason ?? `${runtime.key} cannot run here`);
+      const problem = await executableProblem(runtime.binary);
+      if (problem !== undefined) throw new HarnessError(`--runtime ${runtime.key}: ${problem}`);
       try {
-        await runtime.version();
+        await openRuntime({ profile: runtime.profile, binary: runtime.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 }).version();
       } catch (error) {
-        throw new HarnessError(`${selection.binary} --version failed, so it cannot be driven: ${(error as Error).message}`);
+        throw new HarnessError(`${runtime.binary} --version failed, so it cannot be driven: ${(error as Error).message}`);
       }
     }
   } finally {
     await rm(preflightDir, { recursive: true, force: true });
   }
-  return selections;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  const outDir = resolve(options.outDir);
   // Read before anything runs: a bad baseline should not cost a whole run first.
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
-  // The test process resolves them again: declaration files by absolute path, wherever it runs.
-  options = { ...options, runtimes: options.runtimes.map((r) => (/\.(ya?ml|json)$/i.test(r) ? resolve(r) : r)) };
-  const selections = await preflight({ ...options, outDir });
-  if (options.container) {
-    process.env[RUNTIMES_ENV] = '';
-    process.env[CONTAINER_MODE_ENV] = 'required';
-    process.env[CONTAINER_RUNTIMES_ENV] = options.runtimes.join(',');
-    process.env[IMAGE_ENV] = options.container.image;
-    process.env[CGROUP_VIEW_ENV] = options.container.cgroupView;
-  } else {
-    process.env[RUNTIMES_ENV] = options.runtimes.join(',');
-    process.env[CONTAINER_MODE_ENV] = 'off';
-  }
-  const runId = process.env.RTCONFORM_RUN_ID ?? randomBytes(3).toString('hex');
-  process.env.RTCONFORM_RUN_ID = runId;
-  if (options.callTimeoutMs !== undefined) process.env.RTCONFORM_CALL_TIMEOUT_MS = String(options.callTimeoutMs);
-  if (options.specVersion !== undefined) process.env[SPEC_VERSION_ENV] = options.specVersion;
-  process.env[RETRIES_ENV] = String(options.retries ?? 0);
-
-  const suites = options.suites.length > 0 ? options.suites : availableSuites();
-  const where = options.container ? ` in containers of ${options.container.image} (${options.container.cgroupView} cgroup view)` : '';
+  const plan = planRun(options);
+  await preflight(plan);
+  const { runId, outDir } = plan;
+  const where = plan.containers ? ` in containers of ${plan.containers.image} (${plan.containers.cgroupView} cgroup view)` : '';
+  const suites = plan.testFiles.map((f) => f.replace(/^suites\/|\/$/g, ''));
   process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');
   await rm(reportFile, { force: true });
   // allure-vitest adds to what is there: a previous run's results would mix into this report.
   await rm(join(outDir, 'allure-results'), { recursive: true, force: true });
 
-  const childOptions: ChildOptions = { suites, outDir, toolVersion: toolVersion(), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) };
   // vitest keeps a temp dir of its own that an interrupted vitest leaves behind: give it (and the
-  // run dir, made inside) one the final sweep finds by the run id.
+  // run dir, made inside) one the final sweep finds by the run id. The plan travels in it.
   const childTmp = join(tmpdir(), `rtconform-${runId}-tmp`);
   await mkdir(childTmp, { recursive: true });
-  const child = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/vitest-child.js')], {
-    stdio: 'inherit', reject: false, env: { [CHILD_OPTIONS_ENV]: JSON.stringify(childOptions), TMPDIR: childTmp },
+  const planFile = join(childTmp, 'plan.json');
+  await writeFile(planFile, JSON.stringify(plan));
+  const child = execa(process.execPath, [join(packageRoot(), 'dist/src/harness/test-process.js'), planFile], {
+    stdio: 'inherit', reject: false, env: { TMPDIR: childTmp },
     // Its own process group: vitest's workers can outlive an interrupted vitest, and must not
     // go on making containers after the final sweep.
     detached: true,
@@ -136,7 +144,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     ended = await child;
   } finally {
     killGroup(child.pid);
-    const removed = await finalSweep(selections, runId);
+    const removed = await finalSweep(plan);
     if (removed.length > 0) process.stderr.write(`rtconform: removed what the run left behind: ${removed.join(', ')}\n`);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -181,9 +189,4 @@ function killGroup(pid: number | undefined): void {
   } catch {
     // the group is gone already
   }
-}
-
-export function toolVersion(): string {
-  const pkg = join(packageRoot(), 'package.json');
-  return existsSync(pkg) ? (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version : '0.0.0';
 }

@@ -1,6 +1,6 @@
 import { REPORT_FILES } from '../report/write-reports.js';
 import type { ComplianceReport, RuntimeRun, Verdict } from '../report/compliance.js';
-import { isMet, isTested } from '../report/render/scores.js';
+import { isMet, isTested } from '../report/score.js';
 import { verdictOf } from '../report/verdict.js';
 import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';

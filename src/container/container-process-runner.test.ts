@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OUTPUT_CAPS, type Target } from '../runtime/process-runner.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_OUTPUT_CAPS } from '../runtime/process-runner.js';
 import { waitFor } from '../util/wait.js';
 import { ContainerProcessRunner } from './container-process-runner.js';
-import { engineClient } from './engine.js';
 import { startTargetContainer, type TargetContainer } from './target-container.js';
-import { containerSettingsFromEnv, containerTestSkipReason } from '../fixtures/container-selection.js';
+import { containerTestSkipReason } from '../harness/container-targets.js';
+import { defaultImageName } from './runtimes-image.js';
 
 /**
  * The runner a container target's runtimes are driven through, against a real target container:
@@ -17,7 +17,7 @@ import { containerSettingsFromEnv, containerTestSkipReason } from '../fixtures/c
  */
 
 /** The image the harness would use here: RTCONFORM_IMAGE, else the one `rtconform image build` makes. */
-const IMAGE = containerSettingsFromEnv().image;
+const IMAGE = inject('rtconformPlan').containers?.image ?? defaultImageName();
 
 describe('ContainerProcessRunner in a real target container', () => {
   let problem: string | undefined;
@@ -27,7 +27,7 @@ describe('ContainerProcessRunner in a real target container', () => {
   let callsDir: string;
 
   beforeAll(async () => {
-    problem = await containerTestSkipReason();
+    problem = await containerTestSkipReason(inject('rtconformPlan').containers);
     if (problem !== undefined) return;
     shared = await dir({ prefix: 'rtconform-cpr-test-', unsafeCleanup: true });
     callsDir = join(shared.path, 'calls');
@@ -38,8 +38,7 @@ describe('ContainerProcessRunner in a real target container', () => {
       shared: [shared.path],
       hideUnifiedCgroup: false,
     });
-    const target: Target = { kind: 'container', description: container.description };
-    runner = new ContainerProcessRunner((await engineClient()).container.dockerode, container.id, target, callsDir);
+    runner = await container.runner(callsDir);
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CappedOutput } from '../runtime/capped-output.js';
 import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type Target } from '../runtime/process-runner.js';
-import type { Dockerode } from './engine.js';
+import { engineClient, type Dockerode } from './engine.js';
 
 /** How long a killed call gets to end on its own before we stop waiting for its output. */
 const FORCE_KILL_AFTER_MS = 2000;
@@ -205,4 +205,13 @@ export class ContainerProcessRunner implements ProcessRunner {
     const files = { pid: `${base}.pid`, input: `${base}.stdin` };
     return { ...files, remove: async () => void (await Promise.all([rm(files.pid, { force: true }), rm(files.input, { force: true })])) };
   }
+}
+
+/**
+ * The one way to drive commands in a target container: by its id, from any process (the test
+ * workers re-attach to the containers global setup started). `callDir` must be inside a dir
+ * shared with the container at the same path.
+ */
+export async function attachRunner(containerId: string, target: Target, callDir: string): Promise<ContainerProcessRunner> {
+  return new ContainerProcessRunner((await engineClient()).container.dockerode, containerId, target, callDir);
 }

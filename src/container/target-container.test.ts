@@ -4,10 +4,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { dir, type DirectoryResult } from 'tmp-promise';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { cgroupLayout } from '../util/cgroup-layout.js';
 import { waitFor } from '../util/wait.js';
-import { containerSettingsFromEnv, containerTestSkipReason } from '../fixtures/container-selection.js';
+import { containerTestSkipReason } from '../harness/container-targets.js';
+import { defaultImageName } from './runtimes-image.js';
 import { engineClient, type Dockerode } from './engine.js';
 import {
   ImageMissingError, LABEL, removeAbandonedContainers, startTargetContainer, type TargetContainer, type TargetContainerOptions,
@@ -19,7 +20,7 @@ import {
  */
 
 /** The image the harness would use here: RTCONFORM_IMAGE, else the one `rtconform image build` makes. */
-const IMAGE = containerSettingsFromEnv().image;
+const IMAGE = inject('rtconformPlan').containers?.image ?? defaultImageName();
 
 const CAP_NET_ADMIN = 12n;
 const CAP_SYS_ADMIN = 21n;
@@ -77,7 +78,7 @@ describe('target containers', () => {
   };
 
   beforeAll(async () => {
-    problem = await containerTestSkipReason();
+    problem = await containerTestSkipReason(inject('rtconformPlan').containers);
     if (problem !== undefined) return;
     docker = (await engineClient()).container.dockerode;
     shared = await dir({ prefix: 'rtconform-tc-test-', unsafeCleanup: true });

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { attachRunner, type ContainerProcessRunner } from './container-process-runner.js';
 import { engineClient, type Dockerode } from './engine.js';
-import { imageExists } from './image.js';
+import { imageExists } from './runtimes-image.js';
 
 /**
  * How the container sees cgroups. `host`: the host's hierarchy, shared (limits are enforced
@@ -42,6 +43,8 @@ export interface TargetContainer {
   readonly cgroupView: CgroupView;
   readonly privilege: Privilege;
   readonly description: string;
+  /** Runs commands inside it; `callDir` (pid and input files of calls) must be in a dir shared with it. */
+  runner(callDir: string): Promise<ContainerProcessRunner>;
   stop(): Promise<void>;
 }
 
@@ -129,6 +132,7 @@ function described(started: StartedTestContainer, options: TargetContainerOption
     cgroupView: options.cgroupView,
     privilege,
     description: `container ${options.image} (${view}; ${privilegeWords})`,
+    runner: (callDir) => attachRunner(started.getId(), { kind: 'container', description: `container ${options.image} (${view}; ${privilegeWords})` }, callDir),
     stop: async () => {
       await removeContainers({ [LABEL.run]: options.runId }, { ids: [started.getId()] });
     },

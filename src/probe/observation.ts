@@ -216,7 +216,7 @@ function pathInfo(rest: string): [string, PathInfo] | undefined {
   }];
 }
 
-/** Parses what fixtures/bundles/probe/probe.sh printed; throws ProbeOutputError when it is not that. */
+/** Parses what src/probe/probe.sh printed; throws ProbeOutputError when it is not that. */
 export function parseObservation(text: string): Observation {
   if (!text.includes('probe-done')) {
     throw new ProbeIncompleteError(text.trim() === ''

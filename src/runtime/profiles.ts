@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * What differs between runc-style runtimes, as data. The adapter reads these; it never
  * branches on a runtime's name. Built-in runtimes are declared in `runtimes/<name>.yaml`
@@ -50,3 +52,19 @@ export interface RuntimeProfile {
    */
   readonly defaultRoot?: string;
 }
+
+/** A resolved profile as data (it travels in a run's plan from the CLI to the test process). */
+export const RuntimeProfileSchema = z.object({
+  name: z.string(),
+  binary: z.string(),
+  install: z.string().optional(),
+  globalArgs: z.array(z.string()).readonly(),
+  jsonLog: z.boolean(),
+  unsupported: z.partialRecord(z.enum(VERBS), z.string()),
+  needsRootfs: z.boolean(),
+  needsRoot: z.boolean(),
+  usesCriu: z.boolean(),
+  refusesHybridCgroups: z.boolean(),
+  limitations: z.partialRecord(z.enum(LIMITATIONS), z.string()),
+  defaultRoot: z.string().optional(),
+}).readonly() satisfies z.ZodType<RuntimeProfile>;

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BundleBuilder } from '../../src/fixtures/bundle-builder.js';
+import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { runProbe, type ProbeOptions, type ProbeRun } from '../../src/fixtures/probe.js';
 import type { Bundle, RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { mountOf, type Mount } from '../../src/probe/observation.js';

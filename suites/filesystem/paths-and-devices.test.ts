@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { defaultConfig } from '../../src/fixtures/bundle-builder.js';
+import { defaultConfig } from '../../src/bundle/bundle-builder.js';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type Bundle } from '../../src/fixtures/test-context.js';
@@ -161,7 +161,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     await writeFile(wrapper, `#!/bin/bash\nexec 42</dev/null\nexec '${ctx.runtime.binary}' "$@"\n`, { mode: 0o755 });
     const runtime = new CliRuntime({
       profile: ctx.runtime.profile, binary: wrapper, runner: ctx.runner, workDir: join(ctx.workDir, 'wrapped-runtime'),
-      root: ctx.selection.root, callTimeoutMs: ctx.run.callTimeoutMs,
+      root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
     });
     const { observation } = await runProbe({ runtime, id: ctx.id, bundle: ctx.bundle });
     // Close-on-exec descriptors are the probe shell's own: whatever came through exec lacks the flag.

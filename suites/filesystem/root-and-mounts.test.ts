@@ -1,8 +1,8 @@
 import { chmod, chown, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { BundleBuilder } from '../../src/fixtures/bundle-builder.js';
-import { buildBusyboxRootfs } from '../../src/fixtures/rootfs.js';
+import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
+import { buildBusyboxRootfs } from '../../src/bundle/rootfs.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';

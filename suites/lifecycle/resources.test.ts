@@ -44,7 +44,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
     // A second adapter over the same binary and root: nothing may hang on the creating call.
     const again = new CliRuntime({
       profile: ctx.runtime.profile, binary: ctx.runtime.binary, runner: ctx.runner, workDir: join(ctx.workDir, 'second-caller'),
-      root: ctx.selection.root, callTimeoutMs: ctx.run.callTimeoutMs,
+      root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
     });
     expect((await again.state(ctx.id)).status, 'state from the second invocation').toBe('created');
     await again.start(ctx.id);

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import type { PathInfo } from '../../src/probe/observation.js';
-import { cgroupView } from './cgroup-view.js';
+import { cgroupView } from './cgroup-reading.js';
 
 /**
  * For each hierarchy of /proc/<pid>/cgroup that is mounted where the runtime runs: the cgroup

@@ -5,7 +5,7 @@ import type { LinuxResources } from '../../src/spec/config.js';
 import {
   CPU_PERIOD, CPU_QUOTA, CPU_SHARES, CPUSET_CPUS, CPUSET_MEMS, FORK_SLEEPERS, MEMORY_LIMIT, MEMORY_LOW, MEMORY_SWAP, MiB, PIDS_MAX,
   cgroupView, cpuWeights, fileIn, requireController, type CgroupView,
-} from './cgroup-view.js';
+} from './cgroup-reading.js';
 
 /** What the runtime itself may use (its own cpuset), from /proc/self/status where it runs. */
 async function allowedList(ctx: RuntimeTestContext, field: 'Cpus_allowed_list' | 'Mems_allowed_list'): Promise<number[]> {

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
-import { cgroupView, MiB, type CgroupView } from './cgroup-view.js';
+import { cgroupView, MiB, type CgroupView } from './cgroup-reading.js';
 
 /** A key of each controller the tests may use, with a value that file accepts. */
 const CONTROLLER_KEYS: Record<string, [key: string, value: string]> = {

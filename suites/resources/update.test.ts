@@ -4,7 +4,7 @@ import type { LinuxResources } from '../../src/spec/config.js';
 import {
   CPU_PERIOD, CPU_QUOTA, CPU_SHARES, FORK_SLEEPERS, MEMORY_LIMIT, MiB, PIDS_MAX,
   cgroupView, cpuWeights, execProbe, fileIn, installProbe, type CgroupFile, type CgroupView,
-} from './cgroup-view.js';
+} from './cgroup-reading.js';
 
 describeRuntimes('resources: update of a running container', (it) => {
   /** The files' keys in this view (or a skip), checked before any container is made. */

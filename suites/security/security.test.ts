@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { IdMapping } from '../../src/probe/observation.js';
 import { mountAt } from '../../src/probe/observation.js';
 import { runProbe } from '../../src/fixtures/probe.js';
-import type { BundleBuilder } from '../../src/fixtures/bundle-builder.js';
+import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import { look, where } from '../../src/fixtures/where.js';

@@ -36,7 +36,7 @@ function provided<T>(ctx: RuntimeTestContext, value: T | undefined, what: string
 async function eventsStatsStdout(ctx: RuntimeTestContext): Promise<string> {
   const root = ctx.selection.root ? ['--root', ctx.selection.root] : [];
   const argv = [...ctx.runtime.profile.globalArgs, ...root, 'events', '--stats', ctx.id];
-  const result = await ctx.runner.run(ctx.runtime.binary, argv, { timeoutMs: ctx.run.callTimeoutMs });
+  const result = await ctx.runner.run(ctx.runtime.binary, argv, { timeoutMs: ctx.run.plan.callTimeoutMs });
   expect(result.exitCode, `${ctx.runtime.binary} ${argv.join(' ')} failed: ${result.stderr}`).toBe(0);
   return result.stdout;
 }

@@ -2,7 +2,7 @@ import { verdictOf } from '../verdict.js';
 import type { ComplianceReport, RequirementResult, RuntimeRun, TestOutcome } from '../compliance.js';
 import { LEVELS } from '../../requirements/requirement.js';
 import { buildMatrix, rowStatuses, runLabel, type MatrixCell, type MatrixRow } from './matrix.js';
-import { LEVEL_GROUP_LABEL, metOfTested, scoreRun, type LevelGroup } from './scores.js';
+import { LEVEL_GROUP_LABEL, metOfTested, scoreRun, type LevelGroup } from '../score.js';
 import { compareAreas } from './spec-area.js';
 import { escapeHtml as h, formatDuration, formatTimestamp, safeUrl } from './text.js';
 

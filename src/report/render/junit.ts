@@ -1,7 +1,7 @@
 import type { ComplianceReport, RequirementResult, RuntimeRun } from '../compliance.js';
 import { verdictOf } from '../verdict.js';
 import { runTitle } from './matrix.js';
-import { scoreRun, type RunScore } from './scores.js';
+import { scoreRun, type RunScore } from '../score.js';
 import { specArea } from './spec-area.js';
 import { escapeXmlAttribute, escapeXmlText, firstLine } from './text.js';
 

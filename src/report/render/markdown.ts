@@ -1,6 +1,6 @@
 import type { ComplianceReport, RuntimeRun } from '../compliance.js';
 import { buildMatrix, runLabel, type MatrixCell, type MatrixRow } from './matrix.js';
-import { metOfTested, scoreRun } from './scores.js';
+import { metOfTested, scoreRun } from '../score.js';
 import { firstLine, formatDuration, formatTimestamp, markdownCell, safeUrl, truncate } from './text.js';
 
 /**

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
-import type { RuntimeSelection } from '../fixtures/selection.js';
+import type { RuntimeSelection } from './selection.js';
 import { requirementIdsIn } from '../requirements/coverage.js';
-import { SCHEMA_VERSION, type ComplianceReport, type RuntimeRun, type TestOutcome } from './compliance.js';
-import { outcomeOfFailure, reasonText } from './outcome.js';
-import { requirementResults, summarize } from './verdict.js';
-import { writeJsonReport, writeReports } from './write-reports.js';
+import { SCHEMA_VERSION, type ComplianceReport, type RuntimeRun, type TestOutcome } from '../report/compliance.js';
+import { outcomeOfFailure, reasonText } from '../report/outcome.js';
+import { requirementResults, summarize } from '../report/verdict.js';
+import { writeJsonReport, writeReports } from '../report/write-reports.js';
 
 export interface ComplianceReporterOptions {
   outDir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplianceReport, RequirementResult, RuntimeRun } from './compliance.js';
-import { compareReports, formatComparison } from './compare.js';
+import { compareReports, formatComparison } from './comparison.js';
 
 const result = (requirement: string, level: RequirementResult['level'], status: RequirementResult['status'], reason?: string): RequirementResult => ({
   requirement, level, source: 'runtime-spec', statement: `statement of ${requirement}`,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LEVELS } from '../../requirements/requirement.js';
-import { ComplianceReportSchema, type ComplianceReport } from '../compliance.js';
-import { levelGroup, metOfTested, scoreRun } from './scores.js';
+import { LEVELS } from '../requirements/requirement.js';
+import { ComplianceReportSchema, type ComplianceReport } from './compliance.js';
+import { levelGroup, metOfTested, scoreRun } from './score.js';
 
 const fixture = (name: string): ComplianceReport =>
   ComplianceReportSchema.parse(JSON.parse(readFileSync(new URL(`../testdata/${name}.json`, import.meta.url), 'utf8')));

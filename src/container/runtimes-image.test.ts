@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { engineClient, pingEngine } from './engine.js';
-import { buildImage, canonicalRecipe, DEFAULT_RECIPE, defaultImageName, imageExists, imageNameFor, RECIPE_HASH_LABEL, RECIPE_LABEL, recipeHash, type ImageRecipe } from './image.js';
+import { buildImage, canonicalRecipe, DEFAULT_RECIPE, defaultImageName, imageExists, imageNameFor, RECIPE_HASH_LABEL, RECIPE_LABEL, recipeHash, type ImageRecipe } from './runtimes-image.js';
 
 describe('image tag', () => {
   it('is stable for the same recipe, whatever the package order', () => {

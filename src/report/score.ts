@@ -1,6 +1,6 @@
-import type { Level } from '../../requirements/requirement.js';
-import type { RuntimeRun, Verdict } from '../compliance.js';
-import { verdictOf } from '../verdict.js';
+import type { Level } from '../requirements/requirement.js';
+import type { RuntimeRun, Verdict } from './compliance.js';
+import { verdictOf } from './verdict.js';
 
 /**
  * How the requirements of one level group fared. A skipped requirement was not tested: it

@@ -1,3 +1,4 @@
+import { isRoot } from '../util/is-root.js';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { chmod, readFile, realpath, rm } from 'node:fs/promises';
@@ -296,9 +297,6 @@ function mountsUnder(path: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
-function isRoot(): boolean {
-  return process.getuid?.() === 0;
-}
 
 async function docker(): Promise<Dockerode> {
   return (await engineClient()).container.dockerode;

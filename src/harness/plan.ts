@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CGROUP_VIEWS } from '../container/target-container.js';
+import { hasRequirement } from '../requirements/catalogue.js';
+import { DeclarationError, ExpectedFailureSchema, type RuntimeDeclaration } from '../runtime/declaration.js';
+import { RuntimeNotFoundError } from '../runtime/errors.js';
+import { RuntimeProfileSchema } from '../runtime/profiles.js';
+import { declarationFor, resolveRuntime } from '../runtime/resolve.js';
+import { isRoot } from '../util/is-root.js';
+
+/**
+ * Everything one run is told, in one piece. It is built once, by `rtconform run` or, for
+ * rtconform's own tests, by vitest.config.ts; checked here; and handed whole to the test
+ * process. Global setup, the test workers and the reporter read it and nothing else: no
+ * setting of a run travels through the environment.
+ */
+
+/** Run ids name containers (`rtc-<id>-…`) and temp dirs that sweeps remove: nothing but these characters. */
+export const RUN_ID = /^[a-z0-9]{1,16}$/;
+
+export function newRunId(): string {
+  return randomBytes(3).toString('hex');
+}
+
+/** What a declaration claims about the runtime: a spec version, and the requirements it is known to break. */
+export const ClaimsSchema = z.object({
+  specVersion: z.string().optional(),
+  expectedFailures: z.array(ExpectedFailureSchema),
+  /** The declaration file the claims come from, in words for the report. */
+  source: z.string(),
+});
+export type Claims = z.infer<typeof ClaimsSchema>;
+
+/** A runtime as the plan carries it: its declaration resolved once, and whether it can run. */
+export const PlannedRuntimeSchema = z.object({
+  /** Its key in reports: the name typed (`runc`, a path), or the name a declaration file declares. */
+  key: z.string().min(1),
+  profile: RuntimeProfileSchema,
+  claims: ClaimsSchema,
+  /** The binary on the host; for a container target it is looked up in the image once the container is up. */
+  binary: z.string().optional(),
+  /** Why it cannot run here, quoted by every test it skips. */
+  unavailableReason: z.string().optional(),
+});
+export type PlannedRuntime = z.infer<typeof PlannedRuntimeSchema>;
+
+export const ContainerPlanSchema = z.object({
+  image: z.string().min(1),
+  cgroupView: z.enum(CGROUP_VIEWS),
+  /** No engine, no image or a runtime missing from the image is an error; else its tests skip with the reason. */
+  required: z.boolean(),
+  /** One target container each. */
+  runtimes: z.array(PlannedRuntimeSchema),
+});
+export type ContainerPlan = z.infer<typeof ContainerPlanSchema>;
+
+export const RunPlanSchema = z.object({
+  runId: z.string().regex(RUN_ID, 'lower-case letters and digits, at most 16'),
+  toolVersion: z.string(),
+  /** Where the reports go (absolute). */
+  outDir: z.string().startsWith('/'),
+  /** Test files to run: paths or folders relative to the package root, as vitest filters them (empty: all it includes). */
+  testFiles: z.array(z.string()),
+  /** Runtimes driven on this machine. */
+  host: z.array(PlannedRuntimeSchema),
+  /** Runtimes driven inside target containers. */
+  containers: ContainerPlanSchema.optional(),
+  /** Judge every runtime against this runtime-spec release instead of the one it claims. */
+  specVersion: z.string().optional(),
+  /** Limit for one runtime call. */
+  callTimeoutMs: z.number().int().positive(),
+  /** How many times a failed test runs again; attempts that disagree make its requirement flaky. */
+  retries: z.number().int().min(0).max(10),
+  /** vitest's shard: this part of the test files. */
+  shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+});
+export type RunPlan = z.infer<typeof RunPlanSchema>;
+
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The plan, as the CLI or vitest.config.ts made it; global setup turns it into `rtconform`. */
+    rtconformPlan: RunPlan;
+  }
+}
+
+/** A plan read back (from a file or vitest's provided context): a bad one names what is wrong. */
+export function parsePlan(data: unknown, source: string): RunPlan {
+  const parsed = RunPlanSchema.safeParse(data);
+  if (!parsed.success) throw new Error(`${source} is not a valid run plan (a bug in rtconform):\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function readPlan(file: string): RunPlan {
+  return parsePlan(JSON.parse(readFileSync(file, 'utf8')), file);
+}
+
+/** A declaration file is keyed by the name it declares; a name or a binary by what was typed. */
+function keyOf(given: string, declaredName: string): string {
+  return /\.(ya?ml|json)$/i.test(given) ? declaredName : given;
+}
+
+/** Container targets are keyed apart from the same runtime on the host: `runc@container`. */
+export function containerKey(key: string): string {
+  return `${key}@container`;
+}
+
+/** What a declaration claims; an expected failure of a requirement rtconform does not know is an error in the file. */
+export function claimsOf(declaration: RuntimeDeclaration): Claims {
+  for (const { requirement } of declaration.expectedFailures) {
+    if (!hasRequirement(requirement)) {
+      throw new DeclarationError(`${declaration.source}: expectedFailures names "${requirement}", which is no requirement rtconform knows (see \`rtconform requirements\`)`);
+    }
+  }
+  return { ...(declaration.specVersion === undefined ? {} : { specVersion: declaration.specVersion }), expectedFailures: declaration.expectedFailures, source: declaration.source };
+}
+
+/**
+ * A `--runtime` argument (a name, a binary, a declaration file) resolved for the host: its
+ * declaration, and its binary or why it cannot run here. A declaration file that is not valid
+ * is an error.
+ */
+export function planHostRuntime(given: string, searchPath?: string): PlannedRuntime {
+  const declaration = declarationFor(given);
+  const { profile } = declaration;
+  const base = { key: keyOf(given, profile.name), profile, claims: claimsOf(declaration) };
+  try {
+    const { binary } = resolveRuntime(given, searchPath);
+    if (profile.needsRoot && !isRoot()) return { ...base, binary, unavailableReason: `${profile.name} needs root here (run as root, or use the fake runtime)` };
+    return { ...base, binary };
+  } catch (error) {
+    if (!(error instanceof RuntimeNotFoundError)) throw error;
+    return { ...base, unavailableReason: error.message };
+  }
+}
+
+/** A `--runtime` argument for a container target: its binary is looked up in the image later. */
+export function planContainerRuntime(given: string): PlannedRuntime {
+  const declaration = declarationFor(given);
+  return { key: containerKey(keyOf(given, declaration.profile.name)), profile: declaration.profile, claims: claimsOf(declaration) };
+}

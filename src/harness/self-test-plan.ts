@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
+import { defaultImageName } from '../container/runtimes-image.js';
+import { packageRoot } from '../package-root.js';
+import { DEFAULT_CALL_TIMEOUT_MS, newRunId, planContainerRuntime, planHostRuntime, type RunPlan } from './plan.js';
+
+/**
+ * The variables that steer rtconform's own tests (`npm test`, `vitest run`); the README lists
+ * them. They are read here, once, into the plan; nothing below reads the environment.
+ */
+export const SELF_TEST_VARIABLES = {
+  /** Runtimes on the host, comma-separated; default fake,runc,runsc; set but empty: none. */
+  runtimes: 'RTCONFORM_RUNTIMES',
+  /** `auto` (default): container targets skip with the reason when no engine or image is there; `required`: that is an error; `off`. */
+  container: 'RTCONFORM_CONTAINER',
+  /** Runtimes in target containers; default runc,crun. */
+  containerRuntimes: 'RTCONFORM_CONTAINER_RUNTIMES',
+  /** The target containers' image; default the one `rtconform image build` makes. */
+  image: 'RTCONFORM_IMAGE',
+  /** host (default) or private. */
+  cgroupView: 'RTCONFORM_CGROUP_VIEW',
+} as const;
+
+export const DEFAULT_HOST_RUNTIMES = ['fake', 'runc', 'runsc'];
+const DEFAULT_CONTAINER_RUNTIMES = ['runc', 'crun'];
+
+function list(raw: string | undefined, fallback: string[]): string[] {
+  return raw === undefined ? fallback : raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The plan of rtconform's own tests, from the variables above; a bad value is an error naming it. */
+export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
+  const v = SELF_TEST_VARIABLES;
+  const mode = env[v.container] ?? 'auto';
+  if (!['auto', 'required', 'off'].includes(mode)) throw new Error(`${v.container}=${mode}: use auto, required or off`);
+  const view = env[v.cgroupView] ?? 'host';
+  if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new Error(`${v.cgroupView}=${view}: use ${CGROUP_VIEWS.join(' or ')}`);
+  return {
+    runId: newRunId(),
+    toolVersion: 'self-test',
+    outDir: join(packageRoot(), 'reports', 'self-test'),
+    testFiles: [],
+    host: list(env[v.runtimes], DEFAULT_HOST_RUNTIMES).map((r) => planHostRuntime(r)),
+    containers: {
+      image: env[v.image] || defaultImageName(),
+      cgroupView: view as CgroupView,
+      required: mode === 'required',
+      runtimes: mode === 'off' ? [] : list(env[v.containerRuntimes], DEFAULT_CONTAINER_RUNTIMES).map(planContainerRuntime),
+    },
+    callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+    retries: 0,
+  };
+}

@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import AllureVitestReporter from 'allure-vitest/reporter';
+import type { Reporter, TestUserConfig } from 'vitest/node';
+import { packageRoot } from '../package-root.js';
+import { ComplianceReporter } from './compliance-reporter.js';
+import type { RunPlan } from './plan.js';
+
+/**
+ * How vitest runs the suites of a plan, the same for `rtconform run` (test-process.ts) and for
+ * rtconform's own tests (vitest.config.ts): the plan goes to global setup through vitest's
+ * provided context, and the reports go where the plan says.
+ */
+export function vitestSettings(plan: RunPlan, extraReporters: Reporter[] = []): TestUserConfig {
+  return {
+    globalSetup: [join(packageRoot(), 'src/harness/global-setup.ts')],
+    provide: { rtconformPlan: plan },
+    // Runtime calls spawn processes and signal them; forks keep each file in its own process.
+    pool: 'forks',
+    // Runtime calls mostly wait on processes, not on the CPU: more files at once than cores pays.
+    maxWorkers: 4,
+    // allure-vitest also gives the suites' allure labels somewhere to go (without it every label
+    // call warns); `npx allure generate <out>/allure-results` renders them. The compliance
+    // reporter writes the verdicts, and fails the run when a runtime passes a requirement its
+    // declaration says it breaks.
+    reporters: [
+      'default', ...extraReporters,
+      new AllureVitestReporter({ resultsDir: join(plan.outDir, 'allure-results') }),
+      new ComplianceReporter(plan),
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 60_000,
+  };
+}
