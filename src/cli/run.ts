@@ -11,7 +11,8 @@ import {
 } from '../harness/plan.js';
 import { finalSweep } from '../harness/sweep.js';
 import { packageRoot, toolVersion } from '../package-root.js';
-import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
+import { ComplianceReportSchema } from '../report/compliance.js';
+import { verdictExitCode } from '../report/score.js';
 import { writeReports } from '../report/write-reports.js';
 import { executableProblem } from '../runtime/process-runner.js';
 import { openRuntime } from '../runtime/resolve.js';
@@ -170,16 +171,6 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   }
   if (baseline) return baselineGate(baseline, options.baseline!, report);
   return verdictExitCode(report);
-}
-
-/**
- * 1 when a MUST requirement failed, or a declared expected failure passed (the declaration no
- * longer tells the truth); else 2 when rtconform's own errors left requirements unjudged (the
- * verdict is incomplete through no fault of the runtime's); else 0.
- */
-export function verdictExitCode(report: ComplianceReport): number {
-  if (report.runs.some((r) => r.summary.mandatoryFailed > 0 || r.summary.unexpectedPass > 0)) return 1;
-  return report.runs.some((r) => r.summary.error > 0) ? 2 : 0;
 }
 
 function killGroup(pid: number | undefined): void {

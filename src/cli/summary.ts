@@ -1,10 +1,15 @@
 import { REPORT_FILES } from '../report/write-reports.js';
 import type { ComplianceReport, RuntimeRun, Verdict } from '../report/compliance.js';
-import { isMet, isTested } from '../report/score.js';
+import { LEVEL_GROUP_LABEL, metOfTested, scoreRun, type LevelGroup } from '../report/score.js';
 import { verdictOf } from '../report/verdict.js';
 import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
-import { isMandatory, LEVELS } from '../requirements/requirement.js';
+import { isMandatory } from '../requirements/requirement.js';
+import { truncate } from '../report/render/text.js';
+import { firstLine } from '../util/text.js';
+
+/** A reason's first line, short enough for one terminal line. */
+const brief = (text: string): string => truncate(firstLine(text), 160);
 
 const MARK: Record<Verdict, string> = {
   pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', unsupported: 'UNSUP', flaky: 'FLAKY', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
@@ -42,41 +47,40 @@ function why(r: RuntimeRun['results'][number], verdict: Verdict, run: RuntimeRun
     case 'withdrawn':
       return ` — replaced after ${r.until}, before the judged ${target}; not counted (it came to ${r.status})`;
     case 'expected-fail':
-      return ` — expected: ${firstLine(r.expectedFailure?.reason ?? '')}`;
+      return ` — expected: ${brief(r.expectedFailure?.reason ?? '')}`;
     case 'flaky': {
       const tries = r.tests.flatMap((t) => t.attempts ?? []);
-      return ` — attempts disagree (${tries.map((a) => a.status).join(', ')}): ${firstLine(tries.find((a) => a.status !== 'pass')?.reason ?? '')}`;
+      return ` — attempts disagree (${tries.map((a) => a.status).join(', ')}): ${brief(tries.find((a) => a.status !== 'pass')?.reason ?? '')}`;
     }
     case 'unexpected-pass':
-      return ` — passed, but its declaration says it fails: ${firstLine(r.expectedFailure?.reason ?? '')}`;
+      return ` — passed, but its declaration says it fails: ${brief(r.expectedFailure?.reason ?? '')}`;
     default:
-      return ` — ${firstLine(r.reason ?? '')}`;
+      return ` — ${brief(r.reason ?? '')}`;
   }
 }
 
 function countsLine(run: RuntimeRun): string {
-  const s = run.summary;
+  const s = scoreRun(run);
+  const outsideTarget = s.must.outsideTarget + s.should.outsideTarget + s.may.outsideTarget;
   const parts = [`${s.pass} passed`, `${s.fail} failed`, `${s.skip} skipped`];
   if (s.error > 0) parts.push(`${s.error} not judged (rtconform errors)`);
   if (s.expectedFail > 0) parts.push(`${s.expectedFail} failed as declared`);
   if (s.unexpectedPass > 0) parts.push(`${s.unexpectedPass} passed though declared to fail`);
   if (s.flaky > 0) parts.push(`${s.flaky} flaky`);
   if (s.unsupported > 0) parts.push(`${s.unsupported} unsupported by its own features (and refused)`);
-  if (s.outsideTarget > 0) parts.push(`${s.outsideTarget} outside the judged spec version`);
-  // Met of tested, per level, as the reports score it: a declared failure was tested and not
-  // met; what is outside the judged version, skipped, erred or flaky was not tested.
-  const byLevel = LEVELS.map((level) => {
-    const tested = run.results.filter((r) => r.level === level && isTested(verdictOf(r)));
-    return tested.length === 0 ? undefined : `${level} ${tested.filter((r) => isMet(verdictOf(r))).length}/${tested.length} met`;
-  }).filter(Boolean);
-  return `${parts.join(', ')} requirements; ${byLevel.join(', ')}`;
+  if (outsideTarget > 0) parts.push(`${outsideTarget} outside the judged spec version`);
+  // Met of tested, per level group, as every report scores it: a declared failure was tested
+  // and not met; what is outside the judged version, skipped, erred or flaky was not tested.
+  const groups: LevelGroup[] = ['must', 'should', 'may'];
+  const byGroup = groups.filter((g) => s[g].tested > 0).map((g) => `${LEVEL_GROUP_LABEL[g]} ${metOfTested(s[g])} met`);
+  return `${parts.join(', ')} requirements; ${byGroup.join(', ')}`;
 }
 
 function verdictLine(run: RuntimeRun): string {
-  const mandatory = run.summary.mandatoryFailed;
-  const parts = [mandatory === 0 ? 'no MUST requirement failed' : `${mandatory} MUST requirement(s) failed`];
-  if (run.summary.unexpectedPass > 0) parts.push(`${run.summary.unexpectedPass} declared failure(s) passed: update the declaration`);
-  if (run.summary.error > 0) parts.push(`${run.summary.error} requirement(s) not judged: rtconform's own machinery failed (ERROR above)`);
+  const s = scoreRun(run);
+  const parts = [s.mandatoryFailed === 0 ? 'no MUST requirement failed' : `${s.mandatoryFailed} MUST requirement(s) failed`];
+  if (s.unexpectedPass > 0) parts.push(`${s.unexpectedPass} declared failure(s) passed: update the declaration`);
+  if (s.error > 0) parts.push(`${s.error} requirement(s) not judged: rtconform's own machinery failed (ERROR above)`);
   const beyond = run.results.filter((r) => verdictOf(r) === 'beyond-target' && r.status === 'fail' && isMandatory(r.level)).length;
   if (beyond > 0) parts.push(`${beyond} newer MUST requirement(s) also fail, not counted`);
   return parts.join('; ');
@@ -92,9 +96,4 @@ export function coverageLine(run: RuntimeRun): string {
   // Counted against the catalogue, so a report from an older catalogue still adds up.
   const total = byLevel.reduce((n, c) => n + c.counted, 0);
   return `coverage: ${total} of ${catalogue.length} requirements checked (${formatLevelCounts(byLevel)})`;
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }

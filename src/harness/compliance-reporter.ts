@@ -4,7 +4,8 @@ import type { RuntimeSelection } from './selection.js';
 import { requirementIdsIn } from '../requirements/coverage.js';
 import { SCHEMA_VERSION, type ComplianceReport, type RuntimeRun, type TestOutcome } from '../report/compliance.js';
 import { outcomeOfFailure, reasonText } from '../report/outcome.js';
-import { requirementResults, summarize } from '../report/verdict.js';
+import { summarize } from '../report/score.js';
+import { requirementResults } from '../report/verdict.js';
 import { writeJsonReport, writeReports } from '../report/write-reports.js';
 
 export interface ComplianceReporterOptions {

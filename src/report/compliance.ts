@@ -43,6 +43,8 @@ export const RequirementResultSchema = z.object({
   level: z.enum(LEVELS),
   source: z.enum(['runtime-spec', 'runc-cli']),
   statement: z.string(),
+  /** The spec document the rule is in (config.md, runtime.md, …), or for a runc CLI rule its man page; absent in older reports. */
+  document: z.string().optional(),
   link: z.string(),
   status: z.enum(STATUSES),
   /** Why it failed (the first failing test's error), erred or was skipped. */

@@ -1,5 +1,6 @@
 import { SCHEMA_VERSION, type ComplianceReport, type RuntimeRun, type TestOutcome } from './compliance.js';
-import { judgingOf, requirementResults, summarize } from './verdict.js';
+import { summarize } from './score.js';
+import { judgingOf, requirementResults } from './verdict.js';
 
 export class MergeError extends Error {
   override name = 'MergeError';

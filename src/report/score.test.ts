@@ -5,7 +5,7 @@ import { ComplianceReportSchema, type ComplianceReport } from './compliance.js';
 import { levelGroup, metOfTested, scoreRun } from './score.js';
 
 const fixture = (name: string): ComplianceReport =>
-  ComplianceReportSchema.parse(JSON.parse(readFileSync(new URL(`../testdata/${name}.json`, import.meta.url), 'utf8')));
+  ComplianceReportSchema.parse(JSON.parse(readFileSync(new URL(`./testdata/${name}.json`, import.meta.url), 'utf8')));
 
 describe('scoreRun', () => {
   const [fake, runc] = fixture('two-runtimes').runs;

@@ -1,5 +1,5 @@
 import type { Level } from '../requirements/requirement.js';
-import type { RuntimeRun, Verdict } from './compliance.js';
+import type { ComplianceReport, RequirementResult, RuntimeRun, Verdict } from './compliance.js';
 import { verdictOf } from './verdict.js';
 
 /**
@@ -70,8 +70,9 @@ export function levelGroup(level: Level): LevelGroup {
 }
 
 /**
- * The score of one runtime run, computed from its results rather than read from `summary`,
- * so the renderers agree with each other even on a report whose summary was edited by hand.
+ * The score of one runtime run: the one place verdicts are counted. The report's `summary`,
+ * every renderer, the end-of-run summary and the exit code all come from it; it is computed
+ * from the results, never read from `summary`, so they agree even on a report edited by hand.
  */
 export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
   const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 });
@@ -104,4 +105,26 @@ export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
 /** "3 / 5": met out of tested. */
 export function metOfTested(tally: Tally): string {
   return `${tally.met} / ${tally.tested}`;
+}
+
+/** The `summary` of a run in compliance.json. */
+export function summarize(results: RequirementResult[]): RuntimeRun['summary'] {
+  const s = scoreRun({ results });
+  return {
+    pass: s.pass, fail: s.fail, skip: s.skip, error: s.error, expectedFail: s.expectedFail, unexpectedPass: s.unexpectedPass,
+    flaky: s.flaky, unsupported: s.unsupported, outsideTarget: s.must.outsideTarget + s.should.outsideTarget + s.may.outsideTarget,
+    mandatoryFailed: s.mandatoryFailed,
+  };
+}
+
+/**
+ * The exit code a report gives `rtconform run`: 1 when a MUST requirement failed, or a declared
+ * expected failure passed (the declaration no longer tells the truth); else 2 when rtconform's
+ * own errors left requirements unjudged (the verdict is incomplete through no fault of the
+ * runtime's); else 0.
+ */
+export function verdictExitCode(report: Pick<ComplianceReport, 'runs'>): 0 | 1 | 2 {
+  const scores = report.runs.map(scoreRun);
+  if (scores.some((s) => s.mandatoryFailed > 0 || s.unexpectedPass > 0)) return 1;
+  return scores.some((s) => s.error > 0) ? 2 : 0;
 }

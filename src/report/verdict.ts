@@ -1,5 +1,5 @@
 import { requirementById } from '../requirements/catalogue.js';
-import { isMandatory, requirementLink, type Requirement } from '../requirements/requirement.js';
+import { requirementLink, type Requirement } from '../requirements/requirement.js';
 import { isSpecRelease, releaseBefore, type SpecRelease } from '../requirements/spec-version.js';
 import type { RequirementResult, RuntimeRun, Status, TestOutcome, Verdict } from './compliance.js';
 
@@ -29,7 +29,7 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
   const reason = (failed ?? erred)?.reason ?? (status === 'skip' ? tests.find((t) => t.reason)?.reason : unsupported);
   const expectedFailure = judging.expectedFailures?.get(id);
   return {
-    requirement: r.id, level: r.level, source: r.source, statement: r.statement, link: requirementLink(r), status,
+    requirement: r.id, level: r.level, source: r.source, statement: r.statement, document: r.document, link: requirementLink(r), status,
     ...(reason === undefined ? {} : { reason }),
     verdict: judge(status, r, judging.target, {
       expected: expectedFailure === undefined ? undefined : expectedFailure.intermittent ? 'sometimes' : 'always',
@@ -96,15 +96,5 @@ export function judgingOf(run: Pick<RuntimeRun, 'judgedAgainst' | 'results'>): J
   return {
     ...(version !== undefined && isSpecRelease(version) ? { target: version } : {}),
     expectedFailures: new Map(run.results.flatMap((r) => (r.expectedFailure ? [[r.requirement, r.expectedFailure] as const] : []))),
-  };
-}
-
-export function summarize(results: RequirementResult[]): RuntimeRun['summary'] {
-  const count = (v: Verdict): number => results.filter((r) => verdictOf(r) === v).length;
-  return {
-    pass: count('pass'), fail: count('fail'), skip: count('skip'), error: count('error'),
-    expectedFail: count('expected-fail'), unexpectedPass: count('unexpected-pass'), flaky: count('flaky'), unsupported: count('unsupported'),
-    outsideTarget: count('beyond-target') + count('withdrawn'),
-    mandatoryFailed: results.filter((r) => verdictOf(r) === 'fail' && isMandatory(r.level)).length,
   };
 }

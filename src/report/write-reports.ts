@@ -6,7 +6,7 @@ import { reasonText } from './outcome.js';
 import { renderHtml } from './render/html.js';
 import { renderJunit } from './render/junit.js';
 import { renderMarkdown } from './render/markdown.js';
-import { summarize } from './verdict.js';
+import { summarize } from './score.js';
 
 /** The files a run (or `rtconform report`) writes, by format. */
 export const REPORT_FILES = {

@@ -1,3 +1,4 @@
+import { firstLine } from '../util/text.js';
 import { capText } from './capped-output.js';
 
 /** How much of a runtime's own words goes into an error message (the full capped text stays on the error). */
@@ -14,7 +15,7 @@ export class RuntimeError extends Error {
     /** The last error-level message from the runtime's own --log file, if it wrote one. */
     readonly logError: string | undefined,
   ) {
-    const words = logError ?? firstLine(stderr) ?? '(no output)';
+    const words = logError ?? (firstLine(stderr) || '(no output)');
     super(`${argv[0] ?? 'runtime'} ${verb} failed (exit ${exitCode ?? 'signal'}): ${capText(words, MESSAGE_WORDS_CAP, 'the runtime\'s words')}`);
   }
 }
@@ -113,9 +114,4 @@ export class ContainerWaitError extends Error {
   ) {
     super(`container ${containerId} did not reach "${wanted}" (last status: ${lastStatus ?? 'unknown'}): ${detail}`);
   }
-}
-
-function firstLine(text: string): string | undefined {
-  const line = text.split('\n').find((l) => l.trim() !== '');
-  return line?.trim();
 }

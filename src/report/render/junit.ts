@@ -3,7 +3,8 @@ import { verdictOf } from '../verdict.js';
 import { runTitle } from './matrix.js';
 import { scoreRun, type RunScore } from '../score.js';
 import { specArea } from './spec-area.js';
-import { escapeXmlAttribute, escapeXmlText, firstLine } from './text.js';
+import { escapeXmlAttribute, escapeXmlText } from './text.js';
+import { firstLine } from '../../util/text.js';
 
 /**
  * The report as JUnit XML, the format CI systems (GitLab, Jenkins, GitHub test-report actions)

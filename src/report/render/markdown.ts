@@ -1,7 +1,8 @@
 import type { ComplianceReport, RuntimeRun } from '../compliance.js';
 import { buildMatrix, runLabel, type MatrixCell, type MatrixRow } from './matrix.js';
 import { metOfTested, scoreRun } from '../score.js';
-import { firstLine, formatDuration, formatTimestamp, markdownCell, safeUrl, truncate } from './text.js';
+import { formatDuration, formatTimestamp, markdownCell, safeUrl, truncate } from './text.js';
+import { firstLine } from '../../util/text.js';
 
 /**
  * A failure's reason in a cell is cut to this many characters: a PR comment holds 65,536

@@ -7,13 +7,14 @@ import type { RequirementResult } from '../compliance.js';
 export const SPEC_AREAS = ['runtime.md', 'runtime-linux.md', 'config.md', 'config-linux.md', 'bundle.md', 'features.md', 'runc CLI'] as const;
 
 /**
- * Where a requirement is written down. A result carries no document field, only its link:
- * runtime-spec links end in `<document>.md#<section>`; runc-cli links point at man pages, which
- * are all grouped as "runc CLI". A link of some other shape still gets an area, named after
- * the source, so no result falls out of the filters.
+ * Where a requirement is written down: its spec document; runc CLI man pages are all grouped as
+ * "runc CLI". An older report's results carry only a link, whose path ends in the document; a
+ * link of some other shape still gets an area, named after the source, so no result falls out
+ * of the filters.
  */
-export function specArea(result: Pick<RequirementResult, 'source' | 'link'>): string {
+export function specArea(result: Pick<RequirementResult, 'source' | 'link' | 'document'>): string {
   if (result.source === 'runc-cli') return 'runc CLI';
+  if (result.document !== undefined) return result.document;
   const path = result.link.split('#')[0]!.split('?')[0]!;
   const document = path.slice(path.lastIndexOf('/') + 1);
   return document.endsWith('.md') ? document : result.source;

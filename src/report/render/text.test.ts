@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, escapeXmlAttribute, escapeXmlText, firstLine, formatDuration, formatTimestamp, markdownCell, safeUrl, truncate, visibleText } from './text.js';
+import { escapeHtml, escapeXmlAttribute, escapeXmlText, formatDuration, formatTimestamp, markdownCell, safeUrl, truncate, visibleText } from './text.js';
+import { firstLine } from '../../util/text.js';
 
 describe('visibleText', () => {
   it('writes invisible control characters out and keeps tab and newline', () => {

@@ -25,10 +25,6 @@ export function visibleText(text: string): string {
     .replace(LONE_SURROGATE, '\uFFFD');
 }
 
-/** The first line that has something on it, trimmed ('' for blank text). */
-export function firstLine(text: string): string {
-  return text.split(/\r\n?|\n/).map((l) => l.trim()).find((l) => l !== '') ?? '';
-}
 
 /** At most `max` code points (never half a surrogate pair), with an ellipsis when cut. */
 export function truncate(text: string, max: number): string {
