@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { ComplianceReportSchema, type ComplianceReport } from '../src/report/compliance.js';
-import { packageRoot } from '../src/runtime/resolve.js';
+import { packageRoot } from '../src/package-root.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const args = (process.env.BENCH_ARGS ?? '--runtime runc').split(/\s+/).filter(Boolean);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ComplianceReportSchema, type RuntimeRun } from '../report/compliance.js';
 import { verdictOf } from '../report/verdict.js';
 import { requirementIdsIn } from '../requirements/coverage.js';
-import { packageRoot } from '../runtime/resolve.js';
+import { packageRoot } from '../package-root.js';
 
 const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
 const HOSTILE = (): string => join(packageRoot(), 'src/cli/testdata/hostile');

@@ -5,7 +5,7 @@ import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
 import { REPORT_FILES } from '../report/write-reports.js';
-import { packageRoot } from '../runtime/resolve.js';
+import { packageRoot } from '../package-root.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), ...args], { reject: false, cwd: packageRoot(), env, all: true });

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { catalogue, documentOf } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts, scanCoverage } from '../requirements/coverage.js';
 import { requirementLink, type Requirement } from '../requirements/requirement.js';
-import { packageRoot } from '../runtime/resolve.js';
+import { packageRoot } from '../package-root.js';
 
 export interface ListedRequirement extends Requirement {
   link: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { ComplianceReportSchema } from '../report/compliance.js';
-import { packageRoot } from '../runtime/resolve.js';
+import { packageRoot } from '../package-root.js';
 import { FAULTS, type Fault } from './faults.js';
 
 /**

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { PROBE_SCRIPT } from '../fixtures/probe.js';
+import { PROBE_SCRIPT } from './observation.js';
 import { CAPABILITY_NAMES, mountAt, parseObservation, ProbeOutputError } from './observation.js';
 
 /** The probe run here, by sh, as the process it describes: what it reports must match this machine. */

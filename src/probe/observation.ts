@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { z } from 'zod';
 
 /** Capability numbers (linux/capability.h), in order: bit n of a /proc mask is CAPABILITY_NAMES[n]. */
@@ -288,3 +290,6 @@ export function parseObservation(text: string): Observation {
 export function mountAt(observation: Observation, mountPoint: string): Mount | undefined {
   return observation.mounts.filter((m) => m.mountPoint === mountPoint).at(-1);
 }
+
+/** The probe: a busybox script that runs as the container process and prints what it sees. */
+export const PROBE_SCRIPT = (): string => join(packageRoot(), 'src', 'probe', 'probe.sh');

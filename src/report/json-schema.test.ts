@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../runtime/resolve.js';
+import { packageRoot } from '../package-root.js';
 import { complianceJsonSchema, JSON_SCHEMA_PATH } from './json-schema.js';
 
 describe('the JSON Schema of compliance.json', () => {

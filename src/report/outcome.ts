@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { TestError } from 'vitest';
-import { capText } from '../runtime/capped-output.js';
+import { capText } from '../util/text.js';
 import type { TestOutcome } from './compliance.js';
 
 /** Characters of a reason kept in a report (a runtime may put megabytes into one error line). */

@@ -46,10 +46,3 @@ export class CappedOutput {
     return `${head}\n[rtconform cut ${cut} bytes of ${this.label} here: ${this.#total} bytes in all, ${this.capBytes} kept]\n${kept.toString('utf8')}`;
   }
 }
-
-/** Caps a string for a report or an error message, with the cut marked; shorter strings pass unchanged. */
-export function capText(text: string, capChars: number, label = 'text'): string {
-  if (text.length <= capChars) return text;
-  const half = Math.floor(capChars / 2);
-  return `${text.slice(0, half)}\n[rtconform cut ${text.length - 2 * half} characters of ${label} here: ${text.length} in all]\n${text.slice(-half)}`;
-}

@@ -1,5 +1,4 @@
-import { firstLine } from '../util/text.js';
-import { capText } from './capped-output.js';
+import { capText, firstLine } from '../util/text.js';
 
 /** How much of a runtime's own words goes into an error message (the full capped text stays on the error). */
 const MESSAGE_WORDS_CAP = 2000;

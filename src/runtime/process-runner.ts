@@ -2,7 +2,8 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { openSync, closeSync, constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { CappedOutput, capText } from './capped-output.js';
+import { capText } from '../util/text.js';
+import { CappedOutput } from './capped-output.js';
 import { RuntimeSpawnError } from './errors.js';
 
 /** Where runtime commands execute. The host today; a privileged container later. */

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { basename, delimiter, join, resolve } from 'node:path';
-import { packageRoot } from '../package-root.js';
 import { CliRuntime } from './cli-runtime.js';
 import { RuntimeNotFoundError } from './errors.js';
 import { HostProcessRunner, type ProcessRunner } from './process-runner.js';
@@ -8,8 +7,6 @@ import {
   BUILTIN_RUNTIMES, builtinDeclaration, isBuiltinRuntime, loadDeclaration, resolveDeclaration, type RuntimeDeclaration,
 } from './declaration.js';
 import type { RuntimeProfile } from './profiles.js';
-
-export { packageRoot };
 
 export function fakeRuntimePath(): string {
   return builtinDeclaration('fake').profile.binary;

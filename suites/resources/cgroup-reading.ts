@@ -1,7 +1,8 @@
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { PROBE_SCRIPT, runProbe } from '../../src/fixtures/probe.js';
+import { runProbe } from '../../src/fixtures/probe.js';
+import { PROBE_SCRIPT } from '../../src/probe/observation.js';
 import type { Bundle, RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { parseObservation, type Observation } from '../../src/probe/observation.js';
 
