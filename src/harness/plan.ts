@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CGROUP_VIEWS } from '../container/target-container.js';
+import { packageRoot } from '../package-root.js';
 import { hasRequirement } from '../requirements/catalogue.js';
+import { scanCoverage } from '../requirements/coverage.js';
 import { DeclarationError, ExpectedFailureSchema, type RuntimeDeclaration } from '../runtime/declaration.js';
 import { RuntimeNotFoundError } from '../runtime/errors.js';
 import { RuntimeProfileSchema } from '../runtime/profiles.js';
@@ -107,11 +109,18 @@ export function containerKey(key: string): string {
   return `${key}@container`;
 }
 
-/** What a declaration claims; an expected failure of a requirement rtconform does not know is an error in the file. */
+/**
+ * What a declaration claims. An expected failure of a requirement rtconform does not know, or
+ * that no suite tests (so it could never fail), is an error in the file.
+ */
 export function claimsOf(declaration: RuntimeDeclaration): Claims {
+  const tested = declaration.expectedFailures.length > 0 ? scanCoverage(packageRoot()) : new Map<string, string[]>();
   for (const { requirement } of declaration.expectedFailures) {
     if (!hasRequirement(requirement)) {
       throw new DeclarationError(`${declaration.source}: expectedFailures names "${requirement}", which is no requirement rtconform knows (see \`rtconform requirements\`)`);
+    }
+    if (!tested.has(requirement)) {
+      throw new DeclarationError(`${declaration.source}: expectedFailures names "${requirement}", which no suite tests, so it can never fail (see \`rtconform requirements --uncovered\`)`);
     }
   }
   return { ...(declaration.specVersion === undefined ? {} : { specVersion: declaration.specVersion }), expectedFailures: declaration.expectedFailures, source: declaration.source };

@@ -4,13 +4,13 @@ import { LEVELS, type Level, type Requirement } from './requirement.js';
 
 /**
  * Which requirements the suites test, read from their source: every test inside
- * describeRuntimes is `it('<requirement id>', 'title', fn)`. Reading the source instead of
+ * describeRuntimes is `requirement('<requirement id>', 'title', fn)`. Reading the source instead of
  * loading the suites keeps `rtconform requirements` fast and free of vitest. An id built at
  * run time (a template literal with `${…}`) cannot be read this way and is not counted.
  */
-const REQUIREMENT_TEST = /\bit\(\s*(['"`])([^'"`$\n]+)\1\s*,/g;
+const REQUIREMENT_TEST = /\brequirement\(\s*(['"`])([^'"`$\n]+)\1\s*,/g;
 
-/** Requirement ids named by the `it(` calls of one suite file's source, in order, repeats kept. */
+/** Requirement ids named by the `requirement(` calls of one suite file's source, in order, repeats kept. */
 export function requirementIdsIn(source: string): string[] {
   return [...source.matchAll(REQUIREMENT_TEST)].map((m) => m[2]!);
 }

@@ -17,7 +17,7 @@ import { waitForStatus } from './wait-for-status.js';
 import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions } from './runtime.js';
 import {
   ContainerStateSchema, EventSchema, FeaturesSchema, ListSchema, LogLineSchema, PsSchema, StatsSchema,
-  type ContainerState, type Features, type ListEntry, type RuntimeEvent, type Stats,
+  type ContainerState, type ContainerStatus, type Features, type ListEntry, type RuntimeEvent, type Stats,
 } from './schemas.js';
 
 export interface CliRuntimeOptions {
@@ -127,7 +127,7 @@ export class CliRuntime implements Runtime {
     return this.#parse('state', result, ContainerStateSchema);
   }
 
-  async status(id: string): Promise<string> {
+  async status(id: string): Promise<ContainerStatus> {
     return (await this.state(id)).status;
   }
 

@@ -40,7 +40,11 @@ export function declarationFor(nameOrPath: string): RuntimeDeclaration {
 
 /** `fake`, a built-in name looked up on PATH, a declaration file, or a path to any runc-compatible binary. */
 export function resolveRuntime(nameOrPath: string, searchPath = process.env.PATH ?? ''): ResolvedRuntime {
-  const declaration = declarationFor(nameOrPath);
+  return locate(declarationFor(nameOrPath), searchPath);
+}
+
+/** Where a declaration's binary is: its path, or the first match on `searchPath`. */
+function locate(declaration: RuntimeDeclaration, searchPath: string): ResolvedRuntime {
   const profile = declaration.profile;
   if (profile.binary.includes('/')) {
     const binary = resolve(profile.binary);
@@ -56,17 +60,30 @@ export function resolveRuntime(nameOrPath: string, searchPath = process.env.PATH
 }
 
 export interface OpenRuntimeOptions {
+  /** Scratch space for the runtime's per-call logs, process files and default container stdio; yours to remove. */
   workDir: string;
+  /** Where commands run: this machine (default), or a target container's runner. */
   runner?: ProcessRunner;
+  /** The runtime's state root (`--root`); the runtime's own default when absent. */
   root?: string;
+  /** Limit for one call (default 30 s): a runtime that hangs ends as a RuntimeTimeoutError. */
   callTimeoutMs?: number;
+  /** Extra environment for every call. */
   env?: Record<string, string>;
 }
 
-export function openRuntime(resolved: Pick<ResolvedRuntime, 'profile' | 'binary'>, options: OpenRuntimeOptions): CliRuntime {
+/**
+ * Opens a runtime to drive, the one way: by name (`runc`, `fake`), path to a binary, path to a
+ * declaration file, a declaration (`loadDeclaration`), or a runtime already resolved (a profile
+ * and the binary as the runner sees it). A runtime that cannot be found is a RuntimeNotFoundError.
+ */
+export function openRuntime(runtime: string | RuntimeDeclaration | Pick<ResolvedRuntime, 'profile' | 'binary'>, options: OpenRuntimeOptions): CliRuntime {
+  const { profile, binary } = typeof runtime === 'string'
+    ? resolveRuntime(runtime)
+    : 'binary' in runtime ? runtime : locate(runtime, process.env.PATH ?? '');
   return new CliRuntime({
-    profile: resolved.profile,
-    binary: resolved.binary,
+    profile,
+    binary,
     runner: options.runner ?? new HostProcessRunner(),
     workDir: options.workDir,
     root: options.root,

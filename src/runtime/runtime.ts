@@ -4,7 +4,7 @@ import type {
 } from './argv.js';
 import type { Target } from './process-runner.js';
 import type { RuntimeProfile } from './profiles.js';
-import type { ContainerState, Features, ListEntry, RuntimeEvent, Stats } from './schemas.js';
+import type { ContainerState, ContainerStatus, Features, ListEntry, RuntimeEvent, Stats } from './schemas.js';
 
 export interface RuntimeVersion {
   /** Everything `--version` printed. */
@@ -45,7 +45,7 @@ export interface Runtime {
   /** Foreground run returns the container's exit code; a detached run returns once it is running. */
   run(id: string, options: RunContainerOptions): Promise<{ exitCode: number | undefined }>;
   state(id: string): Promise<ContainerState>;
-  status(id: string): Promise<string>;
+  status(id: string): Promise<ContainerStatus>;
   list(): Promise<ListEntry[]>;
   exec(id: string, process: ProcessSpec | readonly string[], options?: ExecOptions): Promise<ExecResult>;
   kill(id: string, signal?: string | number, options?: KillOptions): Promise<void>;

@@ -1,10 +1,20 @@
 import { z } from 'zod';
 
+/** The statuses the runtime spec defines (runtime.md "State"), and runc's `paused`. */
+export const KNOWN_STATUSES = ['creating', 'created', 'running', 'stopped', 'paused'] as const;
+export type KnownStatus = (typeof KNOWN_STATUSES)[number];
+/**
+ * A container's status as the runtime reports it: one of the known ones, or whatever else a
+ * runtime says (kept, not refused: a wrong status is evidence for a suite to judge).
+ */
+export type ContainerStatus = KnownStatus | (string & {});
+const StatusSchema = z.custom<ContainerStatus>((v) => typeof v === 'string', 'expected a status string');
+
 /** OCI runtime state (runtime.md "State"); runtimes add fields, so unknown keys pass through. */
 export const ContainerStateSchema = z.looseObject({
   ociVersion: z.string(),
   id: z.string(),
-  status: z.string(),
+  status: StatusSchema,
   pid: z.number().int().optional(),
   bundle: z.string(),
   annotations: z.record(z.string(), z.string()).nullish(),
@@ -15,7 +25,7 @@ export type ContainerState = z.infer<typeof ContainerStateSchema>;
 export const ListEntrySchema = z.looseObject({
   id: z.string(),
   pid: z.number().int().optional(),
-  status: z.string(),
+  status: StatusSchema,
   bundle: z.string().optional(),
   created: z.string().optional(),
   owner: z.string().optional(),

@@ -46,8 +46,8 @@ async function counterValue(ctx: RuntimeTestContext, id: string): Promise<number
 
 const exists = (ctx: RuntimeTestContext, id: string): Promise<boolean> => ctx.runtime.state(id).then(() => true, () => false);
 
-describeRuntimes('checkpoint and restore', (it) => {
-  it('cli.checkpoint.stops', 'checkpoint without --leave-running stops the container', async (ctx) => {
+describeRuntimes('checkpoint and restore', (requirement) => {
+  requirement('cli.checkpoint.stops', 'checkpoint without --leave-running stops the container', async (ctx) => {
     await requireCriu(ctx);
     const { id } = await runningContainer(ctx);
     await ctx.runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') });
@@ -56,7 +56,7 @@ describeRuntimes('checkpoint and restore', (it) => {
     expect(['gone', 'stopped']).toContain(status);
   });
 
-  it('cli.checkpoint.leave-running', 'checkpoint --leave-running leaves the container running', async (ctx) => {
+  requirement('cli.checkpoint.leave-running', 'checkpoint --leave-running leaves the container running', async (ctx) => {
     await requireCriu(ctx);
     const { id } = await runningContainer(ctx);
     await ctx.runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work'), leaveRunning: true });
@@ -64,7 +64,7 @@ describeRuntimes('checkpoint and restore', (it) => {
     expect((await ctx.runtime.exec(id, ['true'])).exitCode).toBe(0);
   });
 
-  it('cli.restore.running', 'restore --detach brings a checkpointed container back, running', async (ctx) => {
+  requirement('cli.restore.running', 'restore --detach brings a checkpointed container back, running', async (ctx) => {
     await requireCriu(ctx);
     const { id, bundleDir } = await runningContainer(ctx);
     const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
@@ -74,7 +74,7 @@ describeRuntimes('checkpoint and restore', (it) => {
     expect(await ctx.runtime.status(id)).toBe('running');
   });
 
-  it('cli.restore.continues', 'the restored process continues where it was: its counter does not start again', async (ctx) => {
+  requirement('cli.restore.continues', 'the restored process continues where it was: its counter does not start again', async (ctx) => {
     skipIfLimited(ctx, 'noMemoryCheckpoint');
     await requireCriu(ctx);
     const { id, bundleDir } = await runningContainer(ctx, COUNTER);
@@ -99,7 +99,7 @@ describeRuntimes('checkpoint and restore', (it) => {
     expect(next).toBeGreaterThan(atCheckpoint!);
   });
 
-  it('cli.checkpoint.not-running', 'checkpoint of a stopped container is an error and leaves it stopped', async (ctx) => {
+  requirement('cli.checkpoint.not-running', 'checkpoint of a stopped container is an error and leaves it stopped', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('true'));
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
     await ctx.runtime.start(ctx.id);
@@ -108,11 +108,11 @@ describeRuntimes('checkpoint and restore', (it) => {
     expect(await ctx.runtime.status(ctx.id)).toBe('stopped');
   });
 
-  it('cli.checkpoint.unknown-id', 'checkpoint of a container that does not exist is an error', async (ctx) => {
+  requirement('cli.checkpoint.unknown-id', 'checkpoint of a container that does not exist is an error', async (ctx) => {
     await refusal(ctx.runtime.checkpoint(ctx.id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') }));
   });
 
-  it('cli.checkpoint.image-path', 'named checkpoints: each image is listed, restorable from its path, and deleted', async (ctx) => {
+  requirement('cli.checkpoint.image-path', 'named checkpoints: each image is listed, restorable from its path, and deleted', async (ctx) => {
     await requireCriu(ctx);
     const { id, bundleDir } = await runningContainer(ctx);
     const store = new CheckpointStore(join(ctx.workDir, 'checkpoints'));

@@ -32,8 +32,8 @@ async function runToEnd(ctx: RuntimeTestContext, b: Bundle, id = ctx.id): Promis
 const inContainer = (ctx: RuntimeTestContext, b: Bundle, path: string): string =>
   (ctx.runtime.profile.needsRootfs ? path : join(b.dir, 'rootfs', path));
 
-describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs, unknown properties', (it) => {
-  it('create.invalid-id', 'create with an id that is not a plain name ("a/b", "../x") fails and creates nothing', async (ctx) => {
+describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs, unknown properties', (requirement) => {
+  requirement('create.invalid-id', 'create with an id that is not a plain name ("a/b", "../x") fails and creates nothing', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     for (const bad of [`${ctx.newId()}/sub`, `../${ctx.newId()}`]) {
       try {
@@ -45,7 +45,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     }
   });
 
-  it('create.missing-id', 'create without a container id fails and creates nothing', async (ctx) => {
+  requirement('create.missing-id', 'create without a container id fails and creates nothing', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     const ours = async (): Promise<string[]> => (await ctx.runtime.list()).filter((c) => c.bundle === b.dir).map((c) => c.id);
     await refusal(ctx.runtime.create('', { bundle: b.dir, stdio: b.stdio }));
@@ -58,7 +58,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     expect(await ours(), 'containers of this bundle after a create without an id').toEqual([]);
   });
 
-  it('create.unsatisfiable-config', 'create of a config that cannot be built (bind of a missing source) fails and creates nothing', async (ctx) => {
+  requirement('create.unsatisfiable-config', 'create of a config that cannot be built (bind of a missing source) fails and creates nothing', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const b = await ctx.bundle((c) => c.args('sleep', '600').mount({
       destination: '/mnt/rtc-missing', type: 'bind', source: join(ctx.workDir, 'no-such-source'), options: ['rbind', 'ro'],
@@ -66,14 +66,14 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     await refusedWithoutTrace(ctx, ctx.id, ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('config.valid-values.error', 'a namespace type the spec does not define is an error', async (ctx) => {
+  requirement('config.valid-values.error', 'a namespace type the spec does not define is an error', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('true'));
     const config = structuredClone(b.config);
     await writeRawConfig(b, { ...config, linux: { ...config.linux, namespaces: [...(config.linux?.namespaces ?? []), { type: 'rtconform-bogus' }] } });
     await refusedWithoutTrace(ctx, ctx.id, ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('config.process.cwd-relative-error', 'a relative process.cwd is an error', async (ctx) => {
+  requirement('config.process.cwd-relative-error', 'a relative process.cwd is an error', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('true'));
     const config: OciConfig = structuredClone(b.config);
     config.process = { ...config.process!, cwd: 'tmp' };
@@ -81,7 +81,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     await refusedWithoutTrace(ctx, ctx.id, ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('config.process.args-path', 'args[0] without a slash is looked up in the PATH of process.env, in order', async (ctx) => {
+  requirement('config.process.args-path', 'args[0] without a slash is looked up in the PATH of process.env, in order', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('rtc-which'));
     // Two PATH directories, both with the program: the first one in PATH must win.
     for (const [dir, answer] of [['opt/rtc-first', 'first'], ['opt/rtc-second', 'second']] as const) {
@@ -96,7 +96,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     expect({ exitCode, output: output.trim() }, `running "rtc-which" with PATH=${path}`).toEqual({ exitCode: 0, output: 'rtc-which ran from first' });
   });
 
-  it('config.extensibility.unknown-property', 'properties the runtime does not know are ignored', async (ctx) => {
+  requirement('config.extensibility.unknown-property', 'properties the runtime does not know are ignored', async (ctx) => {
     const b = await ctx.bundle((c) => c.shell('echo ran-with-unknown-properties'));
     const config = structuredClone(b.config);
     await writeRawConfig(b, {
@@ -109,7 +109,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     expect({ exitCode, output: output.trim() }, 'the container of a config with unknown properties').toEqual({ exitCode: 0, output: 'ran-with-unknown-properties' });
   });
 
-  it('config.annotations.unknown-keys', 'annotations with keys the runtime does not know are accepted', async (ctx) => {
+  requirement('config.annotations.unknown-keys', 'annotations with keys the runtime does not know are accepted', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('sleep', '600')
       .annotation('org.rtconform.unknown.key', 'some value')
       .annotation('com.example.never-heard-of-it', '')
@@ -118,7 +118,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     expect((await ctx.runtime.state(ctx.id)).status, 'status after create').toBe('created');
   });
 
-  it('bundle.config-json', 'the config is config.json at the bundle root, not a look-alike file', async (ctx) => {
+  requirement('bundle.config-json', 'the config is config.json at the bundle root, not a look-alike file', async (ctx) => {
     const b = await ctx.bundle((c) => c.shell('echo from-config-json'));
     // Look-alikes that a runtime must not read: other names at the root, config.json deeper down.
     const decoy = (word: string): OciConfig => ({ ...structuredClone(b.config), process: { ...b.config.process!, args: ['sh', '-c', `echo from-${word}`] } });

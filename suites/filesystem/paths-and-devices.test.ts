@@ -37,8 +37,8 @@ done`;
 
 const shellArgs = (script: string, paths: string[]): string => `set -- ${paths.join(' ')}\n${script}`;
 
-describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl, descriptors', (it) => {
-  it('linux.masked-paths.unreadable', 'masked files read as empty and masked directories as empty', async (ctx) => {
+describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl, descriptors', (requirement) => {
+  requirement('linux.masked-paths.unreadable', 'masked files read as empty and masked directories as empty', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     // Paths of the rootfs with content, so masking is all that can make them read empty.
     const planted = ['/rtc-masked-file', '/rtc-masked-dir'];
@@ -53,7 +53,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     expect(seen, 'what reading each masked path gave').toEqual(Object.fromEntries(masked.map((p) => [p, 'unreadable'])));
   });
 
-  it('linux.readonly-paths.read-only', 'read-only paths cannot be written and are mounted ro', async (ctx) => {
+  requirement('linux.readonly-paths.read-only', 'read-only paths cannot be written and are mounted ro', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const planted = ['/rtc-ro-dir', '/rtc-ro-file'];
     const readonly = [...planted, ...(defaultConfig().linux?.readonlyPaths ?? [])];
@@ -72,7 +72,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     });
   });
 
-  it('linux.devices.created', 'each configured device exists at its path with its type and numbers', async (ctx) => {
+  requirement('linux.devices.created', 'each configured device exists at its path with its type and numbers', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const devices = [
       { path: '/dev/rtc-char', type: 'c', major: 1, minor: 3 },
@@ -85,7 +85,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
       Object.fromEntries(devices.map((d) => [d.path, { type: TYPE[d.type], major: d.major ?? 0, minor: d.minor ?? 0 }])));
   });
 
-  it('linux.devices.mode-owner', 'a device gets its fileMode, uid and gid', async (ctx) => {
+  requirement('linux.devices.mode-owner', 'a device gets its fileMode, uid and gid', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     // 0662 has bits a 022 umask would clear: the mode must be fileMode, not fileMode & ~umask.
     const dev = { path: '/dev/rtc-owned', type: 'c', major: 1, minor: 3, fileMode: 0o662, uid: 1234, gid: 2345 };
@@ -95,7 +95,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
       .toEqual({ mode: '662', uid: 1234, gid: 2345 });
   });
 
-  it('linux.devices.path-conflict', 'a device whose path holds a regular file is an error', async (ctx) => {
+  requirement('linux.devices.path-conflict', 'a device whose path holds a regular file is an error', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     // Outside /dev, where the rootfs itself can hold the file (/dev is a tmpfs of the config).
     const devices = (path: string): ((c: OciConfig) => void) => (c) => void (c.linux!.devices = [{ path, type: 'c', major: 1, minor: 3 }]);
@@ -109,14 +109,14 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     await refusal(ctx.runtime.create(ctx.newId(), { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('linux.devices.outside-dev', 'a device path outside /dev is created there', async (ctx) => {
+  requirement('linux.devices.outside-dev', 'a device path outside /dev is created there', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const path = '/rtc-devices/null';
     const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.linux!.devices = [{ path, type: 'c', major: 1, minor: 3 }])), { paths: [path] });
     expect(device(observation.paths[path]), `type and numbers of ${path}`).toEqual({ type: 'character special file', major: 1, minor: 3 });
   });
 
-  it('linux.default-devices.present', '/dev/null, zero, full, random, urandom and tty are those char devices', async (ctx) => {
+  requirement('linux.default-devices.present', '/dev/null, zero, full, random, urandom and tty are those char devices', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const wanted = { '/dev/null': [1, 3], '/dev/zero': [1, 5], '/dev/full': [1, 7], '/dev/random': [1, 8], '/dev/urandom': [1, 9], '/dev/tty': [5, 0] };
     const { observation } = await probe(ctx);
@@ -124,7 +124,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
       Object.fromEntries(Object.entries(wanted).map(([p, [major, minor]]) => [p, { type: 'character special file', major, minor }])));
   });
 
-  it('linux.default-devices.ptmx', '/dev/ptmx is the container\'s /dev/pts/ptmx', async (ctx) => {
+  requirement('linux.default-devices.ptmx', '/dev/ptmx is the container\'s /dev/pts/ptmx', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx);
     const ptmx = observation.paths['/dev/ptmx'];
@@ -138,13 +138,13 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     expect(visibleMount(observation.mounts, '/dev/pts')?.fsType, 'the filesystem at /dev/pts, where ptmx leads').toBe('devpts');
   });
 
-  it('linux.dev-symlinks.fd', '/dev/fd is a symlink to /proc/self/fd', async (ctx) => {
+  requirement('linux.dev-symlinks.fd', '/dev/fd is a symlink to /proc/self/fd', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx);
     expect(observation.paths['/dev/fd'], '/dev/fd').toEqual({ kind: 'link', target: '/proc/self/fd' });
   });
 
-  it('linux.dev-symlinks.stdio', '/dev/stdin, stdout and stderr are symlinks to /proc/self/fd/0, 1 and 2', async (ctx) => {
+  requirement('linux.dev-symlinks.stdio', '/dev/stdin, stdout and stderr are symlinks to /proc/self/fd/0, 1 and 2', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx);
     const links = ['/dev/stdin', '/dev/stdout', '/dev/stderr'];
@@ -152,7 +152,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
       [0, 1, 2].map((fd) => ({ kind: 'link', target: `/proc/self/fd/${fd}` })));
   });
 
-  it('linux.fds.stdio-only', 'the process starts with only stdin, stdout and stderr open, whatever the runtime inherited', async (ctx) => {
+  requirement('linux.fds.stdio-only', 'the process starts with only stdin, stdout and stderr open, whatever the runtime inherited', async (ctx) => {
     // The runtime is started with fd 42 open and not close-on-exec, as a careless caller leaves
     // one: only --preserve-fds may pass a descriptor on, so the process must not get it. Above 9,
     // where Node (a runtime written in it) leaves descriptors as they are; bash can open it.
@@ -169,7 +169,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     expect(inherited.map((f) => f.fd), `descriptors open at exec: ${inherited.map((f) => `${f.fd} -> ${f.target}`).join(', ')}`).toEqual([0, 1, 2]);
   });
 
-  it('linux.sysctl', 'each sysctl is set inside the container', async (ctx) => {
+  requirement('linux.sysctl', 'each sysctl is set inside the container', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     // Namespaced keys, against the defaults of a new namespace (0 both): the runtime set them.
     const sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shm_rmid_forced': '1' };
@@ -177,7 +177,7 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     expect(observation.sysctls, 'values read from /proc/sys').toEqual(sysctl);
   });
 
-  it('linux.default-filesystems', 'proc, sysfs, devpts and tmpfs are at /proc, /sys, /dev/pts and /dev/shm', async (ctx) => {
+  requirement('linux.default-filesystems', 'proc, sysfs, devpts and tmpfs are at /proc, /sys, /dev/pts and /dev/shm', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const wanted = { '/proc': 'proc', '/sys': 'sysfs', '/dev/pts': 'devpts', '/dev/shm': 'tmpfs' };
     const { observation } = await probe(ctx);

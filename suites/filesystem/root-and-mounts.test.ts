@@ -18,20 +18,20 @@ async function decoyRootfs(ctx: RuntimeTestContext, dir: string, marker: string)
   await plant(dir, { 'rtc-root-marker': `${marker}\n` });
 }
 
-describeRuntimes('filesystem: root and mounts', (it) => {
-  it('config.root.writable-by-default', 'without root.readonly the root filesystem is writable', async (ctx) => {
+describeRuntimes('filesystem: root and mounts', (requirement) => {
+  requirement('config.root.writable-by-default', 'without root.readonly the root filesystem is writable', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx, (b) => b.edit((c) => void delete c.root!.readonly));
     expect(observation.rootWritable, 'a file can be created in / (root_writable)').toBe(true);
   });
 
-  it('config.root.readonly', 'with root.readonly true writes to the root filesystem fail', async (ctx) => {
+  requirement('config.root.readonly', 'with root.readonly true writes to the root filesystem fail', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.root!.readonly = true)));
     expect(observation.rootWritable, 'a file can be created in / (root_writable)').toBe(false);
   });
 
-  it('config.root.path-absolute', 'an absolute root.path outside the bundle is the root filesystem', async (ctx) => {
+  requirement('config.root.path-absolute', 'an absolute root.path outside the bundle is the root filesystem', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const elsewhere = join(ctx.workDir, 'rtc-absolute-root');
     const run = await shell(ctx, (b) => b.rootPath(elsewhere), 'cat /rtc-root-marker', async (bundle) => {
@@ -41,7 +41,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     expect(run.stdout.split('\n')[0], `the marker in ${elsewhere} (stderr: ${run.stderr.trim()})`).toBe('absolute');
   });
 
-  it('bundle.root-path', 'a relative root.path is taken from the bundle, not from the caller\'s working directory', async (ctx) => {
+  requirement('bundle.root-path', 'a relative root.path is taken from the bundle, not from the caller\'s working directory', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     // The caller's directory holds a complete rootfs of the same name: taking root.path from
     // there would run, and say so.
@@ -55,12 +55,12 @@ describeRuntimes('filesystem: root and mounts', (it) => {
   });
 
   // The fake too: it uses no rootfs, but checks that root.path exists.
-  it('config.root.missing-error', 'create fails when nothing is at root.path', async (ctx) => {
+  requirement('config.root.missing-error', 'create fails when nothing is at root.path', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('true').rootPath('rtc-no-such-root'));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('config.mounts.applied', 'each mount appears at its destination with its type and source', async (ctx) => {
+  requirement('config.mounts.applied', 'each mount appears at its destination with its type and source', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const wanted = [
       { destination: '/rtc-tmpfs', type: 'tmpfs', source: 'rtc-tmpfs-source' },
@@ -74,7 +74,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     expect(seen, 'mountinfo at each destination').toEqual(wanted);
   });
 
-  it('config.mounts.order', 'mounts are made in order: a later mount at or above an earlier one covers it', async (ctx) => {
+  requirement('config.mounts.order', 'mounts are made in order: a later mount at or above an earlier one covers it', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const host = join(ctx.workDir, 'order-source');
     await plant(host, { 'from-host': 'x\n' });
@@ -100,14 +100,14 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     });
   });
 
-  it('config.mounts.relative-destination', 'a relative destination is taken from the container\'s /', async (ctx) => {
+  requirement('config.mounts.relative-destination', 'a relative destination is taken from the container\'s /', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx, (b) => b.mount({ destination: 'rtc-relative', type: 'tmpfs', source: 'rtc-relative-source' }));
     const mount = visibleMount(observation.mounts, '/rtc-relative');
     expect({ type: mount?.fsType, source: mount?.source }, 'mountinfo at /rtc-relative').toEqual({ type: 'tmpfs', source: 'rtc-relative-source' });
   });
 
-  it('config.mounts.bind-relative-source', 'a relative bind source is taken from the bundle directory', async (ctx) => {
+  requirement('config.mounts.bind-relative-source', 'a relative bind source is taken from the bundle directory', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const caller = join(ctx.workDir, 'caller');
     await plant(caller, { 'rtc-source/marker': 'caller\n' });
@@ -118,7 +118,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     expect(run.stdout.trim(), `/rtc-bound/marker: bundle/rtc-source has "bundle", the caller's rtc-source "caller" (stderr: ${run.stderr.trim()})`).toBe('bundle');
   });
 
-  it('config.mounts.bind', 'a bind mount shows the source\'s files, and writes reach the source', async (ctx) => {
+  requirement('config.mounts.bind', 'a bind mount shows the source\'s files, and writes reach the source', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const host = join(ctx.workDir, 'bind-source');
     await plant(host, { 'from-host': 'written on the host\n' });
@@ -128,7 +128,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     expect({ read: run.facts.read, written: back.trim() }, 'what the container read, and what reached the source').toEqual({ read: 'written on the host', written: 'written inside' });
   });
 
-  it('config.mounts.rbind', 'an rbind mount also brings the mounts beneath its source', async (ctx) => {
+  requirement('config.mounts.rbind', 'an rbind mount also brings the mounts beneath its source', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { run, source } = await withSubmount(ctx, 'rbind-source', async (source) => ({
       source,
@@ -139,7 +139,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     expect(visibleMount(run.mounts, '/rtc-rbound/sub')?.fsType, 'mountinfo at /rtc-rbound/sub').toBe('tmpfs');
   });
 
-  it('config.mounts.option-ro', 'ro: the mount is ro in mountinfo and writes to it fail', async (ctx) => {
+  requirement('config.mounts.option-ro', 'ro: the mount is ro in mountinfo and writes to it fail', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const run = await shell(ctx, (b) => b
       .mount({ destination: '/rtc-ro', type: 'tmpfs', source: 'rtc-ro', options: ['ro'] })
@@ -152,7 +152,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     });
   });
 
-  it('config.mounts.option-nosuid', 'nosuid shows as nosuid on the mount', async (ctx) => {
+  requirement('config.mounts.option-nosuid', 'nosuid shows as nosuid on the mount', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     // Only the flag: a set-user-id busybox drops the privilege itself and hides its /proc
     // entries from the user it runs as, so its effect cannot be seen from inside.
@@ -164,7 +164,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
       'nosuid in the mountinfo options of the nosuid tmpfs (and of one without the option, the control)').toEqual({ nosuid: true, control: false });
   });
 
-  it('config.mounts.option-nodev', 'nodev: the mount is nodev in mountinfo and a device node on it cannot be opened', async (ctx) => {
+  requirement('config.mounts.option-nodev', 'nodev: the mount is nodev in mountinfo and a device node on it cannot be opened', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const run = await shell(ctx, (b) => b
       .mount({ destination: '/rtc-nodev-null', type: 'bind', source: '/dev/null', options: ['bind', 'nodev'] })
@@ -177,7 +177,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     });
   });
 
-  it('config.mounts.option-noexec', 'noexec: the mount is noexec in mountinfo and programs on it cannot be executed', async (ctx) => {
+  requirement('config.mounts.option-noexec', 'noexec: the mount is noexec in mountinfo and programs on it cannot be executed', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const host = join(ctx.workDir, 'exec-source');
     await plant(host, { 'run.sh': '#!/bin/sh\necho ran\n' });
@@ -193,7 +193,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     });
   });
 
-  it('config.mounts.option-atime', 'the atime options show as the matching mount flags', async (ctx) => {
+  requirement('config.mounts.option-atime', 'the atime options show as the matching mount flags', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const cases = {
       '/rtc-noatime': { options: ['noatime'], flags: { noatime: true, relatime: false, nodiratime: false } },
@@ -211,7 +211,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     expect(seen, 'atime flags in mountinfo, by mount').toEqual(wanted);
   });
 
-  it('config.mounts.option-propagation', 'shared, slave, private and unbindable give the mount that propagation', async (ctx) => {
+  requirement('config.mounts.option-propagation', 'shared, slave, private and unbindable give the mount that propagation', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx, (b) => b
       .mount({ destination: '/rtc-shared', type: 'tmpfs', source: 'rtc-shared', options: ['shared'] })
@@ -239,7 +239,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     });
   });
 
-  it('config.mounts.option-recursive', 'rro makes the mount and every mount beneath it read-only', async (ctx) => {
+  requirement('config.mounts.option-recursive', 'rro makes the mount and every mount beneath it read-only', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const rro = (source: string) => (b: BundleBuilder): BundleBuilder => b.mount({ destination: '/rtc-rro', type: 'bind', source, options: ['rbind', 'rro'] });
     if (await unsupportedByItsOwnWord(ctx, { list: 'mountOptions', needs: ['rro'], trial: rro(ctx.workDir) })) return;
@@ -253,7 +253,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     });
   });
 
-  it('config.mounts.option-nosymfollow', 'nosymfollow: the mount is nosymfollow in mountinfo and symlinks on it are not followed', async (ctx) => {
+  requirement('config.mounts.option-nosymfollow', 'nosymfollow: the mount is nosymfollow in mountinfo and symlinks on it are not followed', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const nosymfollow = (b: BundleBuilder): BundleBuilder => b.mount({ destination: '/rtc-nosymfollow', type: 'tmpfs', source: 'rtc-nosymfollow', options: ['nosymfollow'] });
     if (await unsupportedByItsOwnWord(ctx, { list: 'mountOptions', needs: ['nosymfollow'], trial: nosymfollow })) return;
@@ -263,7 +263,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
       'reading through a symlink on the nosymfollow mount; nosymfollow in its mountinfo options').toEqual({ link: 'refused', flag: true });
   });
 
-  it('config.mounts.fs-specific-options', 'tmpfs size= and mode= reach the filesystem and take effect', async (ctx) => {
+  requirement('config.mounts.fs-specific-options', 'tmpfs size= and mode= reach the filesystem and take effect', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { observation } = await probe(ctx, (b) => b.mount({ destination: '/rtc-sized', type: 'tmpfs', source: 'rtc-sized', options: ['size=1m', 'mode=0710'] }),
       { paths: ['/rtc-sized'] });
@@ -275,7 +275,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
       .toEqual({ size, bytes: 1024 * 1024, mode: '710' });
   });
 
-  it('config.mounts.idmap', 'idmap mounts map file owners through the container\'s user namespace, or through the mount\'s own mappings', async (ctx) => {
+  requirement('config.mounts.idmap', 'idmap mounts map file owners through the container\'s user namespace, or through the mount\'s own mappings', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const host = join(ctx.workDir, 'idmap-source');
     await plant(host, { file: 'x\n' });
@@ -309,7 +309,7 @@ describeRuntimes('filesystem: root and mounts', (it) => {
       `owner of an on-disk 1:1 file through each idmap mount (through a plain bind: ${owner(paths[2]!)})`).toEqual({ containerMapping: '1:1', ownMapping: '2:3' });
   });
 
-  it('config.mounts.idmap-without-mapping', 'idmap without mappings in a container without a user namespace is an error', async (ctx) => {
+  requirement('config.mounts.idmap-without-mapping', 'idmap without mappings in a container without a user namespace is an error', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const host = join(ctx.workDir, 'idmap-source');
     await plant(host, { file: 'x\n' });
@@ -323,16 +323,16 @@ describeRuntimes('filesystem: root and mounts', (it) => {
     const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.linux!.rootfsPropagation = propagation)));
     return propagationKinds(visibleMount(observation.mounts, '/'));
   };
-  it('linux.rootfs-propagation', 'rootfsPropagation shared makes the root mount shared', async (ctx) => {
+  requirement('linux.rootfs-propagation', 'rootfsPropagation shared makes the root mount shared', async (ctx) => {
     expect(await rootPropagation(ctx, 'shared'), 'optional fields of the mountinfo line of /').toEqual(['shared']);
   });
-  it('linux.rootfs-propagation', 'rootfsPropagation private makes the root mount private', async (ctx) => {
+  requirement('linux.rootfs-propagation', 'rootfsPropagation private makes the root mount private', async (ctx) => {
     expect(await rootPropagation(ctx, 'private'), 'optional fields of the mountinfo line of /').toEqual([]);
   });
-  it('linux.rootfs-propagation', 'rootfsPropagation unbindable makes the root mount unbindable', async (ctx) => {
+  requirement('linux.rootfs-propagation', 'rootfsPropagation unbindable makes the root mount unbindable', async (ctx) => {
     expect(await rootPropagation(ctx, 'unbindable'), 'optional fields of the mountinfo line of /').toEqual(['unbindable']);
   });
-  it('linux.rootfs-propagation', 'rootfsPropagation slave makes the root mount neither shared nor unbindable', async (ctx) => {
+  requirement('linux.rootfs-propagation', 'rootfsPropagation slave makes the root mount neither shared nor unbindable', async (ctx) => {
     // A slave with no master (the rootfs is a peer of nothing here) is private: a master field may show or not.
     const fields = await rootPropagation(ctx, 'slave');
     expect(fields?.filter((f) => f !== 'master'), 'optional fields of the mountinfo line of /, master:N aside').toEqual([]);

@@ -246,8 +246,8 @@ const expectDestroyed = async (ctx: RuntimeTestContext) => {
   expect(state, 'the container must be stopped and destroyed (state of its id an error)').toBe('gone');
 };
 
-describeRuntimes('hooks: when they run, where, with what, and what their failure does', (it) => {
-  it('hooks.order', 'hooks of one kind run in the order listed', async (ctx) => {
+describeRuntimes('hooks: when they run, where, with what, and what their failure does', (requirement) => {
+  requirement('hooks.order', 'hooks of one kind run in the order listed', async (ctx) => {
     const { afterDelete } = await lifecycle(ctx);
     for (const kind of KINDS) {
       const labels = labelsOf(afterDelete).filter((l) => l.startsWith(`${kind}#`));
@@ -255,7 +255,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     }
   });
 
-  it('hooks.state-stdin', 'every hook reads the container state as JSON on stdin', async (ctx) => {
+  requirement('hooks.state-stdin', 'every hook reads the container state as JSON on stdin', async (ctx) => {
     const { afterDelete, bundleDir } = await lifecycle(ctx);
     for (const kind of KINDS) {
       const state = stateOf(recordOf(afterDelete, `${kind}#1`));
@@ -263,7 +263,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     }
   });
 
-  it('hooks.args-env', 'a hook runs with exactly its args as argv and its env as environment', async (ctx) => {
+  requirement('hooks.args-env', 'a hook runs with exactly its args as argv and its env as environment', async (ctx) => {
     // A first arg that is not the path: execv takes argv[0] from args, not from path.
     const env = [PATH_ENV, 'RTC_HOOK=one two', 'RTC_EMPTY='];
     const { bundle, log } = await prepare(ctx, { createRuntime: [{ label: 'args', extraArgs: ['x', '', 'two words'], env }] });
@@ -278,7 +278,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     expect(record.environ, 'hook environment').toEqual(env);
   });
 
-  it('hooks.path-relative-error', 'a hook path that is not absolute makes create an error', async (ctx) => {
+  requirement('hooks.path-relative-error', 'a hook path that is not absolute makes create an error', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { createRuntime: [{ label: 'relative' }] }, (config) => {
       config.hooks!.createRuntime![0]!.path = 'rootfs/rtconform/hook.sh';
     });
@@ -287,7 +287,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await expectProgramNeverRan(log);
   });
 
-  it('hooks.timeout-aborts', 'a hook still running after its timeout is aborted and create fails', async (ctx) => {
+  requirement('hooks.timeout-aborts', 'a hook still running after its timeout is aborted and create fails', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { createRuntime: [{ label: 'hang', action: 'hang', timeout: 1 }] });
     const started = Date.now();
     await refusal(ctx.runtime.create(ctx.id, { bundle: bundle.dir, stdio: bundle.stdio, waitTimeoutMs: 40_000 }));
@@ -298,7 +298,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await expectProgramNeverRan(log);
   }, { timeout: 60_000 });
 
-  it('hooks.timeout-invalid', 'a hook timeout of zero makes create an error', async (ctx) => {
+  requirement('hooks.timeout-invalid', 'a hook timeout of zero makes create an error', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { createRuntime: [{ label: 'zero' }] }, (config) => {
       config.hooks!.createRuntime![0]!.timeout = 0;
     });
@@ -307,45 +307,45 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await expectProgramNeverRan(log);
   });
 
-  it('hooks.prestart.called', 'prestart hooks run during create', async (ctx) => {
+  requirement('hooks.prestart.called', 'prestart hooks run during create', async (ctx) => {
     const { afterCreate } = await lifecycle(ctx, ['prestart']);
     expect(labelsOf(afterCreate), 'log once create returned').toEqual(['prestart#1', 'prestart#2']);
   });
 
-  it('hooks.prestart.before-create-runtime', 'prestart hooks run before the createRuntime hooks', async (ctx) => {
+  requirement('hooks.prestart.before-create-runtime', 'prestart hooks run before the createRuntime hooks', async (ctx) => {
     const { afterCreate } = await lifecycle(ctx, ['prestart', 'createRuntime']);
     expect(labelsOf(afterCreate), 'log once create returned').toEqual(['prestart#1', 'prestart#2', 'createRuntime#1', 'createRuntime#2']);
   });
 
-  it('hooks.create-runtime.called', 'createRuntime hooks run during create', async (ctx) => {
+  requirement('hooks.create-runtime.called', 'createRuntime hooks run during create', async (ctx) => {
     const { afterCreate } = await lifecycle(ctx, ['createRuntime']);
     expect(labelsOf(afterCreate), 'log once create returned').toEqual(['createRuntime#1', 'createRuntime#2']);
   });
 
-  it('hooks.create-container.called', 'createContainer hooks run during create', async (ctx) => {
+  requirement('hooks.create-container.called', 'createContainer hooks run during create', async (ctx) => {
     const { afterCreate } = await lifecycle(ctx, ['createContainer']);
     expect(labelsOf(afterCreate), 'log once create returned').toEqual(['createContainer#1', 'createContainer#2']);
   });
 
-  it('hooks.create-container.after-create-runtime', 'createContainer hooks run after the createRuntime hooks', async (ctx) => {
+  requirement('hooks.create-container.after-create-runtime', 'createContainer hooks run after the createRuntime hooks', async (ctx) => {
     const { afterCreate } = await lifecycle(ctx, ['createRuntime', 'createContainer']);
     expect(labelsOf(afterCreate), 'log once create returned').toEqual(['createRuntime#1', 'createRuntime#2', 'createContainer#1', 'createContainer#2']);
   });
 
-  it('hooks.start-container.called', 'startContainer hooks run during start, before the user program', async (ctx) => {
+  requirement('hooks.start-container.called', 'startContainer hooks run during start, before the user program', async (ctx) => {
     const { afterCreate, afterDelete } = await lifecycle(ctx, ['startContainer']);
     expect(labelsOf(afterCreate), 'log once create returned').toEqual([]);
     // Start may return before they ran: the spec orders them before the program, not before start returns.
     expect(labelsOf(afterDelete), 'the whole log').toEqual(['startContainer#1', 'startContainer#2', 'program']);
   });
 
-  it('hooks.poststart.called', 'poststart hooks run during start, not before', async (ctx) => {
+  requirement('hooks.poststart.called', 'poststart hooks run during start, not before', async (ctx) => {
     const { afterCreate, afterStart } = await lifecycle(ctx, ['poststart']);
     expect(labelsOf(afterCreate), 'log once create returned').toEqual([]);
     expect(labelsOf(afterStart).filter((l) => l !== 'program'), 'log once start returned').toEqual(['poststart#1', 'poststart#2']);
   });
 
-  it('hooks.poststop.called', 'poststop hooks run during delete, not before', async (ctx) => {
+  requirement('hooks.poststop.called', 'poststop hooks run during delete, not before', async (ctx) => {
     const { beforeDelete, afterDelete } = await lifecycle(ctx, ['poststop']);
     expect(labelsOf(beforeDelete), 'log once the program was killed').toEqual(['program']);
     expect(labelsOf(afterDelete), 'log once delete returned').toEqual(['program', 'poststop#1', 'poststop#2']);
@@ -355,22 +355,22 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     const run = await lifecycle(ctx, [kind]);
     expect(recordOf(run.afterDelete, `${kind}#1`).mnt, `mount namespace of the ${kind} hook (the runtime's is ${run.runtimeMnt}, the container's ${run.containerMnt})`).toBe(run.runtimeMnt);
   };
-  it('hooks.prestart.runtime-namespace', 'prestart hooks run in the runtime\'s mount namespace', inRuntimeNamespace('prestart'));
-  it('hooks.create-runtime.runtime-namespace', 'createRuntime hooks run in the runtime\'s mount namespace', inRuntimeNamespace('createRuntime'));
-  it('hooks.poststart.runtime-namespace', 'poststart hooks run in the runtime\'s mount namespace', inRuntimeNamespace('poststart'));
-  it('hooks.poststop.runtime-namespace', 'poststop hooks run in the runtime\'s mount namespace', inRuntimeNamespace('poststop'));
+  requirement('hooks.prestart.runtime-namespace', 'prestart hooks run in the runtime\'s mount namespace', inRuntimeNamespace('prestart'));
+  requirement('hooks.create-runtime.runtime-namespace', 'createRuntime hooks run in the runtime\'s mount namespace', inRuntimeNamespace('createRuntime'));
+  requirement('hooks.poststart.runtime-namespace', 'poststart hooks run in the runtime\'s mount namespace', inRuntimeNamespace('poststart'));
+  requirement('hooks.poststop.runtime-namespace', 'poststop hooks run in the runtime\'s mount namespace', inRuntimeNamespace('poststop'));
 
-  it('hooks.create-container.container-namespace', 'createContainer hooks run in the container\'s mount namespace', async (ctx) => {
+  requirement('hooks.create-container.container-namespace', 'createContainer hooks run in the container\'s mount namespace', async (ctx) => {
     const run = await lifecycle(ctx, ['createContainer']);
     expect(recordOf(run.afterDelete, 'createContainer#1').mnt, `mount namespace of the createContainer hook (the runtime's is ${run.runtimeMnt})`).toBe(run.containerMnt);
   });
 
-  it('hooks.start-container.container-namespace', 'startContainer hooks run in the container\'s mount namespace, path resolved inside it', async (ctx) => {
+  requirement('hooks.start-container.container-namespace', 'startContainer hooks run in the container\'s mount namespace, path resolved inside it', async (ctx) => {
     const run = await lifecycle(ctx, ['startContainer']);
     expect(recordOf(run.afterDelete, 'startContainer#1').mnt, `mount namespace of the startContainer hook (the runtime's is ${run.runtimeMnt})`).toBe(run.containerMnt);
   });
 
-  it('hooks.state-pid', 'the state pid is the runtime\'s view in runtime hooks and the container\'s view in container hooks', async (ctx) => {
+  requirement('hooks.state-pid', 'the state pid is the runtime\'s view in runtime hooks and the container\'s view in container hooks', async (ctx) => {
     const run = await lifecycle(ctx, ['createRuntime', 'createContainer', 'startContainer', 'poststart']);
     const seen = Object.fromEntries(['createRuntime', 'createContainer', 'startContainer', 'poststart'].map((k) => [k, stateOf(recordOf(run.afterDelete, `${k}#1`)).pid]));
     expect(seen, `pid in each hook's state (runtime view ${run.created.pid}, container view ${run.innerPid})`).toEqual({
@@ -385,11 +385,11 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await expectDestroyed(ctx);
     await expectProgramNeverRan(log);
   };
-  it('hooks.prestart.failure', 'a failing prestart hook makes create fail, and the container is destroyed', createFailsWith('prestart'));
-  it('hooks.create-runtime.failure', 'a failing createRuntime hook makes create fail, and the container is destroyed', createFailsWith('createRuntime'));
-  it('hooks.create-container.failure', 'a failing createContainer hook makes create fail, and the container is destroyed', createFailsWith('createContainer'));
+  requirement('hooks.prestart.failure', 'a failing prestart hook makes create fail, and the container is destroyed', createFailsWith('prestart'));
+  requirement('hooks.create-runtime.failure', 'a failing createRuntime hook makes create fail, and the container is destroyed', createFailsWith('createRuntime'));
+  requirement('hooks.create-container.failure', 'a failing createContainer hook makes create fail, and the container is destroyed', createFailsWith('createContainer'));
 
-  it('hooks.start-container.failure', 'a failing startContainer hook makes start fail, and the container is destroyed', async (ctx) => {
+  requirement('hooks.start-container.failure', 'a failing startContainer hook makes start fail, and the container is destroyed', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { startContainer: [{ label: 'fails', action: 'fail' }] });
     await create(ctx, bundle);
     await refusal(ctx.runtime.start(ctx.id));
@@ -398,7 +398,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await expectProgramNeverRan(log);
   });
 
-  it('hooks.poststart.failure-continues', 'a failing poststart hook only warns: start succeeds, the program runs on, the next hook runs', async (ctx) => {
+  requirement('hooks.poststart.failure-continues', 'a failing poststart hook only warns: start succeeds, the program runs on, the next hook runs', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { poststart: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
     await create(ctx, bundle);
     await ctx.runtime.start(ctx.id);
@@ -408,7 +408,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await stopAndDelete(ctx);
   });
 
-  it('hooks.poststart.failure-stops', 'a failing poststart hook makes start fail, and the container is stopped and destroyed', async (ctx) => {
+  requirement('hooks.poststart.failure-stops', 'a failing poststart hook makes start fail, and the container is stopped and destroyed', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { poststart: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
     await create(ctx, bundle);
     await refusal(ctx.runtime.start(ctx.id));
@@ -416,7 +416,7 @@ describeRuntimes('hooks: when they run, where, with what, and what their failure
     await expectDestroyed(ctx);
   });
 
-  it('hooks.poststop.failure-continues', 'a failing poststop hook only warns: delete succeeds and the next hook runs', async (ctx) => {
+  requirement('hooks.poststop.failure-continues', 'a failing poststop hook only warns: delete succeeds and the next hook runs', async (ctx) => {
     const { bundle, log } = await prepare(ctx, { poststop: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
     await create(ctx, bundle);
     await ctx.runtime.start(ctx.id);

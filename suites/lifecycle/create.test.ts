@@ -5,14 +5,14 @@ import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
-describeRuntimes('lifecycle: create', (it) => {
-  it('create.status-created', 'create leaves the container in status created', async ({ runtime, id, bundle }) => {
+describeRuntimes('lifecycle: create', (requirement) => {
+  requirement('create.status-created', 'create leaves the container in status created', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     expect((await runtime.state(id)).status).toBe('created');
   });
 
-  it('create.process-not-run', 'create does not run the user program; start does', async ({ runtime, id, bundle }) => {
+  requirement('create.process-not-run', 'create does not run the user program; start does', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell('echo user-program-ran; exec sleep 600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     // A state round trip gives a program wrongly started at create time a chance to write.
@@ -22,7 +22,7 @@ describeRuntimes('lifecycle: create', (it) => {
     await eventuallyContains(b.output, 'user-program-ran');
   });
 
-  it('create.duplicate-id', 'create with an id in use fails and leaves the first container alone', async ({ runtime, id, bundle }) => {
+  requirement('create.duplicate-id', 'create with an id in use fails and leaves the first container alone', async ({ runtime, id, bundle }) => {
     const first = await bundle((c) => c.args('sleep', '600').annotation('which', 'first'));
     const second = await bundle((c) => c.args('sleep', '600').annotation('which', 'second'));
     await runtime.create(id, { bundle: first.dir, stdio: first.stdio });
@@ -34,19 +34,19 @@ describeRuntimes('lifecycle: create', (it) => {
     expect(after.bundle).toBe(before.bundle);
   });
 
-  it('create.missing-config', 'create of a bundle without config.json fails', async ({ runtime, id, bundle }) => {
+  requirement('create.missing-config', 'create of a bundle without config.json fails', async ({ runtime, id, bundle }) => {
     const b = await bundle();
     await rm(join(b.dir, 'config.json'));
     await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('create.invalid-config', 'create with a config.json that is not JSON fails', async ({ runtime, id, bundle }) => {
+  requirement('create.invalid-config', 'create with a config.json that is not JSON fails', async ({ runtime, id, bundle }) => {
     const b = await bundle();
     await writeFile(join(b.dir, 'config.json'), '{"ociVersion": "1.2.0", "process": ');
     await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('create.error-no-trace', 'a failed create leaves no container behind', async ({ runtime, id, bundle }) => {
+  requirement('create.error-no-trace', 'a failed create leaves no container behind', async ({ runtime, id, bundle }) => {
     const b = await bundle();
     await writeFile(join(b.dir, 'config.json'), 'not json at all');
     await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
@@ -54,7 +54,7 @@ describeRuntimes('lifecycle: create', (it) => {
     expect((await runtime.list()).map((c) => c.id)).not.toContain(id);
   });
 
-  it('create.config-changes-ignored', 'editing config.json after create changes nothing', async ({ runtime, id, bundle }) => {
+  requirement('create.config-changes-ignored', 'editing config.json after create changes nothing', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell('echo original-args; exec sleep 600').annotation('phase', 'at-create'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     const changed = structuredClone(b.config);

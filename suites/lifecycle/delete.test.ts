@@ -5,8 +5,8 @@ import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
-describeRuntimes('lifecycle: delete', (it) => {
-  it('delete.removes', 'delete of a stopped container removes it', async ({ runtime, id, bundle }) => {
+describeRuntimes('lifecycle: delete', (requirement) => {
+  requirement('delete.removes', 'delete of a stopped container removes it', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -16,7 +16,7 @@ describeRuntimes('lifecycle: delete', (it) => {
     expect((await runtime.list()).map((c) => c.id)).not.toContain(id);
   });
 
-  it('delete.not-stopped', 'delete of a running container fails and leaves it running', async ({ runtime, id, bundle }) => {
+  requirement('delete.not-stopped', 'delete of a running container fails and leaves it running', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -27,18 +27,18 @@ describeRuntimes('lifecycle: delete', (it) => {
     expect(after.pid).toBe(before.pid);
   });
 
-  it('delete.not-stopped', 'delete of a created container fails and leaves it created', async ({ runtime, id, bundle }) => {
+  requirement('delete.not-stopped', 'delete of a created container fails and leaves it created', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await refusal(runtime.delete(id));
     expect((await runtime.state(id)).status).toBe('created');
   });
 
-  it('delete.unknown-id', 'delete of an unknown container fails', async ({ runtime, id }) => {
+  requirement('delete.unknown-id', 'delete of an unknown container fails', async ({ runtime, id }) => {
     await refusal(runtime.delete(id));
   });
 
-  it('delete.id-reusable', 'after delete the same id can be created again', async ({ runtime, id, bundle }) => {
+  requirement('delete.id-reusable', 'after delete the same id can be created again', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     // Started first: a kill of a created container is a question of its own (runsc refuses it).
@@ -50,7 +50,7 @@ describeRuntimes('lifecycle: delete', (it) => {
     expect((await runtime.state(id)).status).toBe('created');
   });
 
-  it('cli.delete.force', 'delete --force removes a running container and ends its process', async (ctx) => {
+  requirement('cli.delete.force', 'delete --force removes a running container and ends its process', async (ctx) => {
     const { runtime, id, bundle } = ctx;
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });

@@ -9,8 +9,8 @@ import { refusal } from '../../src/fixtures/refusal.js';
 const trapper = (signals: string[]): string =>
   signals.map((s) => `trap 'echo got-${s}' ${s};`).join(' ') + ' echo init-ready; while :; do sleep 0.05; done';
 
-describeRuntimes('lifecycle: kill', (it) => {
-  it('kill.delivers-signal', 'kill delivers the signal to the container process', async ({ runtime, id, bundle }) => {
+describeRuntimes('lifecycle: kill', (requirement) => {
+  requirement('kill.delivers-signal', 'kill delivers the signal to the container process', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell("trap 'echo got-TERM; exit 0' TERM; echo ready; while :; do sleep 0.05; done"));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -20,14 +20,14 @@ describeRuntimes('lifecycle: kill', (it) => {
     await waitForStatus(runtime, id, 'stopped');
   });
 
-  it('kill.delivers-signal', 'kill of a created container ends it', async ({ runtime, id, bundle }) => {
+  requirement('kill.delivers-signal', 'kill of a created container ends it', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.kill(id, 'KILL');
     await waitForStatus(runtime, id, 'stopped');
   });
 
-  it('kill.not-alive', 'kill of a stopped container fails', async ({ runtime, id, bundle }) => {
+  requirement('kill.not-alive', 'kill of a stopped container fails', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -36,11 +36,11 @@ describeRuntimes('lifecycle: kill', (it) => {
     expect((await runtime.state(id)).status).toBe('stopped');
   });
 
-  it('kill.unknown-id', 'kill of an unknown container fails', async ({ runtime, id }) => {
+  requirement('kill.unknown-id', 'kill of an unknown container fails', async ({ runtime, id }) => {
     await refusal(runtime.kill(id, 'TERM'));
   });
 
-  it('cli.kill.signal-forms', 'kill accepts USR1, SIGUSR1 and 10', async ({ runtime, id, bundle }) => {
+  requirement('cli.kill.signal-forms', 'kill accepts USR1, SIGUSR1 and 10', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell(trapper(['USR1'])));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -55,7 +55,7 @@ describeRuntimes('lifecycle: kill', (it) => {
     }
   });
 
-  it('cli.kill.all', 'kill --all reaches every process in the container', async ({ runtime, id, bundle }) => {
+  requirement('cli.kill.all', 'kill --all reaches every process in the container', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell(
       "(trap 'echo child-got-TERM; exit 0' TERM; echo child-ready; while :; do sleep 0.05; done) & " + trapper(['TERM'])));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });

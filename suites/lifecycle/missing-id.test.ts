@@ -2,16 +2,16 @@ import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 
 /** An operation that needs a container id, called without one: the runtime must say so, not guess. */
-describeRuntimes('lifecycle: operations without a container id', (it) => {
-  it('start.missing-id', 'start without a container id is an error', async ({ runtime }) => {
+describeRuntimes('lifecycle: operations without a container id', (requirement) => {
+  requirement('start.missing-id', 'start without a container id is an error', async ({ runtime }) => {
     await refusal(runtime.start(''));
   });
 
-  it('kill.missing-id', 'kill without a container id is an error', async ({ runtime }) => {
+  requirement('kill.missing-id', 'kill without a container id is an error', async ({ runtime }) => {
     await refusal(runtime.kill('', 'TERM'));
   });
 
-  it('delete.missing-id', 'delete without a container id is an error', async ({ runtime }) => {
+  requirement('delete.missing-id', 'delete without a container id is an error', async ({ runtime }) => {
     await refusal(runtime.delete(''));
   });
 });

@@ -37,8 +37,8 @@ async function pidOf(ctx: RuntimeTestContext, id: string): Promise<number> {
   return pid;
 }
 
-describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
-  it('scope.same-caller', 'the caller that created a container can query, start, signal and delete it, each from a new runtime invocation', async (ctx) => {
+describeRuntimes('lifecycle: what create makes and delete removes', (requirement) => {
+  requirement('scope.same-caller', 'the caller that created a container can query, start, signal and delete it, each from a new runtime invocation', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
     // A second adapter over the same binary and root: nothing may hang on the creating call.
@@ -55,7 +55,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
     await refusal(ctx.runtime.state(ctx.id));
   });
 
-  it('start.no-process', 'a config without process cannot be started: create or start refuses it', async (ctx) => {
+  requirement('start.no-process', 'a config without process cannot be started: create or start refuses it', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     const config = structuredClone(b.config);
     delete config.process;
@@ -69,7 +69,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
     expect(status, 'the container after the refused create or start').not.toBe('running');
   });
 
-  it('create.resources-created', 'once create returns, the namespaces, mounts and cgroup of the config exist, before start', async (ctx) => {
+  requirement('create.resources-created', 'once create returns, the namespaces, mounts and cgroup of the config exist, before start', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const cgroupsPath = `/${ctx.id}-created`;
     const b = await ctx.bundle((c) => c.args('sleep', '600')
@@ -91,7 +91,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
     expect(await ctx.runtime.status(ctx.id)).toBe('created');
   });
 
-  it('delete.resources-released', 'after delete the container\'s cgroups and processes are gone', async (ctx) => {
+  requirement('delete.resources-released', 'after delete the container\'s cgroups and processes are gone', async (ctx) => {
     const cgroupsPath = `/${ctx.id}-released`;
     const b = await ctx.bundle((c) => c.shell('sleep 600 & exec sleep 600').edit((config) => void (config.linux!.cgroupsPath = cgroupsPath)));
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
@@ -120,7 +120,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (it) => {
     }
   });
 
-  it('delete.foreign-resources-kept', 'delete leaves the source of a bind mount and a namespace the container joined', async (ctx) => {
+  requirement('delete.foreign-resources-kept', 'delete leaves the source of a bind mount and a namespace the container joined', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const holderId = ctx.newId();
     const holder = await ctx.bundle((c) => c.args('sleep', '600'));

@@ -22,7 +22,7 @@ async function sleeper(ctx: RuntimeTestContext): Promise<number> {
   return pid;
 }
 
-describeRuntimes('namespaces, hostname and domainname', (it) => {
+describeRuntimes('namespaces, hostname and domainname', (requirement) => {
   /** The container's namespace of `kind` against the runtime's own, with `kind` in the config or left out. */
   async function compare(ctx: RuntimeTestContext, kind: Kind, inConfig: boolean): Promise<{ container: string | undefined; host: string | undefined }> {
     skipIfLimited(ctx, 'noProcessIsolation');
@@ -38,21 +38,21 @@ describeRuntimes('namespaces, hostname and domainname', (it) => {
     expect(container, `the container's ${kind} namespace`).not.toBe(host);
   };
 
-  it('linux.namespaces.new-pid', 'a pid namespace in the config is a new one', (ctx) => isNew(ctx, 'pid'));
-  it('linux.namespaces.new-network', 'a network namespace in the config is a new one', (ctx) => isNew(ctx, 'network'));
-  it('linux.namespaces.new-mount', 'a mount namespace in the config is a new one', (ctx) => isNew(ctx, 'mount'));
-  it('linux.namespaces.new-ipc', 'an ipc namespace in the config is a new one', (ctx) => isNew(ctx, 'ipc'));
-  it('linux.namespaces.new-uts', 'a uts namespace in the config is a new one', (ctx) => isNew(ctx, 'uts'));
-  it('linux.namespaces.new-cgroup', 'a cgroup namespace in the config is a new one', (ctx) => isNew(ctx, 'cgroup'));
+  requirement('linux.namespaces.new-pid', 'a pid namespace in the config is a new one', (ctx) => isNew(ctx, 'pid'));
+  requirement('linux.namespaces.new-network', 'a network namespace in the config is a new one', (ctx) => isNew(ctx, 'network'));
+  requirement('linux.namespaces.new-mount', 'a mount namespace in the config is a new one', (ctx) => isNew(ctx, 'mount'));
+  requirement('linux.namespaces.new-ipc', 'an ipc namespace in the config is a new one', (ctx) => isNew(ctx, 'ipc'));
+  requirement('linux.namespaces.new-uts', 'a uts namespace in the config is a new one', (ctx) => isNew(ctx, 'uts'));
+  requirement('linux.namespaces.new-cgroup', 'a cgroup namespace in the config is a new one', (ctx) => isNew(ctx, 'cgroup'));
 
-  it('linux.namespaces.inherit', 'a namespace type left out of the config is shared with the runtime', async (ctx) => {
+  requirement('linux.namespaces.inherit', 'a namespace type left out of the config is shared with the runtime', async (ctx) => {
     for (const kind of ['ipc', 'uts'] as const) {
       const { container, host } = await compare({ ...ctx, id: ctx.newId() }, kind, false);
       expect(container, `the container's ${kind} namespace`).toBe(host);
     }
   });
 
-  it('linux.namespaces.join-path', 'a namespace with a path joins that namespace instead of creating one', async (ctx) => {
+  requirement('linux.namespaces.join-path', 'a namespace with a path joins that namespace instead of creating one', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const pid = await sleeper(ctx);
     const { observation } = await runProbe(ctx, (b) => b.namespace('uts', `/proc/${pid}/ns/uts`).namespace('ipc', `/proc/${pid}/ns/ipc`));
@@ -60,26 +60,26 @@ describeRuntimes('namespaces, hostname and domainname', (it) => {
     expect([observation.namespaces.uts, observation.namespaces.ipc]).toEqual(joined.stdout.trim().split('\n'));
   });
 
-  it('linux.namespaces.wrong-type-path', 'a namespace path of another type is an error', async (ctx) => {
+  requirement('linux.namespaces.wrong-type-path', 'a namespace path of another type is an error', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const pid = await sleeper(ctx);
     const b = await ctx.bundle((c) => c.args('true').namespace('ipc', `/proc/${pid}/ns/uts`));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('linux.namespaces.duplicate', 'a namespace type listed twice is an error', async (ctx) => {
+  requirement('linux.namespaces.duplicate', 'a namespace type listed twice is an error', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const b = await ctx.bundle((c) => c.args('true').edit((config) => void config.linux!.namespaces!.push({ type: 'uts' })));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('config.hostname', 'the container sees the configured hostname', async (ctx) => {
+  requirement('config.hostname', 'the container sees the configured hostname', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const { observation } = await runProbe(ctx, (b) => b.hostname('rtc-probe-host'));
     expect(observation.hostname).toBe('rtc-probe-host');
   });
 
-  it('config.domainname', 'the container sees the configured domainname', async (ctx) => {
+  requirement('config.domainname', 'the container sees the configured domainname', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.domainname = 'rtc.example')));
     expect(observation.domainname).toBe('rtc.example');

@@ -1,23 +1,23 @@
 import { expect } from 'vitest';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
-import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
-describeRuntimes('operations: exec', (it) => {
-  const running = async (ctx: Parameters<Parameters<typeof it>[2]>[0]): Promise<string> => {
+describeRuntimes('operations: exec', (requirement) => {
+  const running = async (ctx: RuntimeTestContext): Promise<string> => {
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
     await ctx.runtime.start(ctx.id);
     return ctx.id;
   };
 
-  it('cli.exec.exit-code', 'exec exits with the exit code of the process', async (ctx) => {
+  requirement('cli.exec.exit-code', 'exec exits with the exit code of the process', async (ctx) => {
     const id = await running(ctx);
     expect((await ctx.runtime.exec(id, ['sh', '-c', 'exit 7'])).exitCode).toBe(7);
     expect((await ctx.runtime.exec(id, ['true'])).exitCode).toBe(0);
   });
 
-  it('cli.exec.stdio', 'exec passes stdout and stderr through separately', async (ctx) => {
+  requirement('cli.exec.stdio', 'exec passes stdout and stderr through separately', async (ctx) => {
     const id = await running(ctx);
     const result = await ctx.runtime.exec(id, ['sh', '-c', 'echo to-stdout; echo to-stderr >&2']);
     expect(result.stdout).toBe('to-stdout\n');
@@ -25,18 +25,18 @@ describeRuntimes('operations: exec', (it) => {
     expect(result.stderr).not.toContain('to-stdout');
   });
 
-  it('cli.exec.env', 'exec --env adds variables to the environment', async (ctx) => {
+  requirement('cli.exec.env', 'exec --env adds variables to the environment', async (ctx) => {
     const id = await running(ctx);
     const result = await ctx.runtime.exec(id, ['sh', '-c', 'echo "$RTC_VALUE"'], { env: ['RTC_VALUE=forty two'] });
     expect(result.stdout).toBe('forty two\n');
   });
 
-  it('cli.exec.cwd', 'exec --cwd sets the working directory', async (ctx) => {
+  requirement('cli.exec.cwd', 'exec --cwd sets the working directory', async (ctx) => {
     const id = await running(ctx);
     expect((await ctx.runtime.exec(id, ['pwd'], { cwd: '/tmp' })).stdout).toBe('/tmp\n');
   });
 
-  it('cli.exec.process-file', 'exec --process runs a full process spec', async (ctx) => {
+  requirement('cli.exec.process-file', 'exec --process runs a full process spec', async (ctx) => {
     const id = await running(ctx);
     const result = await ctx.runtime.exec(id, {
       user: { uid: 0, gid: 0 }, args: ['sh', '-c', 'echo "$FROM_SPEC"; pwd; exit 3'], env: ['PATH=/usr/bin:/bin', 'FROM_SPEC=yes'], cwd: '/tmp',
@@ -44,7 +44,7 @@ describeRuntimes('operations: exec', (it) => {
     expect(result).toMatchObject({ exitCode: 3, stdout: 'yes\n/tmp\n' });
   });
 
-  it('cli.exec.stopped', 'exec into a stopped container fails', async ({ runtime, id, bundle }) => {
+  requirement('cli.exec.stopped', 'exec into a stopped container fails', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);

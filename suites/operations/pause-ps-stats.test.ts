@@ -9,8 +9,8 @@ import { refusal } from '../../src/fixtures/refusal.js';
 /** Prints a growing counter, so a frozen container is one whose output stops growing. */
 const TICKER = 'i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.02; done';
 
-describeRuntimes('operations: pause, resume, ps, list, run, features', (it) => {
-  it('cli.pause.freezes', 'pause freezes the container and status becomes paused', async ({ runtime, id, bundle }) => {
+describeRuntimes('operations: pause, resume, ps, list, run, features', (requirement) => {
+  requirement('cli.pause.freezes', 'pause freezes the container and status becomes paused', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell(TICKER));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -20,7 +20,7 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (it) => {
     expect(await changesWithin(b.output, 300)).toBe(false);
   });
 
-  it('cli.resume.thaws', 'resume lets a paused container run again', async ({ runtime, id, bundle }) => {
+  requirement('cli.resume.thaws', 'resume lets a paused container run again', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell(TICKER));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -32,7 +32,7 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (it) => {
     await waitFor(async () => ((await b.output()).length > frozen.length ? true : undefined), { timeoutMs: 10_000, description: 'output to grow after resume' });
   });
 
-  it('cli.pause.stopped', 'pause of a stopped container fails', async ({ runtime, id, bundle }) => {
+  requirement('cli.pause.stopped', 'pause of a stopped container fails', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -41,7 +41,7 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (it) => {
     expect((await runtime.state(id)).status).toBe('stopped');
   });
 
-  it('cli.ps.pids', 'ps lists the container pids, its init included', async ({ runtime, id, bundle }) => {
+  requirement('cli.ps.pids', 'ps lists the container pids, its init included', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell('sleep 600 & echo child-started; exec sleep 601'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
@@ -55,20 +55,20 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (it) => {
     expect(pids).toContain(pid);
   });
 
-  it('cli.list.containers', 'list shows the container with status and pid', async ({ runtime, id, bundle }) => {
+  requirement('cli.list.containers', 'list shows the container with status and pid', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     const state = await runtime.state(id);
     expect((await runtime.list()).find((c) => c.id === id)).toMatchObject({ id, status: 'created', pid: state.pid });
   });
 
-  it('cli.run.exit-code', 'run in the foreground exits with the container exit code', async ({ runtime, id, bundle }) => {
+  requirement('cli.run.exit-code', 'run in the foreground exits with the container exit code', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell('echo ran-in-foreground; exit 3'));
     expect((await runtime.run(id, { bundle: b.dir, stdio: b.stdio })).exitCode).toBe(3);
     expect(await b.output()).toContain('ran-in-foreground');
   });
 
-  it('features.version-range', 'features reports the spec versions it supports', async ({ runtime }) => {
+  requirement('features.version-range', 'features reports the spec versions it supports', async ({ runtime }) => {
     const features = await runtime.features();
     expect(features.ociVersionMin).toMatch(/^\d+\.\d+\.\d+/);
     expect(features.ociVersionMax).toMatch(/^\d+\.\d+\.\d+/);

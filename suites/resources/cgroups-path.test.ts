@@ -56,8 +56,8 @@ function owners(paths: Record<string, PathInfo>, wanted: string[]): Record<strin
   }));
 }
 
-describeRuntimes('resources: cgroupsPath and cgroup ownership', (it) => {
-  it('linux.cgroups.path-absolute', 'an absolute cgroupsPath is that path below each cgroup mount point', async (ctx) => {
+describeRuntimes('resources: cgroupsPath and cgroup ownership', (requirement) => {
+  requirement('linux.cgroups.path-absolute', 'an absolute cgroupsPath is that path below each cgroup mount point', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     // Named after the container id so the run's sweep finds it if a runtime leaves it behind.
     const cgroupsPath = `/${ctx.id}-abs`;
@@ -66,7 +66,7 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (it) => {
     expect(places, `the container's cgroups with cgroupsPath ${cgroupsPath}`).toEqual(everywhere(places, { path: cgroupsPath, procs: 'listed' }));
   });
 
-  it('linux.cgroups.path-consistent', 'the same relative cgroupsPath lands at the same place each time', async (ctx) => {
+  requirement('linux.cgroups.path-consistent', 'the same relative cgroupsPath lands at the same place each time', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const cgroupsPath = `${ctx.id}-rel`;
     await createWithCgroupsPath(ctx, ctx.id, cgroupsPath);
@@ -89,7 +89,7 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (it) => {
     return { dirs, files, version: view.version };
   };
 
-  it('linux.cgroups.owner-unchanged', 'with a read-only cgroup mount the container\'s cgroup stays owned by root', async (ctx) => {
+  requirement('linux.cgroups.owner-unchanged', 'with a read-only cgroup mount the container\'s cgroup stays owned by root', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const { dirs, files } = await ownCgroupPaths(ctx);
     const { observation } = await runProbe(ctx, (b) => b.ownCgroupView().user({ uid: UID, gid: UID }), { paths: [...dirs, ...files] });
@@ -98,7 +98,7 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (it) => {
     expect(seen, `owners of the container's cgroup (process.user.uid ${UID}, cgroup mounted read-only)`).toEqual(everywhere(seen, 0));
   });
 
-  it('linux.cgroups.owner-delegated', 'on cgroup v2 with a cgroup namespace and a read-write mount, the cgroup belongs to the process user', async (ctx) => {
+  requirement('linux.cgroups.owner-delegated', 'on cgroup v2 with a cgroup namespace and a read-write mount, the cgroup belongs to the process user', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const { dirs, files, version } = await ownCgroupPaths(ctx);
     if (version !== 2) ctx.skip('cgroup ownership is delegated on cgroup v2 only: this container sees cgroup v1');

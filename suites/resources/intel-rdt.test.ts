@@ -8,8 +8,8 @@ async function resctrlMount(ctx: RuntimeTestContext): Promise<string | undefined
   return (await where(ctx, "awk '$3 == \"resctrl\" { print $2; exit }' /proc/mounts")) || undefined;
 }
 
-describeRuntimes('resources: Intel RDT', (it) => {
-  it('linux.intel-rdt.no-resctrl', 'intelRdt while no resctrl filesystem is mounted is an error', async (ctx) => {
+describeRuntimes('resources: Intel RDT', (requirement) => {
+  requirement('linux.intel-rdt.no-resctrl', 'intelRdt while no resctrl filesystem is mounted is an error', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const mounted = await resctrlMount(ctx);
     if (mounted) ctx.skip(`a resctrl filesystem is mounted at ${mounted} where ${ctx.runtime.name} runs: the case this requirement is about cannot arise`);
@@ -17,7 +17,7 @@ describeRuntimes('resources: Intel RDT', (it) => {
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  it('linux.intel-rdt.untouched', 'without intelRdt the resctrl filesystem is left as it was', async (ctx) => {
+  requirement('linux.intel-rdt.untouched', 'without intelRdt the resctrl filesystem is left as it was', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const mounted = await resctrlMount(ctx);
     if (!mounted) return ctx.skip(`no resctrl filesystem is mounted where ${ctx.runtime.name} runs (no Intel RDT or AMD QoS here): there is nothing it could touch`);

@@ -46,7 +46,7 @@ async function blockDevice(ctx: RuntimeTestContext): Promise<string> {
   return device;
 }
 
-describeRuntimes('resources: cgroup limits the container sees in its own cgroup', (it) => {
+describeRuntimes('resources: cgroup limits the container sees in its own cgroup', (requirement) => {
   /** The view, after the fake (which makes no cgroup) is skipped. */
   const view = async (ctx: RuntimeTestContext): Promise<CgroupView> => {
     skipIfLimited(ctx, 'noCgroups');
@@ -58,19 +58,19 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     return observation.cgroupFiles;
   };
 
-  it('linux.resources.memory-limit', 'memory.limit is the cgroup\'s memory limit', async (ctx) => {
+  requirement('linux.resources.memory-limit', 'memory.limit is the cgroup\'s memory limit', async (ctx) => {
     const key = fileIn(ctx, await view(ctx), MEMORY_LIMIT);
     const files = await limited(ctx, { memory: { limit: 64 * MiB } });
     expect(files[key], `${key} with memory.limit ${64 * MiB}`).toBe(String(64 * MiB));
   });
 
-  it('linux.resources.memory-reservation', 'memory.reservation is the cgroup\'s soft limit', async (ctx) => {
+  requirement('linux.resources.memory-reservation', 'memory.reservation is the cgroup\'s soft limit', async (ctx) => {
     const key = fileIn(ctx, await view(ctx), MEMORY_LOW);
     const files = await limited(ctx, { memory: { limit: 64 * MiB, reservation: 32 * MiB } });
     expect(files[key], `${key} with memory.reservation ${32 * MiB}`).toBe(String(32 * MiB));
   });
 
-  it('linux.resources.memory-swap', 'memory.swap limits memory plus swap', async (ctx) => {
+  requirement('linux.resources.memory-swap', 'memory.swap limits memory plus swap', async (ctx) => {
     const v = await view(ctx);
     const key = fileIn(ctx, v, MEMORY_SWAP);
     const files = await limited(ctx, { memory: { limit: 64 * MiB, swap: 128 * MiB } });
@@ -79,7 +79,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     expect(files[key], `${key} with memory.limit ${64 * MiB} and memory.swap ${128 * MiB}`).toBe(String(expected));
   });
 
-  it('linux.resources.cpu-shares', 'cpu.shares sets the cgroup\'s relative CPU weight', async (ctx) => {
+  requirement('linux.resources.cpu-shares', 'cpu.shares sets the cgroup\'s relative CPU weight', async (ctx) => {
     const v = await view(ctx);
     const key = fileIn(ctx, v, CPU_SHARES);
     const files = await limited(ctx, { cpu: { shares: 512 } });
@@ -87,7 +87,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     expect(expected, `${key} with cpu.shares 512 (one of ${expected.join(', ')})`).toContain(files[key]);
   });
 
-  it('linux.resources.cpu-quota-period', 'cpu.quota and cpu.period set the CPU bandwidth limit', async (ctx) => {
+  requirement('linux.resources.cpu-quota-period', 'cpu.quota and cpu.period set the CPU bandwidth limit', async (ctx) => {
     const v = await view(ctx);
     const quota = fileIn(ctx, v, CPU_QUOTA);
     const period = fileIn(ctx, v, CPU_PERIOD);
@@ -100,20 +100,20 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     }
   });
 
-  it('linux.resources.cpu-burst', 'cpu.burst sets the cgroup\'s CPU burst', async (ctx) => {
+  requirement('linux.resources.cpu-burst', 'cpu.burst sets the cgroup\'s CPU burst', async (ctx) => {
     const key = fileIn(ctx, await view(ctx), { controller: 'cpu', v1: 'cpu.cfs_burst_us', v2: 'cpu.max.burst', absentMeans: 'this kernel has no CFS burst' });
     // A burst needs a quota to burst over, and may not exceed it.
     const files = await limited(ctx, { cpu: { quota: 50_000, period: 100_000, burst: 20_000 } });
     expect(files[key], `${key} with cpu.burst 20000 (quota 50000, period 100000)`).toBe('20000');
   });
 
-  it('linux.resources.cpu-idle', 'cpu.idle 1 makes the cgroup SCHED_IDLE', async (ctx) => {
+  requirement('linux.resources.cpu-idle', 'cpu.idle 1 makes the cgroup SCHED_IDLE', async (ctx) => {
     const key = fileIn(ctx, await view(ctx), { controller: 'cpu', v1: 'cpu.idle', v2: 'cpu.idle', absentMeans: 'this kernel has no SCHED_IDLE cgroups' });
     const files = await limited(ctx, { cpu: { idle: 1 } });
     expect(files[key], `${key} with cpu.idle 1`).toBe('1');
   });
 
-  it('linux.resources.cpuset-cpus', 'cpu.cpus restricts the container to those CPUs', async (ctx) => {
+  requirement('linux.resources.cpuset-cpus', 'cpu.cpus restricts the container to those CPUs', async (ctx) => {
     const key = fileIn(ctx, await view(ctx), CPUSET_CPUS);
     // The last CPU the runtime may use: on a machine with more than one, a real restriction.
     const cpu = String((await allowedList(ctx, 'Cpus_allowed_list')).at(-1));
@@ -121,7 +121,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     expect(files[key], `${key} with cpu.cpus "${cpu}"`).toBe(cpu);
   });
 
-  it('linux.resources.cpuset-mems', 'cpu.mems restricts the container to those memory nodes', async (ctx) => {
+  requirement('linux.resources.cpuset-mems', 'cpu.mems restricts the container to those memory nodes', async (ctx) => {
     const key = fileIn(ctx, await view(ctx), CPUSET_MEMS);
     // With a single node this is node 0, the same as unrestricted: the file still must say it.
     const node = String((await allowedList(ctx, 'Mems_allowed_list')).at(-1));
@@ -129,7 +129,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     expect(files[key], `${key} with cpu.mems "${node}"`).toBe(node);
   });
 
-  it('linux.resources.pids-limit', 'pids.limit is the cgroup\'s task limit, and forks beyond it fail', async (ctx) => {
+  requirement('linux.resources.pids-limit', 'pids.limit is the cgroup\'s task limit, and forks beyond it fail', async (ctx) => {
     const key = fileIn(ctx, await view(ctx), PIDS_MAX);
     const files = await limited(ctx, { pids: { limit: 37 } });
     expect(files[key], `${key} with pids.limit 37`).toBe('37');
@@ -149,7 +149,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     expect(tasks, `processes in the container after ${what}`).toBeLessThanOrEqual(limit);
   });
 
-  it('linux.resources.blkio-weight', 'blockIO.weight sets the cgroup\'s IO weight', async (ctx) => {
+  requirement('linux.resources.blkio-weight', 'blockIO.weight sets the cgroup\'s IO weight', async (ctx) => {
     const v = await view(ctx);
     const weight = 500;
     let key: string;
@@ -174,7 +174,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     expect(files[key], `${key} with blockIO.weight ${weight}`).toBe(expected);
   });
 
-  it('linux.resources.blkio-throttle', 'blockIO throttle entries set per-device bandwidth and IOPS limits', async (ctx) => {
+  requirement('linux.resources.blkio-throttle', 'blockIO throttle entries set per-device bandwidth and IOPS limits', async (ctx) => {
     const v = await view(ctx);
     // v2 has all of a device's limits on one io.max line; v1 a file per kind of limit.
     const keys = v.version === 2
@@ -191,7 +191,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
       .toEqual(Object.fromEntries(keys.map((k, i) => [k, expected[i]])));
   });
 
-  it('linux.resources.hugepage-limits', 'hugepageLimits limits HugeTLB use per page size', async (ctx) => {
+  requirement('linux.resources.hugepage-limits', 'hugepageLimits limits HugeTLB use per page size', async (ctx) => {
     const v = await view(ctx);
     const kiB = await smallestHugePage(ctx);
     const size = hugetlbName(kiB);
@@ -204,7 +204,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     expect(Object.values(seen), `${key} or ${rsvd} with hugepageLimits [{pageSize: ${size}, limit: ${limit}}]: ${JSON.stringify(seen)}`).toContain(String(limit));
   });
 
-  it('linux.resources.network', 'network.classID sets the cgroup\'s net_cls class id', async (ctx) => {
+  requirement('linux.resources.network', 'network.classID sets the cgroup\'s net_cls class id', async (ctx) => {
     const v = await view(ctx);
     if (v.version === 2) ctx.skip('network (net_cls and net_prio) exists on cgroup v1 only: this container sees cgroup v2');
     const key = fileIn(ctx, v, { controller: 'net_cls', v1: 'net_cls.classid', v2: 'net_cls.classid' });
@@ -238,7 +238,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     }));
   };
 
-  it('linux.resources.devices', 'device rules allow and deny read and write by type, major and minor', async (ctx) => {
+  requirement('linux.resources.devices', 'device rules allow and deny read and write by type, major and minor', async (ctx) => {
     const access = await deviceAccess(ctx, [
       { allow: false, access: 'rwm' },
       { allow: true, type: 'c', major: MAJOR, minor: 0, access: 'r' },
@@ -251,7 +251,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     });
   });
 
-  it('linux.resources.devices-order', 'a later device rule wins over an earlier one for the same device', async (ctx) => {
+  requirement('linux.resources.devices-order', 'a later device rule wins over an earlier one for the same device', async (ctx) => {
     const access = await deviceAccess(ctx, [
       { allow: false, access: 'rwm' },
       { allow: true, type: 'c', major: MAJOR, minor: 0, access: 'rw' },

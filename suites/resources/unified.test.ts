@@ -16,7 +16,7 @@ function pick(files: Record<string, string>, keys: string[]): Record<string, str
   return Object.fromEntries(keys.map((k) => [k, files[k]]));
 }
 
-describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (it) => {
+describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirement) => {
   const v2 = async (ctx: RuntimeTestContext): Promise<CgroupView> => {
     skipIfLimited(ctx, 'noCgroups');
     const view = await cgroupView(ctx);
@@ -24,7 +24,7 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (it) => {
     return view;
   };
 
-  it('linux.unified.values', 'each unified key is written to that file of the container\'s cgroup', async (ctx) => {
+  requirement('linux.unified.values', 'each unified key is written to that file of the container\'s cgroup', async (ctx) => {
     const view = await v2(ctx);
     // cgroup.max.descendants is core cgroup2, so it needs no controller and maps to no other field.
     const unified: Record<string, string> = { 'cgroup.max.descendants': '7' };
@@ -33,7 +33,7 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (it) => {
     expect(pick(observation.cgroupFiles, Object.keys(unified)), 'the container\'s cgroup files named by linux.unified').toEqual(unified);
   });
 
-  it('linux.unified.controllers-enabled', 'the controller a unified key needs is enabled for the container\'s cgroup', async (ctx) => {
+  requirement('linux.unified.controllers-enabled', 'the controller a unified key needs is enabled for the container\'s cgroup', async (ctx) => {
     const view = await v2(ctx);
     const controller = Object.keys(CONTROLLER_KEYS).find((c) => view.controllers.includes(c))
       ?? ctx.skip(`none of ${Object.keys(CONTROLLER_KEYS).join(', ')} is delegated to this cgroup (cgroup v2): cgroup.controllers lists ${view.controllers.join(' ') || 'no controller'}`);
@@ -44,7 +44,7 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (it) => {
     expect(observation.cgroupFiles[key], `${key} with unified ${key}=${value}`).toBe(value);
   });
 
-  it('linux.unified.missing-controller', 'a unified key for a controller that is not available is an error', async (ctx) => {
+  requirement('linux.unified.missing-controller', 'a unified key for a controller that is not available is an error', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const view = await cgroupView(ctx);
     // On cgroup v2 a controller not delegated here. On v1 one bound to a v1 hierarchy: a

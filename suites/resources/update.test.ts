@@ -6,7 +6,7 @@ import {
   cgroupView, cpuWeights, execProbe, fileIn, installProbe, type CgroupFile, type CgroupView,
 } from './cgroup-reading.js';
 
-describeRuntimes('resources: update of a running container', (it) => {
+describeRuntimes('resources: update of a running container', (requirement) => {
   /** The files' keys in this view (or a skip), checked before any container is made. */
   const keysFor = async (ctx: RuntimeTestContext, ...files: CgroupFile[]): Promise<{ view: CgroupView; keys: string[] }> => {
     skipIfLimited(ctx, 'noCgroups');
@@ -28,7 +28,7 @@ describeRuntimes('resources: update of a running container', (it) => {
     return Object.fromEntries(keys.map((k) => [k, cgroupFiles[k]]));
   };
 
-  it('cli.update.memory', 'update changes the memory limit of a running container', async (ctx) => {
+  requirement('cli.update.memory', 'update changes the memory limit of a running container', async (ctx) => {
     const { keys: [key] } = await keysFor(ctx, MEMORY_LIMIT);
     await running(ctx, { memory: { limit: 64 * MiB } });
     expect(await files(ctx, [key!]), 'before update').toEqual({ [key!]: String(64 * MiB) });
@@ -36,7 +36,7 @@ describeRuntimes('resources: update of a running container', (it) => {
     expect(await files(ctx, [key!]), `after update to memory.limit ${96 * MiB}`).toEqual({ [key!]: String(96 * MiB) });
   });
 
-  it('cli.update.pids', 'update changes the pids limit of a running container, and forks beyond it fail', async (ctx) => {
+  requirement('cli.update.pids', 'update changes the pids limit of a running container, and forks beyond it fail', async (ctx) => {
     const { keys: [key] } = await keysFor(ctx, PIDS_MAX);
     await running(ctx, { pids: { limit: 64 } });
     expect(await files(ctx, [key!]), 'before update').toEqual({ [key!]: '64' });
@@ -53,7 +53,7 @@ describeRuntimes('resources: update of a running container', (it) => {
     expect(tasks, `processes in the container after ${what}`).toBeLessThanOrEqual(limit);
   });
 
-  it('cli.update.cpu', 'update changes CPU shares, quota and period of a running container', async (ctx) => {
+  requirement('cli.update.cpu', 'update changes CPU shares, quota and period of a running container', async (ctx) => {
     const { view, keys } = await keysFor(ctx, CPU_SHARES, CPU_QUOTA, CPU_PERIOD);
     const [shares, quota, period] = keys as [string, string, string];
     await running(ctx, { cpu: { shares: 512, quota: 50_000, period: 100_000 } });

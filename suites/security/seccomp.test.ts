@@ -98,8 +98,8 @@ const MKDIR_AND_TOUCH = ['attempt mkdir mkdir /tmp/rtc-dir', 'attempt touch touc
 /** Every syscall allowed but the mkdir family, which falls to the default action. */
 const allowAllBut = (excluded: string[]): SyscallRule[] => [{ names: ALL_SYSCALLS.filter((n) => !excluded.includes(n)), action: 'SCMP_ACT_ALLOW' }];
 
-describeRuntimes('security: seccomp', (it) => {
-  it('linux.seccomp.syscall-action', 'a syscall named in an SCMP_ACT_ERRNO rule fails; the probe shows a seccomp filter', async (ctx) => {
+describeRuntimes('security: seccomp', (requirement) => {
+  requirement('linux.seccomp.syscall-action', 'a syscall named in an SCMP_ACT_ERRNO rule fails; the probe shows a seccomp filter', async (ctx) => {
     await requireSeccomp(ctx);
     const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_ERRNO', errnoRet: ENOSPC.errno }] };
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.linux = { ...c.linux, seccomp: profile })));
@@ -111,7 +111,7 @@ describeRuntimes('security: seccomp', (it) => {
     });
   });
 
-  it('linux.seccomp.errno-ret', 'a rule returns its errnoRet, and EPERM when it has none', async (ctx) => {
+  requirement('linux.seccomp.errno-ret', 'a rule returns its errnoRet, and EPERM when it has none', async (ctx) => {
     await requireSeccomp(ctx);
     const profile: SeccompProfile = {
       defaultAction: 'SCMP_ACT_ALLOW',
@@ -124,19 +124,19 @@ describeRuntimes('security: seccomp', (it) => {
     expect(results, 'mkdir under errnoRet 28, rm under a rule without errnoRet').toEqual({ mkdir: failedWith(ENOSPC), touch: ok, rm: failedWith(EPERM) });
   });
 
-  it('linux.seccomp.default-action', 'a syscall no rule matches gets the default action (SCMP_ACT_ERRNO: EPERM)', async (ctx) => {
+  requirement('linux.seccomp.default-action', 'a syscall no rule matches gets the default action (SCMP_ACT_ERRNO: EPERM)', async (ctx) => {
     await requireSeccomp(ctx);
     const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: allowAllBut(MKDIR) };
     expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule; touch is allowed by one').toEqual({ mkdir: failedWith(EPERM), touch: ok });
   });
 
-  it('linux.seccomp.default-errno-ret', 'a syscall no rule matches returns defaultErrnoRet', async (ctx) => {
+  requirement('linux.seccomp.default-errno-ret', 'a syscall no rule matches returns defaultErrnoRet', async (ctx) => {
     await requireSeccomp(ctx);
     const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: ENOSPC.errno, syscalls: allowAllBut(MKDIR) };
     expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule, defaultErrnoRet is 28').toEqual({ mkdir: failedWith(ENOSPC), touch: ok });
   });
 
-  it('linux.seccomp.args', 'a rule with args matches only calls that meet every condition', async (ctx) => {
+  requirement('linux.seccomp.args', 'a rule with args matches only calls that meet every condition', async (ctx) => {
     await requireSeccomp(ctx);
     // kill(pid, sig) caught only for pid 1 (the container process itself) AND signal 0.
     const profile: SeccompProfile = {
@@ -158,7 +158,7 @@ describeRuntimes('security: seccomp', (it) => {
     });
   });
 
-  it('linux.seccomp.errno-ret-unsupported', 'errnoRet on an SCMP_ACT_KILL rule is an error and creates nothing', async (ctx) => {
+  requirement('linux.seccomp.errno-ret-unsupported', 'errnoRet on an SCMP_ACT_KILL rule is an error and creates nothing', async (ctx) => {
     await requireSeccomp(ctx);
     const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_KILL', errnoRet: EPERM.errno }] };
     const b = await ctx.bundle((c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: profile })));
@@ -166,7 +166,7 @@ describeRuntimes('security: seccomp', (it) => {
     await refusal(ctx.runtime.state(ctx.id));
   });
 
-  it('linux.seccomp.notify-send-error', 'SCMP_ACT_NOTIFY with nothing listening at listenerPath is an error and creates nothing', async (ctx) => {
+  requirement('linux.seccomp.notify-send-error', 'SCMP_ACT_NOTIFY with nothing listening at listenerPath is an error and creates nothing', async (ctx) => {
     if (await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' })) return;
     const profile: SeccompProfile = {
       defaultAction: 'SCMP_ACT_ALLOW', listenerPath: join(ctx.workDir, 'nobody-listens.sock'),
@@ -177,7 +177,7 @@ describeRuntimes('security: seccomp', (it) => {
     await refusal(ctx.runtime.state(ctx.id));
   });
 
-  it('linux.seccomp.notify-state', 'SCMP_ACT_NOTIFY sends the container state to listenerPath, once, then closes the connection', async (ctx) => {
+  requirement('linux.seccomp.notify-state', 'SCMP_ACT_NOTIFY sends the container state to listenerPath, once, then closes the connection', async (ctx) => {
     if (await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' })) return;
     // The run dir is shared with a target container at the same path, so the runtime reaches
     // this socket wherever it runs. Node cannot take the seccomp fd (SCM_RIGHTS) off the

@@ -57,8 +57,8 @@ async function timeNamespaceUnsupported(ctx: RuntimeTestContext): Promise<boolea
   return unsupportedByItsOwnWord(ctx, { list: 'namespaces', needs: ['time'], trial: (b) => b.namespace('time') });
 }
 
-describeRuntimes('security: user namespaces, LSM labels, personality, time namespace', (it) => {
-  it('linux.namespaces.new-user', 'a user namespace in the config is a new one', async (ctx) => {
+describeRuntimes('security: user namespaces, LSM labels, personality, time namespace', (requirement) => {
+  requirement('linux.namespaces.new-user', 'a user namespace in the config is a new one', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const { observation } = await runProbe(ctx, withUserNamespace);
     const host = await where(ctx, 'readlink /proc/self/ns/user');
@@ -66,7 +66,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     expect(observation.namespaces.user, "the container's user namespace").toMatch(/^user:\[\d+\]$/);
   });
 
-  it('linux.user-mappings.uid', 'uid_map holds the configured uidMappings; a uid inside is its mapped uid outside', async (ctx) => {
+  requirement('linux.user-mappings.uid', 'uid_map holds the configured uidMappings; a uid inside is its mapped uid outside', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const { observation } = await runProbe(ctx, withUserNamespace);
     expect(byContainerId(observation.uidMap), '/proc/<pid>/uid_map').toEqual(byContainerId(UID_MAPPINGS));
@@ -75,7 +75,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     expect(outside.uid, `the process's uid outside (uid ${INSIDE.uid} through the mappings)`).toBe(hostId(UID_MAPPINGS, INSIDE.uid));
   });
 
-  it('linux.user-mappings.gid', 'gid_map holds the configured gidMappings; a gid inside is its mapped gid outside', async (ctx) => {
+  requirement('linux.user-mappings.gid', 'gid_map holds the configured gidMappings; a gid inside is its mapped gid outside', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const { observation } = await runProbe(ctx, withUserNamespace);
     expect(byContainerId(observation.gidMap), '/proc/<pid>/gid_map').toEqual(byContainerId(GID_MAPPINGS));
@@ -84,7 +84,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     expect(outside.gid, `the process's gid outside (gid ${INSIDE.gid} through the mappings)`).toBe(hostId(GID_MAPPINGS, INSIDE.gid));
   });
 
-  it('linux.user-mappings.no-chown', 'the rootfs keeps its owners when the container runs with id mappings', async (ctx) => {
+  requirement('linux.user-mappings.no-chown', 'the rootfs keeps its owners when the container runs with id mappings', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const { bundle } = await runProbe(ctx, withUserNamespace);
@@ -95,7 +95,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     expect(owners.split('\n'), 'owner uid:gid of rootfs files after the run').toEqual(files.map((f) => `0:0 ${f}`));
   });
 
-  it('config.process.apparmor-profile', 'the process runs confined by the configured AppArmor profile', async (ctx) => {
+  requirement('config.process.apparmor-profile', 'the process runs confined by the configured AppArmor profile', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const enabled = await look(ctx, 'cat /sys/module/apparmor/parameters/enabled');
     if (!enabled.ok || enabled.text !== 'Y') {
@@ -124,21 +124,21 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     return { process: process!, file: file! };
   }
 
-  it('config.process.selinux-label', 'the process runs with the configured SELinux label', async (ctx) => {
+  requirement('config.process.selinux-label', 'the process runs with the configured SELinux label', async (ctx) => {
     const { process } = await selinuxContainerContexts(ctx);
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.process!.selinuxLabel = process)));
     // The probe's apparmor fact falls back to /proc/<pid>/attr/current, which SELinux owns when AppArmor is absent.
     expect(observation.apparmor, "the process's SELinux label (/proc/<pid>/attr/current)").toBe(process);
   });
 
-  it('linux.mount-label', "mountLabel is the SELinux context of the container's mounts", async (ctx) => {
+  requirement('linux.mount-label', "mountLabel is the SELinux context of the container's mounts", async (ctx) => {
     const { file } = await selinuxContainerContexts(ctx);
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.linux = { ...c.linux, mountLabel: file })));
     const dev = mountAt(observation, '/dev');
     expect(dev?.superOptions, 'super options of the tmpfs at /dev').toContain(`context="${file}"`);
   });
 
-  it('linux.personality', 'personality LINUX32 makes uname report the 32-bit machine', async (ctx) => {
+  requirement('linux.personality', 'personality LINUX32 makes uname report the 32-bit machine', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     // What this kernel reports to a 32-bit process, asked through busybox's linux32 in a plain container.
     const reference = await ctx.bundle((c) => c.shell('echo "native $(uname -m)"; echo "linux32 $(linux32 uname -m)"'));
@@ -158,14 +158,14 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
 
   const OFFSETS = { monotonic: { secs: 7 * 86_400, nanosecs: 250 }, boottime: { secs: 3_600, nanosecs: 0 } };
 
-  it('linux.namespaces.new-time', 'a time namespace in the config is a new one', async (ctx) => {
+  requirement('linux.namespaces.new-time', 'a time namespace in the config is a new one', async (ctx) => {
     if (await timeNamespaceUnsupported(ctx)) return;
     const { observation } = await runProbe(ctx, (b) => b.namespace('time'));
     const host = await where(ctx, 'readlink /proc/self/ns/time');
     expect(observation.namespaces.time, "the container's time namespace").not.toBe(host);
   });
 
-  it('linux.namespaces.types-supported', 'one container gets new pid, network, mount, ipc, uts, user, cgroup and time namespaces', async (ctx) => {
+  requirement('linux.namespaces.types-supported', 'one container gets new pid, network, mount, ipc, uts, user, cgroup and time namespaces', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const kernel = await look(ctx, 'readlink /proc/self/ns/time');
     if (!kernel.ok) ctx.skip(`the kernel where ${ctx.runtime.name} runs has no time namespaces (${kernel.text})`);
@@ -184,7 +184,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
       .toEqual(Object.fromEntries(Object.keys(kinds).map((k) => [k, true])));
   });
 
-  it('linux.time-offsets', 'timeOffsets are the monotonic and boottime offsets of the container', async (ctx) => {
+  requirement('linux.time-offsets', 'timeOffsets are the monotonic and boottime offsets of the container', async (ctx) => {
     if (await timeNamespaceUnsupported(ctx)) return;
     const { observation } = await runProbe(ctx, (b) => b.namespace('time').edit((c) => void (c.linux = { ...c.linux, timeOffsets: OFFSETS })));
     expect(observation.timeOffsets, '/proc/<pid>/timens_offsets').toEqual(OFFSETS);

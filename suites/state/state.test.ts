@@ -9,8 +9,8 @@ import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { CliRuntime } from '../../src/runtime/cli-runtime.js';
 
-describeRuntimes('state', (it) => {
-  it('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
+describeRuntimes('state', (requirement) => {
+  requirement('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     const state = await runtime.state(id);
@@ -18,7 +18,7 @@ describeRuntimes('state', (it) => {
     expect(state.ociVersion).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('state.schema', 'state follows the spec\'s state schema while created, running and stopped', async ({ runtime, id, bundle }) => {
+  requirement('state.schema', 'state follows the spec\'s state schema while created, running and stopped', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600').annotation('org.rtconform.test', 'schema'));
     const problems: Record<string, string> = {};
     const check = async (step: string): Promise<void> => {
@@ -36,13 +36,13 @@ describeRuntimes('state', (it) => {
     expect(problems, 'state output against the state schema, per status').toEqual({ created: 'ok', running: 'ok', stopped: 'ok' });
   });
 
-  it('state.id', 'state reports the id the container was created with', async ({ runtime, id, bundle }) => {
+  requirement('state.id', 'state reports the id the container was created with', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     expect((await runtime.state(id)).id).toBe(id);
   });
 
-  it('state.pid', 'state has the pid of the container process, as the runtime\'s namespace sees it, while created and running', async (ctx) => {
+  requirement('state.pid', 'state has the pid of the container process, as the runtime\'s namespace sees it, while created and running', async (ctx) => {
     const { runtime, id, bundle } = ctx;
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
@@ -57,7 +57,7 @@ describeRuntimes('state', (it) => {
     expect(await processExists(ctx, running.pid!)).toBe(true);
   });
 
-  it('state.bundle-absolute', 'state reports the bundle as an absolute path, also when create was given a relative one', async (ctx) => {
+  requirement('state.bundle-absolute', 'state reports the bundle as an absolute path, also when create was given a relative one', async (ctx) => {
     const { runtime, id, bundle, run } = ctx;
     const b = await bundle((c) => c.args('sleep', '600'));
     // The path a user would type in the run dir (shared with a container target at the same path).
@@ -67,24 +67,24 @@ describeRuntimes('state', (it) => {
     expect(await realpath(reported)).toBe(await realpath(b.dir));
   });
 
-  it('state.annotations', 'state lists the annotations from config.json', async ({ runtime, id, bundle }) => {
+  requirement('state.annotations', 'state lists the annotations from config.json', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600').annotation('org.rtconform.test', 'value-1').annotation('second', 'two'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     expect((await runtime.state(id)).annotations).toMatchObject({ 'org.rtconform.test': 'value-1', second: 'two' });
   });
 
-  it('state.unknown-id', 'state of an unknown container fails', async ({ runtime, id }) => {
+  requirement('state.unknown-id', 'state of an unknown container fails', async ({ runtime, id }) => {
     await refusal(runtime.state(id));
   });
 
-  it('state.stopped-after-exit', 'status becomes stopped when the process exits by itself', async ({ runtime, id, bundle }) => {
+  requirement('state.stopped-after-exit', 'status becomes stopped when the process exits by itself', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell('exit 0'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
     await waitForStatus(runtime, id, 'stopped');
   });
 
-  it('state.status-values', 'status is one of creating, created, running, stopped at each step of the lifecycle', async ({ runtime, id, bundle }) => {
+  requirement('state.status-values', 'status is one of creating, created, running, stopped at each step of the lifecycle', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     const seen: string[] = [];
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
@@ -97,7 +97,7 @@ describeRuntimes('state', (it) => {
     expect(seen, 'status after create, after start, after the process was killed').toEqual(['created', 'running', 'stopped']);
   });
 
-  it('state.missing-id', 'state without a container id is an error, also when one container is all there is', async ({ runtime, runner, workDir, id, bundle }) => {
+  requirement('state.missing-id', 'state without a container id is an error, also when one container is all there is', async ({ runtime, runner, workDir, id, bundle }) => {
     await refusal(runtime.state(''));
     // A runtime that resolves ids by prefix (runsc) takes '' for the only container of its
     // root: a root of the test's own, with exactly one container, asks that deterministically.
@@ -111,7 +111,7 @@ describeRuntimes('state', (it) => {
     }
   });
 
-  it('state.unknown-id', 'state of an id that only begins like an existing container\'s is an error', async ({ runtime, id, bundle }) => {
+  requirement('state.unknown-id', 'state of an id that only begins like an existing container\'s is an error', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await refusal(runtime.state(id.slice(0, -1)));

@@ -45,8 +45,8 @@ function sameSet(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((pid) => b.includes(pid));
 }
 
-describeRuntimes('stats: events --stats and events --interval', (it) => {
-  it('cli.events.stats-json', 'events --stats prints one stats record of the container', async (ctx) => {
+describeRuntimes('stats: events --stats and events --interval', (requirement) => {
+  requirement('cli.events.stats-json', 'events --stats prints one stats record of the container', async (ctx) => {
     await startContainer(ctx, 'exec sleep 600');
     // The adapter's own parse first: it also turns a runtime without events into a skip.
     await ctx.runtime.stats(ctx.id);
@@ -58,7 +58,7 @@ describeRuntimes('stats: events --stats and events --interval', (it) => {
     expect(data.success, data.error?.message).toBe(true);
   });
 
-  it('cli.events.cpu-grows', 'cpu.usage.total grows while the container burns CPU', async (ctx) => {
+  requirement('cli.events.cpu-grows', 'cpu.usage.total grows while the container burns CPU', async (ctx) => {
     await startContainer(ctx, BUSY_LOOP);
     const before = provided(ctx, (await ctx.runtime.stats(ctx.id)).cpu?.usage?.total, 'cpu usage (cpu.usage.total)');
     const after = await waitFor(async (seen) => {
@@ -69,13 +69,13 @@ describeRuntimes('stats: events --stats and events --interval', (it) => {
     expect(after - before).toBeGreaterThanOrEqual(CPU_GROWTH_NS);
   });
 
-  it('cli.events.memory', 'memory.usage.usage is above zero for a running container', async (ctx) => {
+  requirement('cli.events.memory', 'memory.usage.usage is above zero for a running container', async (ctx) => {
     await startContainer(ctx, 'exec sleep 600');
     const usage = provided(ctx, (await ctx.runtime.stats(ctx.id)).memory?.usage?.usage, 'memory usage (memory.usage.usage)');
     expect(usage).toBeGreaterThan(0);
   });
 
-  it('cli.events.pids-match-ps', 'pids.current equals the number of pids ps lists', async (ctx) => {
+  requirement('cli.events.pids-match-ps', 'pids.current equals the number of pids ps lists', async (ctx) => {
     await startContainer(ctx, THREE_SLEEPERS);
     // The sleepers appear one by one after start; a count is only comparable once ps, asked
     // before and after stats, lists the same complete set.
@@ -89,7 +89,7 @@ describeRuntimes('stats: events --stats and events --interval', (it) => {
     expect(provided(ctx, current, 'pid count (pids.current)')).toBe(listed.length);
   });
 
-  it('cli.events.stream', 'events --interval 1s prints stats records until it is stopped', async (ctx) => {
+  requirement('cli.events.stream', 'events --interval 1s prints stats records until it is stopped', async (ctx) => {
     await startContainer(ctx, 'exec sleep 600');
     const stop = new AbortController();
     const deadline = AbortSignal.timeout(STREAM_TIMEOUT_MS);
@@ -114,13 +114,13 @@ describeRuntimes('stats: events --stats and events --interval', (it) => {
     }
   });
 
-  it('cli.events.stopped', 'events --stats of a stopped container fails', async (ctx) => {
+  requirement('cli.events.stopped', 'events --stats of a stopped container fails', async (ctx) => {
     await startContainer(ctx, 'exit 0');
     await waitForStatus(ctx.runtime, ctx.id, 'stopped');
     await refusal(ctx.runtime.stats(ctx.id));
   });
 
-  it('cli.events.unknown-id', 'events --stats of an unknown container fails', async (ctx) => {
+  requirement('cli.events.unknown-id', 'events --stats of an unknown container fails', async (ctx) => {
     await refusal(ctx.runtime.stats(ctx.id));
   });
 });

@@ -95,27 +95,27 @@ async function reportWithoutTerminal(ctx: RuntimeTestContext, id: string, edit: 
   return { exitCode, report: parseReport(await bundle.output()) };
 }
 
-describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --pid-file', (it) => {
-  it('config.process.terminal', 'with terminal true stdin, stdout and stderr are a terminal; without it they are not', async (ctx) => {
+describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --pid-file', (requirement) => {
+  requirement('config.process.terminal', 'with terminal true stdin, stdout and stderr are a terminal; without it they are not', async (ctx) => {
     const withTerminal = await reportOnTerminal(ctx);
     expect({ fd0: withTerminal.fd0, fd1: withTerminal.fd1, fd2: withTerminal.fd2 }, 'stdio with terminal: true').toEqual({ fd0: 'tty', fd1: 'tty', fd2: 'tty' });
     const without = await reportWithoutTerminal(ctx, ctx.newId(), (p) => void (p.terminal = false));
     expect({ fd0: without.report.fd0, fd1: without.report.fd1, fd2: without.report.fd2 }, 'stdio with terminal: false').toEqual({ fd0: 'notty', fd1: 'notty', fd2: 'notty' });
   });
 
-  it('linux.default-devices.console', 'with a terminal, /dev/console is a bind mount of the process\'s pseudoterminal', async (ctx) => {
+  requirement('linux.default-devices.console', 'with a terminal, /dev/console is a bind mount of the process\'s pseudoterminal', async (ctx) => {
     const report = await reportOnTerminal(ctx, undefined, CONSOLE_REPORT);
     expect({ console: report.console, mounted: Number(report['console-mounts']) > 0 },
       `/dev/console against the terminal on stdin (device ${report.tty}), and whether it is a mount point`).toEqual({ console: report.tty, mounted: true });
   });
 
-  it('config.process.console-size', 'consoleSize sets the rows and columns of the terminal', async (ctx) => {
+  requirement('config.process.console-size', 'consoleSize sets the rows and columns of the terminal', async (ctx) => {
     const size = { height: 37, width: 101 };
     const report = await reportOnTerminal(ctx, size);
     expect(report.size, 'stty size (rows columns) in the container').toBe(`${size.height} ${size.width}`);
   });
 
-  it('config.process.console-size-ignored', 'consoleSize without a terminal changes nothing', async (ctx) => {
+  requirement('config.process.console-size-ignored', 'consoleSize without a terminal changes nothing', async (ctx) => {
     const plain = await reportWithoutTerminal(ctx, ctx.id, (p) => void (p.terminal = false));
     expect(plain, 'the container without consoleSize').toEqual({ exitCode: 0, report: { fd0: 'notty', fd1: 'notty', fd2: 'notty', size: 'none' } });
     const sized = await reportWithoutTerminal(ctx, ctx.newId(), (p) => {
@@ -125,7 +125,7 @@ describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --p
     expect(sized, 'exit code and stdio report with consoleSize but no terminal, against the same without consoleSize').toEqual(plain);
   });
 
-  it('cli.create.pid-file', 'create --pid-file writes the pid that state reports', async (ctx) => {
+  requirement('cli.create.pid-file', 'create --pid-file writes the pid that state reports', async (ctx) => {
     const bundle = await ctx.bundle((b) => b.args('sleep', '600'));
     const pidFile = join(ctx.workDir, 'container.pid');
     await ctx.runtime.create(ctx.id, { bundle: bundle.dir, stdio: bundle.stdio, pidFile });

@@ -1,0 +1,32 @@
+/**
+ * rtconform's runtime adapter: drive any runc-style OCI runtime (runc, crun, runsc, youki, the
+ * bundled fake, or yours) from TypeScript, one method per CLI verb, every output parsed with
+ * zod, every call bounded in time and output, errors that carry the runtime's own words.
+ * docs/library.md shows it in use.
+ */
+export { openRuntime, resolveRuntime, declarationFor, fakeRuntimePath, type OpenRuntimeOptions, type ResolvedRuntime } from './runtime/resolve.js';
+export {
+  BUILTIN_RUNTIMES, builtinDeclaration, loadDeclaration, resolveDeclaration, DeclarationError,
+  RuntimeDeclarationSchema, ExpectedFailureSchema, type BuiltinRuntime, type ExpectedFailure, type RuntimeDeclaration,
+} from './runtime/declaration.js';
+export { CliRuntime, type CliRuntimeOptions } from './runtime/cli-runtime.js';
+export type { Runtime, RuntimeVersion, ExecResult, StopOptions, EventsOptions } from './runtime/runtime.js';
+export type {
+  CreateOptions, RunContainerOptions, ExecOptions, KillOptions, DeleteOptions, CheckpointOptions, RestoreOptions,
+} from './runtime/argv.js';
+export {
+  RuntimeError, RuntimeTimeoutError, RuntimeNotFoundError, RuntimeSpawnError, RuntimeOutputError,
+  UnsupportedOperationError, ExecTimeoutError, ContainerWaitError,
+} from './runtime/errors.js';
+export {
+  KNOWN_STATUSES, ContainerStateSchema, ListEntrySchema, ListSchema, PsSchema, StatsSchema, FeaturesSchema, EventSchema,
+  type KnownStatus, type ContainerStatus, type ContainerState, type ListEntry, type Stats, type Features, type RuntimeEvent,
+} from './runtime/schemas.js';
+export {
+  VERBS, LIMITATIONS, RuntimeProfileSchema, type Verb, type Limitation, type RuntimeProfile,
+} from './runtime/profiles.js';
+export {
+  HostProcessRunner, DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles, type Target,
+} from './runtime/process-runner.js';
+export { waitForStatus } from './runtime/wait-for-status.js';
+export { ConfigSchema, type OciConfig, type ProcessSpec, type LinuxResources } from './spec/config.js';
