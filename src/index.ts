@@ -29,4 +29,5 @@ export {
   HostProcessRunner, DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles, type Target,
 } from './runtime/process-runner.js';
 export { waitForStatus } from './runtime/wait-for-status.js';
+export { BundleBuilder, defaultConfig, writeConfig } from './bundle/bundle-builder.js';
 export { ConfigSchema, type OciConfig, type ProcessSpec, type LinuxResources } from './spec/config.js';

@@ -27,8 +27,9 @@ const LAYERS: Record<string, readonly string[]> = {
   'src/fixtures': ['src/harness', 'src/runtime', 'src/bundle', 'src/probe', 'src/requirements', 'src/report', 'src/spec', 'src/util', 'src/package-root.ts'],
   'src/cli': ['src/harness', 'src/runtime', 'src/container', 'src/bundle', 'src/probe', 'src/requirements', 'src/report', 'src/spec', 'src/util', 'src/package-root.ts'],
   // The package's entry points: the adapter (index.ts) and the fixtures for vendors' own tests (vitest.ts).
-  'src/index.ts': ['src/runtime', 'src/spec', 'src/util', 'src/package-root.ts'],
+  'src/index.ts': ['src/runtime', 'src/bundle', 'src/spec', 'src/util', 'src/package-root.ts'],
   'src/vitest.ts': ['src/fixtures', 'src/bundle', 'src/probe', 'src/harness', 'src/runtime', 'src/spec'],
+  'src/vitest-config.ts': ['src/harness', 'src/package-root.ts'],
   'src/layers.test.ts': ['src/package-root.ts'],
   suites: ['src/fixtures', 'src/bundle', 'src/probe', 'src/runtime', 'src/requirements', 'src/spec', 'src/util'],
   bench: ['src/harness', 'src/runtime', 'src/container', 'src/bundle', 'src/requirements', 'src/report', 'src/spec', 'src/util', 'src/package-root.ts'],

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import AllureVitestReporter from 'allure-vitest/reporter';
 import type { Reporter, TestUserConfig } from 'vitest/node';
-import { packageRoot } from '../package-root.js';
 import { ComplianceReporter } from './compliance-reporter.js';
 import type { RunPlan } from './plan.js';
 
@@ -12,7 +12,8 @@ import type { RunPlan } from './plan.js';
  */
 export function vitestSettings(plan: RunPlan, extraReporters: Reporter[] = []): TestUserConfig {
   return {
-    globalSetup: [join(packageRoot(), 'src/harness/global-setup.ts')],
+    // Beside this file: the compiled one in an installed package, the source in the repository.
+    globalSetup: [join(dirname(fileURLToPath(import.meta.url)), `global-setup${extname(fileURLToPath(import.meta.url))}`)],
     provide: { rtconformPlan: plan },
     // Runtime calls spawn processes and signal them; forks keep each file in its own process.
     pool: 'forks',
