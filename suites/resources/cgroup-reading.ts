@@ -12,7 +12,7 @@ import { parseObservation, type Observation } from '../../src/probe/observation.
  * that exist before any limit is set. Checks read it to skip, with the reason, what cannot be
  * set where they run, instead of failing on a missing controller or passing on a missing file.
  */
-export interface CgroupView {
+export interface CgroupReading {
   version: 1 | 2;
   /** v2: the container cgroup's cgroup.controllers; v1: the hierarchies of /proc/self/cgroup. */
   controllers: string[];
@@ -20,7 +20,7 @@ export interface CgroupView {
   files: Record<string, string>;
 }
 
-export function cgroupViewOf(observation: Observation): CgroupView {
+export function cgroupReadingOf(observation: Observation): CgroupReading {
   const files = observation.cgroupFiles;
   // Only cgroup2 has cgroup.controllers at the root of the mount; v1 hierarchies are subdirectories.
   const unified = files['cgroup.controllers'];
@@ -30,12 +30,12 @@ export function cgroupViewOf(observation: Observation): CgroupView {
 }
 
 /** One container run per runtime and test file: the view does not change between tests. */
-const views = new Map<string, Promise<CgroupView>>();
+const views = new Map<string, Promise<CgroupReading>>();
 
-export async function cgroupView(ctx: RuntimeTestContext): Promise<CgroupView> {
+export async function readCgroups(ctx: RuntimeTestContext): Promise<CgroupReading> {
   let view = views.get(ctx.selection.key);
   if (!view) {
-    view = runProbe({ ...ctx, id: ctx.newId() }, (b) => b.ownCgroupView()).then(({ observation }) => cgroupViewOf(observation));
+    view = runProbe({ ...ctx, id: ctx.newId() }, (b) => b.ownCgroupNamespace()).then(({ observation }) => cgroupReadingOf(observation));
     // A failed look is not remembered: the next test tries again and fails with its own error.
     void view.catch(() => views.delete(ctx.selection.key));
     views.set(ctx.selection.key, view);
@@ -90,7 +90,7 @@ export const FORK_SLEEPERS = (n: number): string =>
  * The probe's key for `file` in this view (e.g. memory/memory.limit_in_bytes or memory.max).
  * Skips when the controller is missing or not delegated, or the file does not exist.
  */
-export function fileIn(ctx: RuntimeTestContext, view: CgroupView, file: CgroupFile): string {
+export function fileIn(ctx: RuntimeTestContext, view: CgroupReading, file: CgroupFile): string {
   requireController(ctx, view, file.controller);
   const key = view.version === 2 ? file.v2 : `${file.controller}/${file.v1}`;
   if (view.files[key] === undefined) {
@@ -99,7 +99,7 @@ export function fileIn(ctx: RuntimeTestContext, view: CgroupView, file: CgroupFi
   return key;
 }
 
-export function requireController(ctx: RuntimeTestContext, view: CgroupView, controller: string): void {
+export function requireController(ctx: RuntimeTestContext, view: CgroupReading, controller: string): void {
   if (view.controllers.includes(controller)) return;
   if (view.version === 2) {
     const listed = view.controllers.length === 0 ? 'no controller' : `only ${view.controllers.join(' ')}`;

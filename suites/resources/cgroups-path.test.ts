@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import type { PathInfo } from '../../src/probe/observation.js';
-import { cgroupView } from './cgroup-reading.js';
+import { readCgroups } from './cgroup-reading.js';
 
 /**
  * For each hierarchy of /proc/<pid>/cgroup that is mounted where the runtime runs: the cgroup
@@ -83,7 +83,7 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (requirement) =>
 
   /** Paths of the container's own cgroup directories (v1: one per hierarchy) and the delegatable files in them. */
   const ownCgroupPaths = async (ctx: RuntimeTestContext): Promise<{ dirs: string[]; files: string[]; version: 1 | 2 }> => {
-    const view = await cgroupView(ctx);
+    const view = await readCgroups(ctx);
     const dirs = view.version === 2 ? ['/sys/fs/cgroup'] : [...new Set(view.controllers)].map((c) => `/sys/fs/cgroup/${c}`);
     const files = dirs.flatMap((d) => (view.version === 2 ? DELEGATED : ['cgroup.procs']).map((f) => `${d}/${f}`));
     return { dirs, files, version: view.version };
@@ -92,7 +92,7 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (requirement) =>
   requirement('linux.cgroups.owner-unchanged', 'with a read-only cgroup mount the container\'s cgroup stays owned by root', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const { dirs, files } = await ownCgroupPaths(ctx);
-    const { observation } = await runProbe(ctx, (b) => b.ownCgroupView().user({ uid: UID, gid: UID }), { paths: [...dirs, ...files] });
+    const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().user({ uid: UID, gid: UID }), { paths: [...dirs, ...files] });
     const seen = owners(observation.paths, [...dirs, ...files]);
     expect(Object.keys(seen), 'cgroup directories and files the probe found').not.toEqual([]);
     expect(seen, `owners of the container's cgroup (process.user.uid ${UID}, cgroup mounted read-only)`).toEqual(everywhere(seen, 0));
@@ -102,7 +102,7 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (requirement) =>
     skipIfLimited(ctx, 'noCgroups');
     const { dirs, files, version } = await ownCgroupPaths(ctx);
     if (version !== 2) ctx.skip('cgroup ownership is delegated on cgroup v2 only: this container sees cgroup v1');
-    const { observation } = await runProbe(ctx, (b) => b.ownCgroupView().user({ uid: UID, gid: UID }).edit((c) => {
+    const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().user({ uid: UID, gid: UID }).edit((c) => {
       const mount = c.mounts!.find((m) => m.destination === '/sys/fs/cgroup')!;
       mount.options = (mount.options ?? []).map((o) => (o === 'ro' ? 'rw' : o));
     }), { paths: [...dirs, ...files] });

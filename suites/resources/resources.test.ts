@@ -4,7 +4,7 @@ import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../
 import type { LinuxResources } from '../../src/spec/config.js';
 import {
   CPU_PERIOD, CPU_QUOTA, CPU_SHARES, CPUSET_CPUS, CPUSET_MEMS, FORK_SLEEPERS, MEMORY_LIMIT, MEMORY_LOW, MEMORY_SWAP, MiB, PIDS_MAX,
-  cgroupView, cpuWeights, fileIn, requireController, type CgroupView,
+  readCgroups, cpuWeights, fileIn, requireController, type CgroupReading,
 } from './cgroup-reading.js';
 
 /** What the runtime itself may use (its own cpuset), from /proc/self/status where it runs. */
@@ -48,13 +48,13 @@ async function blockDevice(ctx: RuntimeTestContext): Promise<string> {
 
 describeRuntimes('resources: cgroup limits the container sees in its own cgroup', (requirement) => {
   /** The view, after the fake (which makes no cgroup) is skipped. */
-  const view = async (ctx: RuntimeTestContext): Promise<CgroupView> => {
+  const view = async (ctx: RuntimeTestContext): Promise<CgroupReading> => {
     skipIfLimited(ctx, 'noCgroups');
-    return cgroupView(ctx);
+    return readCgroups(ctx);
   };
   /** The container's own cgroup files with `resources` applied. */
   const limited = async (ctx: RuntimeTestContext, resources: LinuxResources): Promise<Record<string, string>> => {
-    const { observation } = await runProbe(ctx, (b) => b.ownCgroupView().resources(resources));
+    const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().resources(resources));
     return observation.cgroupFiles;
   };
 
@@ -224,7 +224,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
   /** Whether the container may open each node for reading and for writing, under `rules`. */
   const deviceAccess = async (ctx: RuntimeTestContext, rules: NonNullable<LinuxResources['devices']>): Promise<Record<string, Access>> => {
     skipIfLimited(ctx, 'noCgroups');
-    const v = await cgroupView(ctx);
+    const v = await readCgroups(ctx);
     // cgroup v2 controls devices with BPF programs, not a controller listed in cgroup.controllers.
     if (v.version === 1) requireController(ctx, v, 'devices');
     const b = await ctx.bundle((c) => c.shell(OPEN_DEVICES(NODES.map((n) => n.path))).resources({ devices: rules })

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
-import { cgroupView, MiB, type CgroupView } from './cgroup-reading.js';
+import { readCgroups, MiB, type CgroupReading } from './cgroup-reading.js';
 
 /** A key of each controller the tests may use, with a value that file accepts. */
 const CONTROLLER_KEYS: Record<string, [key: string, value: string]> = {
@@ -17,9 +17,9 @@ function pick(files: Record<string, string>, keys: string[]): Record<string, str
 }
 
 describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirement) => {
-  const v2 = async (ctx: RuntimeTestContext): Promise<CgroupView> => {
+  const v2 = async (ctx: RuntimeTestContext): Promise<CgroupReading> => {
     skipIfLimited(ctx, 'noCgroups');
-    const view = await cgroupView(ctx);
+    const view = await readCgroups(ctx);
     if (view.version !== 2) ctx.skip('linux.unified is for cgroup v2 only: this container sees cgroup v1 (no cgroup.controllers at the root of its cgroup mount)');
     return view;
   };
@@ -29,7 +29,7 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirem
     // cgroup.max.descendants is core cgroup2, so it needs no controller and maps to no other field.
     const unified: Record<string, string> = { 'cgroup.max.descendants': '7' };
     if (view.controllers.includes('pids')) unified['pids.max'] = '41';
-    const { observation } = await runProbe(ctx, (b) => b.ownCgroupView().resources({ unified }));
+    const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().resources({ unified }));
     expect(pick(observation.cgroupFiles, Object.keys(unified)), 'the container\'s cgroup files named by linux.unified').toEqual(unified);
   });
 
@@ -38,7 +38,7 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirem
     const controller = Object.keys(CONTROLLER_KEYS).find((c) => view.controllers.includes(c))
       ?? ctx.skip(`none of ${Object.keys(CONTROLLER_KEYS).join(', ')} is delegated to this cgroup (cgroup v2): cgroup.controllers lists ${view.controllers.join(' ') || 'no controller'}`);
     const [key, value] = CONTROLLER_KEYS[controller]!;
-    const { observation } = await runProbe(ctx, (b) => b.ownCgroupView().resources({ unified: { [key]: value } }));
+    const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().resources({ unified: { [key]: value } }));
     const enabled = (observation.cgroupFiles['cgroup.controllers'] ?? '').split(/\s+/);
     expect(enabled, `cgroup.controllers of the container's cgroup with unified ${key}=${value}`).toContain(controller);
     expect(observation.cgroupFiles[key], `${key} with unified ${key}=${value}`).toBe(value);
@@ -46,13 +46,13 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirem
 
   requirement('linux.unified.missing-controller', 'a unified key for a controller that is not available is an error', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
-    const view = await cgroupView(ctx);
+    const view = await readCgroups(ctx);
     // On cgroup v2 a controller not delegated here. On v1 one bound to a v1 hierarchy: a
     // controller is in one hierarchy only, so it cannot be in the unified one. Failing both, a
     // controller name no kernel has is absent too.
     const controller = Object.keys(CONTROLLER_KEYS).find((c) => view.controllers.includes(c) === (view.version === 1));
     const [key, value] = controller ? CONTROLLER_KEYS[controller]! : ['rtconform.max', '1'];
-    const b = await ctx.bundle((c) => c.args('true').ownCgroupView().resources({ unified: { [key]: value } }));
+    const b = await ctx.bundle((c) => c.args('true').ownCgroupNamespace().resources({ unified: { [key]: value } }));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
   });
 });

@@ -3,20 +3,20 @@ import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../
 import type { LinuxResources } from '../../src/spec/config.js';
 import {
   CPU_PERIOD, CPU_QUOTA, CPU_SHARES, FORK_SLEEPERS, MEMORY_LIMIT, MiB, PIDS_MAX,
-  cgroupView, cpuWeights, execProbe, fileIn, installProbe, type CgroupFile, type CgroupView,
+  readCgroups, cpuWeights, execProbe, fileIn, installProbe, type CgroupFile, type CgroupReading,
 } from './cgroup-reading.js';
 
 describeRuntimes('resources: update of a running container', (requirement) => {
   /** The files' keys in this view (or a skip), checked before any container is made. */
-  const keysFor = async (ctx: RuntimeTestContext, ...files: CgroupFile[]): Promise<{ view: CgroupView; keys: string[] }> => {
+  const keysFor = async (ctx: RuntimeTestContext, ...files: CgroupFile[]): Promise<{ view: CgroupReading; keys: string[] }> => {
     skipIfLimited(ctx, 'noCgroups');
-    const view = await cgroupView(ctx);
+    const view = await readCgroups(ctx);
     return { view, keys: files.map((f) => fileIn(ctx, view, f)) };
   };
 
   /** A running container with `resources`, its own cgroup view and the probe to exec. */
   const running = async (ctx: RuntimeTestContext, resources: LinuxResources): Promise<void> => {
-    const b = await ctx.bundle((c) => c.args('sleep', '600').ownCgroupView().resources(resources));
+    const b = await ctx.bundle((c) => c.args('sleep', '600').ownCgroupNamespace().resources(resources));
     await installProbe(b);
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
     await ctx.runtime.start(ctx.id);
