@@ -6,27 +6,23 @@
  * It isolates nothing; `features` and the adapter's profile say so.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { constants as osConstants, tmpdir, userInfo } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { OciConfig, ProcessSpec } from '../spec/config.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
-import { activeFaults, type Fault } from './faults.js';
-import { closeInheritedDescriptors, isAlive, procStat, processTree, type ProcStat } from '../util/procfs.js';
+import { load, mustBe, requireId, statusOf, type Command } from './command.js';
+import { defaultRoot, FakeError, has, log, setFaults, setGlobals } from './context.js';
+import { activeFaults } from './faults.js';
+import { hostCwd, lookPath } from './host-paths.js';
+import { closeInheritedDescriptors, isAlive, procStat, type ProcStat } from '../util/procfs.js';
+import { containerPids, forwardSignals, signalAll, sleepMs, waitChild, waitGone } from './processes.js';
 import { Store, type FakeContainer } from './store.js';
 
 const VERSION = '0.1.0';
 const CLOCK_TICKS_PER_SECOND = 100;
 const PAGE_SIZE = 4096;
-
-class FakeError extends Error {}
-
-interface Globals {
-  root: string;
-  log: string | undefined;
-  logFormat: 'text' | 'json';
-}
 
 const globalSpec: FlagSpec = {
   root: { type: 'string' },
@@ -38,37 +34,14 @@ const globalSpec: FlagSpec = {
   help: { type: 'boolean', short: 'h' },
 };
 
-let globals: Globals = { root: defaultRoot(), log: undefined, logFormat: 'text' };
-let faults = new Set<Fault>();
-
-function defaultRoot(): string {
-  const base = process.env.XDG_RUNTIME_DIR ?? tmpdir();
-  return join(base, `rtconform-fake-${process.getuid?.() ?? 0}`);
-}
-
-function log(level: 'error' | 'warning' | 'info', msg: string): void {
-  if (!globals.log) return;
-  const line = globals.logFormat === 'json'
-    ? JSON.stringify({ level, msg, time: new Date().toISOString() })
-    : `time="${new Date().toISOString()}" level=${level} msg="${msg}"`;
-  try {
-    appendFileSync(globals.log, line + '\n');
-  } catch {
-    // a log we cannot write must not hide the error itself
-  }
-}
-
-function has(fault: Fault): boolean {
-  return faults.has(fault);
-}
-
 async function main(argv: string[]): Promise<number> {
   const verbAt = argv.findIndex((a, i) => !a.startsWith('-') && !isFlagValue(argv, i));
   const globalArgs = verbAt === -1 ? argv : argv.slice(0, verbAt);
   const parsedGlobals = parseFlags(globalArgs, globalSpec, false);
   const format = str(parsedGlobals, 'log-format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown log format "${format}": use text or json`);
-  globals = { root: resolve(str(parsedGlobals, 'root') ?? defaultRoot()), log: str(parsedGlobals, 'log'), logFormat: format };
+  const root = resolve(str(parsedGlobals, 'root') ?? defaultRoot());
+  setGlobals({ root, log: str(parsedGlobals, 'log'), logFormat: format });
   if (bool(parsedGlobals, 'version')) {
     process.stdout.write(`rtconform-fake-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
     return 0;
@@ -77,13 +50,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage: rtconform-fake-runtime [--root DIR] [--log FILE] [--log-format json] COMMAND [ARGS]\ncommands: ${Object.keys(commands).join(', ')}\n`);
     return verbAt === -1 && !bool(parsedGlobals, 'help') ? 1 : 0;
   }
-  faults = activeFaults(globals.root);
+  setFaults(activeFaults(root));
   const verb = argv[verbAt]!;
   const command = commands[verb];
   if (!command) throw new UsageError(`unknown command "${verb}"`);
   const parsed = parseFlags(argv.slice(verbAt + 1), command.flags, true);
-  mkdirSync(globals.root, { recursive: true, mode: 0o700 });
-  return command.run(parsed, new Store(globals.root));
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  return command.run(parsed, new Store(root));
 }
 
 function isFlagValue(argv: string[], i: number): boolean {
@@ -93,39 +66,9 @@ function isFlagValue(argv: string[], i: number): boolean {
   return spec?.type === 'string';
 }
 
-interface Command {
-  flags: FlagSpec;
-  run(parsed: Parsed, store: Store): Promise<number> | number;
-}
-
-function requireId(parsed: Parsed, verb: string): string {
-  const id = parsed.positionals[0];
-  if (!id) throw new UsageError(`"${verb}" requires a container id`);
-  return id;
-}
-
-function load(store: Store, id: string): FakeContainer {
-  const container = store.load(id);
-  if (!container) throw new FakeError(`container "${id}" does not exist`);
-  return container;
-}
-
-function statusOf(c: FakeContainer): string {
-  if (!isAlive(c.pid, c.startTime)) return 'stopped';
-  if (c.paused) return 'paused';
-  return c.started ? 'running' : 'created';
-}
-
 function reportedStatus(c: FakeContainer): string {
   const status = statusOf(c);
   return has('state-status-lies') && status === 'created' ? 'running' : status;
-}
-
-function containerPids(store: Store, c: FakeContainer): number[] {
-  const roots = isAlive(c.pid, c.startTime) ? [c.pid] : [];
-  // A live process at the container's pid with another start time is a stranger: not its group.
-  const groups = roots.length > 0 || !isAlive(c.pid) ? [c.pid] : [];
-  return processTree([...roots, ...store.execPids(c.id)], groups);
 }
 
 function toSignal(raw: string | undefined): NodeJS.Signals | number {
@@ -134,29 +77,6 @@ function toSignal(raw: string | undefined): NodeJS.Signals | number {
   const name = (value.startsWith('SIG') ? value : `SIG${value}`) as NodeJS.Signals;
   if (!(name in osConstants.signals)) throw new FakeError(`unknown signal "${raw}"`);
   return name;
-}
-
-function signalAll(pids: readonly number[], signal: NodeJS.Signals | number): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // gone in the meantime
-    }
-  }
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function waitGone(pids: readonly number[], timeoutMs: number): boolean {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (pids.every((pid) => !isAlive(pid))) return true;
-    sleepMs(5);
-  }
-  return false;
 }
 
 async function readConfig(bundle: string): Promise<OciConfig> {
@@ -177,32 +97,6 @@ async function readConfig(bundle: string): Promise<OciConfig> {
   const config = parseConfig(json, file);
   if (typeof config === 'string') throw new FakeError(config);
   return config;
-}
-
-function lookPath(command: string, env: readonly string[]): string {
-  if (command.includes('/')) {
-    if (existsSync(command)) return command;
-    throw new FakeError(`exec: "${command}": no such file or directory`);
-  }
-  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
-  for (const dir of pathVar.split(delimiter)) {
-    const candidate = join(dir, command);
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new FakeError(`exec: "${command}": executable file not found in $PATH`);
-}
-
-/** The fake runs processes on the host, so a config cwd that exists on the host is used as is. */
-function hostCwd(cwd: string, config: OciConfig, bundle: string): string {
-  if (existsSync(cwd)) return cwd;
-  const rootfs = config.root ? resolve(bundle, config.root.path) : bundle;
-  const inRoot = join(rootfs, cwd);
-  if (existsSync(inRoot)) return inRoot;
-  throw new FakeError(`process.cwd "${cwd}" does not exist`);
 }
 
 /** Starts the container process: a shell that blocks on the exec fifo, then becomes the user process. */
@@ -325,29 +219,6 @@ function statsOf(store: Store, c: FakeContainer): Record<string, unknown> {
     memory: { usage: { usage: sum((s) => s.rssPages) * PAGE_SIZE } },
     pids: { current: sum((s) => s.threads) },
   };
-}
-
-function mustBe(c: FakeContainer, allowed: readonly string[], verb: string): string {
-  const status = statusOf(c);
-  if (!allowed.includes(status)) throw new FakeError(`cannot ${verb} container "${c.id}": it is ${status}, not ${allowed.join(' or ')}`);
-  return status;
-}
-
-/** Waits for a child we spawned and returns the exit code runc would give (128+n for signals). */
-function waitChild(child: ChildProcess): Promise<number> {
-  return new Promise((resolveExit) => {
-    child.on('exit', (code, signal) => resolveExit(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
-    child.on('error', () => resolveExit(127));
-  });
-}
-
-function forwardSignals(pid: () => number | undefined): void {
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
-    process.on(signal, () => {
-      const target = pid();
-      if (target !== undefined) signalAll([target], signal);
-    });
-  }
 }
 
 const createFlags: FlagSpec = {
