@@ -5,19 +5,21 @@
  * that, after create, waits on a fifo until start (as runc's init waits on its exec fifo).
  * It isolates nothing; `features` and the adapter's profile say so.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { OciConfig, ProcessSpec } from '../spec/config.js';
+import type { ProcessSpec } from '../spec/config.js';
 import { SPEC_VERSION } from '../spec/version.js';
-import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
+import { bool, parseFlags, str, strs, UsageError, type FlagSpec } from './args.js';
 import { load, mustBe, requireId, statusOf, type Command } from './command.js';
 import { defaultRoot, FakeError, has, log, setFaults, setGlobals } from './context.js';
+import { create, createFlags } from './create.js';
 import { activeFaults } from './faults.js';
 import { hostCwd, lookPath } from './host-paths.js';
-import { closeInheritedDescriptors, isAlive, procStat, type ProcStat } from '../util/procfs.js';
-import { containerPids, forwardSignals, signalAll, sleepMs, waitChild, waitGone } from './processes.js';
+import { releaseInit } from './init.js';
+import { closeInheritedDescriptors, procStat, type ProcStat } from '../util/procfs.js';
+import { containerPids, forwardSignals, signalAll, waitChild, waitGone } from './processes.js';
 import { Store, type FakeContainer } from './store.js';
 
 const VERSION = '0.1.0';
@@ -79,107 +81,6 @@ function toSignal(raw: string | undefined): NodeJS.Signals | number {
   return name;
 }
 
-async function readConfig(bundle: string): Promise<OciConfig> {
-  const file = join(bundle, 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new FakeError(`cannot read ${file}: the bundle must contain config.json`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new FakeError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const { parseConfig } = await import('./validate.js');
-  const config = parseConfig(json, file);
-  if (typeof config === 'string') throw new FakeError(config);
-  return config;
-}
-
-/** Starts the container process: a shell that blocks on the exec fifo, then becomes the user process. */
-function spawnInit(store: Store, id: string, config: OciConfig, bundle: string, gate: boolean): ChildProcess {
-  const proc = config.process!;
-  const env = proc.env ?? [];
-  lookPath(proc.args[0]!, env);
-  const script = gate ? 'printf 0 > "$0" && exec "$@"' : 'exec "$@"';
-  closeInheritedDescriptors();
-  const child = spawn('/bin/sh', ['-c', script, store.fifo(id), ...proc.args], {
-    cwd: hostCwd(proc.cwd, config, bundle),
-    env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-    detached: true,
-    stdio: 'inherit',
-  });
-  if (child.pid === undefined) throw new FakeError('could not start the container process');
-  child.unref();
-  return child;
-}
-
-async function create(parsed: Parsed, store: Store, options: { gate: boolean }): Promise<{ container: FakeContainer; child?: ChildProcess }> {
-  const id = requireId(parsed, 'create');
-  if (!/^[\w+\-.]+$/.test(id)) throw new FakeError(`invalid container id "${id}"`);
-  if (store.exists(id)) {
-    if (has('duplicate-create-accepted')) return { container: load(store, id) };
-    throw new FakeError(`container with id "${id}" already exists`);
-  }
-  if (str(parsed, 'console-socket') !== undefined) throw new FakeError('the fake runtime has no terminal support (--console-socket)');
-  const bundleAsGiven = str(parsed, 'bundle') ?? '.';
-  const bundle = resolve(bundleAsGiven);
-  const config = await readConfig(bundle);
-  if (!config.process) throw new FakeError('config.json has no process: nothing to run');
-  if (config.process.terminal) throw new FakeError('process.terminal is true but the fake runtime has no terminal support');
-  if (config.root) {
-    const rootfs = resolve(bundle, config.root.path);
-    if (!existsSync(rootfs)) throw new FakeError(`root.path ${rootfs} does not exist`);
-  }
-  mkdirSync(store.dir(id), { recursive: true });
-  execFileSync('mkfifo', [store.fifo(id)]);
-  let child: ChildProcess;
-  try {
-    child = spawnInit(store, id, config, bundle, options.gate && !has('process-runs-at-create'));
-  } catch (error) {
-    store.remove(id);
-    throw error;
-  }
-  const pid = child.pid!;
-  const container: FakeContainer = {
-    id, ociVersion: config.ociVersion, pid, startTime: procStat(pid)?.startTime ?? 0,
-    bundle, bundleAsGiven, created: new Date().toISOString(), started: !options.gate, paused: false, config,
-  };
-  store.save(container);
-  const pidFile = str(parsed, 'pid-file');
-  if (pidFile) writeFileSync(pidFile, String(pid));
-  return { container, child };
-}
-
-/** Releases the container process from the exec fifo; fails if it died meanwhile. */
-function releaseInit(store: Store, c: FakeContainer): void {
-  const fd = openSync(store.fifo(c.id), constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const buffer = Buffer.alloc(1);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      // Liveness is read before the fifo: a process that writes its byte and exits between the
-      // two would otherwise look as if it died without writing.
-      const aliveBeforeRead = isAlive(c.pid, c.startTime);
-      let n = 0;
-      try {
-        n = readSync(fd, buffer, 0, 1, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      }
-      if (n > 0) return;
-      if (!aliveBeforeRead) throw new FakeError('the container process exited before it could be started');
-      if (Date.now() > deadline) throw new FakeError('the container process did not answer on its exec fifo');
-      sleepMs(2);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function forceRemove(store: Store, c: FakeContainer): void {
   const pids = containerPids(store, c);
   signalAll(pids, 'SIGCONT');
@@ -220,14 +121,6 @@ function statsOf(store: Store, c: FakeContainer): Record<string, unknown> {
     pids: { current: sum((s) => s.threads) },
   };
 }
-
-const createFlags: FlagSpec = {
-  bundle: { type: 'string', short: 'b' },
-  'pid-file': { type: 'string' },
-  'console-socket': { type: 'string' },
-  'no-pivot': { type: 'boolean' },
-  'no-new-keyring': { type: 'boolean' },
-};
 
 const commands: Record<string, Command> = {
   create: {
