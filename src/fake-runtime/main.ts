@@ -7,24 +7,22 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { constants as osConstants, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProcessSpec } from '../spec/config.js';
 import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, strs, UsageError, type FlagSpec } from './args.js';
-import { load, mustBe, requireId, statusOf, type Command } from './command.js';
+import { load, mustBe, requireId, type Command } from './command.js';
 import { defaultRoot, FakeError, has, log, setFaults, setGlobals } from './context.js';
 import { create, createFlags } from './create.js';
 import { activeFaults } from './faults.js';
 import { hostCwd, lookPath } from './host-paths.js';
-import { releaseInit } from './init.js';
-import { closeInheritedDescriptors, procStat, type ProcStat } from '../util/procfs.js';
-import { containerPids, forwardSignals, signalAll, waitChild, waitGone } from './processes.js';
-import { Store, type FakeContainer } from './store.js';
+import { inspectCommands } from './inspect.js';
+import { forceRemove, lifecycleCommands } from './lifecycle.js';
+import { closeInheritedDescriptors } from '../util/procfs.js';
+import { containerPids, forwardSignals, signalAll, waitChild } from './processes.js';
+import { Store } from './store.js';
 
 const VERSION = '0.1.0';
-const CLOCK_TICKS_PER_SECOND = 100;
-const PAGE_SIZE = 4096;
 
 const globalSpec: FlagSpec = {
   root: { type: 'string' },
@@ -68,136 +66,15 @@ function isFlagValue(argv: string[], i: number): boolean {
   return spec?.type === 'string';
 }
 
-function reportedStatus(c: FakeContainer): string {
-  const status = statusOf(c);
-  return has('state-status-lies') && status === 'created' ? 'running' : status;
-}
-
-function toSignal(raw: string | undefined): NodeJS.Signals | number {
-  const value = (raw ?? 'TERM').toUpperCase();
-  if (/^\d+$/.test(value)) return Number(value);
-  const name = (value.startsWith('SIG') ? value : `SIG${value}`) as NodeJS.Signals;
-  if (!(name in osConstants.signals)) throw new FakeError(`unknown signal "${raw}"`);
-  return name;
-}
-
-function forceRemove(store: Store, c: FakeContainer): void {
-  const pids = containerPids(store, c);
-  signalAll(pids, 'SIGCONT');
-  signalAll(pids, 'SIGKILL');
-  if (!waitGone(pids, 5000)) throw new FakeError(`processes ${pids.join(', ')} did not die after SIGKILL`);
-  store.remove(c.id);
-}
-
-function stateJson(c: FakeContainer): Record<string, unknown> {
-  const status = reportedStatus(c);
-  return {
-    ociVersion: c.ociVersion,
-    id: c.id,
-    status,
-    ...(status === 'stopped' ? {} : { pid: c.pid }),
-    bundle: has('bundle-path-relative') ? c.bundleAsGiven : c.bundle,
-    ...(has('annotations-dropped') ? {} : { annotations: c.config.annotations ?? {} }),
-    created: c.created,
-    owner: userInfo().username,
-  };
-}
-
-/**
- * What a cgroup would account, approximated over the container's process tree. CPU time of
- * children reaped inside the tree stays counted, as it does in cpuacct; time of processes that
- * left the tree unreaped (finished execs, orphans adopted by the host's init) is lost, so the
- * total can drop, unlike a cgroup's. pids.current counts threads, as the pids controller does.
- */
-function statsOf(store: Store, c: FakeContainer): Record<string, unknown> {
-  const stats = containerPids(store, c).map((pid) => procStat(pid)).filter((s) => s !== undefined);
-  const nsPerTick = 1e9 / CLOCK_TICKS_PER_SECOND;
-  const sum = (ticks: (s: ProcStat) => number): number => stats.reduce((total, s) => total + ticks(s), 0);
-  const user = sum((s) => s.utimeTicks + s.reapedChildrenUtimeTicks) * nsPerTick;
-  const kernel = sum((s) => s.stimeTicks + s.reapedChildrenStimeTicks) * nsPerTick;
-  return {
-    cpu: { usage: { total: user + kernel, user, kernel } },
-    memory: { usage: { usage: sum((s) => s.rssPages) * PAGE_SIZE } },
-    pids: { current: sum((s) => s.threads) },
-  };
-}
-
+/** Listed one by one, not spread by group: the usage line names the verbs in this order. */
 const commands: Record<string, Command> = {
-  create: {
-    flags: createFlags,
-    run: async (parsed, store) => {
-      await create(parsed, store, { gate: true });
-      return 0;
-    },
-  },
-  start: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'start'));
-      const status = statusOf(c);
-      if (status !== 'created') {
-        if (has('start-twice-accepted')) return 0;
-        throw new FakeError(`cannot start container "${c.id}": it is ${status}, not created`);
-      }
-      releaseInit(store, c);
-      store.save({ ...c, started: true });
-      return 0;
-    },
-  },
-  run: {
-    flags: { ...createFlags, detach: { type: 'boolean', short: 'd' } },
-    run: async (parsed, store) => {
-      const { container, child } = await create(parsed, store, { gate: false });
-      if (bool(parsed, 'detach') || !child) return 0;
-      child.ref();
-      forwardSignals(() => container.pid);
-      const code = await waitChild(child);
-      store.remove(container.id);
-      return code;
-    },
-  },
-  state: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'state'));
-      process.stdout.write(JSON.stringify(stateJson(c), null, 2) + '\n');
-      return 0;
-    },
-  },
-  list: {
-    flags: { format: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' } },
-    run: (parsed, store) => {
-      const rows = store.ids().map((id) => store.load(id)).filter((c) => c !== undefined).map(stateJson);
-      if (bool(parsed, 'quiet')) process.stdout.write(rows.map((r) => `${String(r.id)}\n`).join(''));
-      else if (str(parsed, 'format') === 'json') process.stdout.write(JSON.stringify(rows) + '\n');
-      else process.stdout.write(['ID\tPID\tSTATUS\tBUNDLE', ...rows.map((r) => `${String(r.id)}\t${String(r.pid ?? 0)}\t${String(r.status)}\t${String(r.bundle)}`)].join('\n') + '\n');
-      return 0;
-    },
-  },
-  kill: {
-    flags: { all: { type: 'boolean', short: 'a' } },
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'kill'));
-      const signal = toSignal(parsed.positionals[1]);
-      mustBe(c, ['created', 'running', 'paused'], 'kill');
-      if (has('kill-ignored')) return 0;
-      signalAll(bool(parsed, 'all') ? containerPids(store, c) : [c.pid], signal);
-      return 0;
-    },
-  },
-  delete: {
-    flags: { force: { type: 'boolean', short: 'f' } },
-    run: (parsed, store) => {
-      const id = requireId(parsed, 'delete');
-      const c = load(store, id);
-      const status = statusOf(c);
-      if (status !== 'stopped' && !bool(parsed, 'force') && !has('delete-running-accepted')) {
-        throw new FakeError(`cannot delete container "${id}": it is ${status}, not stopped (use --force)`);
-      }
-      forceRemove(store, c);
-      return 0;
-    },
-  },
+  create: lifecycleCommands.create,
+  start: lifecycleCommands.start,
+  run: lifecycleCommands.run,
+  state: inspectCommands.state,
+  list: inspectCommands.list,
+  kill: lifecycleCommands.kill,
+  delete: lifecycleCommands.delete,
   exec: {
     flags: {
       detach: { type: 'boolean', short: 'd' },
@@ -270,38 +147,8 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
-  ps: {
-    flags: { format: { type: 'string', short: 'f' } },
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'ps'));
-      const pids = containerPids(store, c);
-      if (str(parsed, 'format') === 'json') process.stdout.write(JSON.stringify(pids) + '\n');
-      else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
-      return 0;
-    },
-  },
-  events: {
-    flags: { stats: { type: 'boolean' }, interval: { type: 'string' } },
-    run: async (parsed, store) => {
-      const id = requireId(parsed, 'events');
-      const emit = (c: FakeContainer): void => {
-        process.stdout.write(JSON.stringify({ type: 'stats', id, data: statsOf(store, c) }) + '\n');
-      };
-      const first = load(store, id);
-      mustBe(first, ['created', 'running', 'paused'], 'get events of');
-      if (bool(parsed, 'stats')) {
-        emit(first);
-        return 0;
-      }
-      const intervalMs = parseDuration(str(parsed, 'interval') ?? '5s');
-      for (;;) {
-        const c = store.load(id);
-        if (!c || statusOf(c) === 'stopped') return 0;
-        emit(c);
-        await new Promise((r) => setTimeout(r, intervalMs));
-      }
-    },
-  },
+  ps: inspectCommands.ps,
+  events: inspectCommands.events,
   checkpoint: {
     flags: {
       'image-path': { type: 'string' }, 'work-path': { type: 'string' }, 'leave-running': { type: 'boolean' },
@@ -371,13 +218,6 @@ const commands: Record<string, Command> = {
     },
   },
 };
-
-function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!match) throw new UsageError(`invalid duration "${text}": use e.g. 500ms, 5s`);
-  const n = Number(match[1]);
-  return match[2] === 'ms' ? n : match[2] === 'm' ? n * 60_000 : n * 1000;
-}
 
 main(process.argv.slice(2)).then(
   (code) => {
