@@ -4,23 +4,24 @@
  * lifecycle, but needs no root and no kernel features: a container is an ordinary host process
  * that, after create, waits on a fifo until start (as runc's init waits on its exec fifo).
  * It isolates nothing; `features` and the adapter's profile say so.
+ *
+ * This file is only the entry: global flags, dispatch to a verb, and an error's exit code and log.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { ProcessSpec } from '../spec/config.js';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SPEC_VERSION } from '../spec/version.js';
-import { bool, parseFlags, str, strs, UsageError, type FlagSpec } from './args.js';
-import { load, mustBe, requireId, type Command } from './command.js';
-import { defaultRoot, FakeError, has, log, setFaults, setGlobals } from './context.js';
-import { create, createFlags } from './create.js';
+import { bool, parseFlags, str, UsageError, type FlagSpec } from './args.js';
+import { checkpointCommands } from './checkpoint.js';
+import type { Command } from './command.js';
+import { defaultRoot, log, setFaults, setGlobals } from './context.js';
+import { execCommands } from './exec.js';
 import { activeFaults } from './faults.js';
-import { hostCwd, lookPath } from './host-paths.js';
+import { featuresCommands } from './features.js';
 import { inspectCommands } from './inspect.js';
-import { forceRemove, lifecycleCommands } from './lifecycle.js';
-import { closeInheritedDescriptors } from '../util/procfs.js';
-import { containerPids, forwardSignals, signalAll, waitChild } from './processes.js';
+import { lifecycleCommands } from './lifecycle.js';
+import { pauseCommands } from './pause.js';
 import { Store } from './store.js';
+import { updateCommands } from './update.js';
 
 const VERSION = '0.1.0';
 
@@ -32,6 +33,26 @@ const globalSpec: FlagSpec = {
   'systemd-cgroup': { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
+};
+
+/** Listed one by one, not spread by group: the usage line names the verbs in this order. */
+const commands: Record<string, Command> = {
+  create: lifecycleCommands.create,
+  start: lifecycleCommands.start,
+  run: lifecycleCommands.run,
+  state: inspectCommands.state,
+  list: inspectCommands.list,
+  kill: lifecycleCommands.kill,
+  delete: lifecycleCommands.delete,
+  exec: execCommands.exec,
+  pause: pauseCommands.pause,
+  resume: pauseCommands.resume,
+  ps: inspectCommands.ps,
+  events: inspectCommands.events,
+  checkpoint: checkpointCommands.checkpoint,
+  restore: checkpointCommands.restore,
+  update: updateCommands.update,
+  features: featuresCommands.features,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -65,159 +86,6 @@ function isFlagValue(argv: string[], i: number): boolean {
   const spec = globalSpec[prev.replace(/^--?/, '')];
   return spec?.type === 'string';
 }
-
-/** Listed one by one, not spread by group: the usage line names the verbs in this order. */
-const commands: Record<string, Command> = {
-  create: lifecycleCommands.create,
-  start: lifecycleCommands.start,
-  run: lifecycleCommands.run,
-  state: inspectCommands.state,
-  list: inspectCommands.list,
-  kill: lifecycleCommands.kill,
-  delete: lifecycleCommands.delete,
-  exec: {
-    flags: {
-      detach: { type: 'boolean', short: 'd' },
-      'pid-file': { type: 'string' },
-      cwd: { type: 'string' },
-      env: { type: 'string', short: 'e', multiple: true },
-      tty: { type: 'boolean', short: 't' },
-      user: { type: 'string', short: 'u' },
-      process: { type: 'string', short: 'p' },
-      'console-socket': { type: 'string' },
-    },
-    run: async (parsed, store) => {
-      const c = load(store, requireId(parsed, 'exec'));
-      mustBe(c, ['created', 'running'], 'exec in');
-      if (bool(parsed, 'tty')) throw new FakeError('the fake runtime has no terminal support (--tty)');
-      const base = c.config.process!;
-      let proc: ProcessSpec;
-      const processFile = str(parsed, 'process');
-      if (processFile) {
-        const { parseProcess } = await import('./validate.js');
-        const parsedProcess = parseProcess(JSON.parse(readFileSync(processFile, 'utf8')), processFile);
-        if (typeof parsedProcess === 'string') throw new FakeError(parsedProcess);
-        proc = parsedProcess;
-      } else {
-        const args = parsed.positionals.slice(1);
-        if (args.length === 0) throw new UsageError('exec needs a command (or --process FILE)');
-        proc = { ...base, args, env: [...(base.env ?? []), ...strs(parsed, 'env')], cwd: str(parsed, 'cwd') ?? base.cwd };
-      }
-      const env = proc.env ?? [];
-      const file = lookPath(proc.args[0]!, env);
-      const detach = bool(parsed, 'detach');
-      closeInheritedDescriptors();
-      const child = spawn(file, proc.args.slice(1), {
-        argv0: proc.args[0],
-        cwd: hostCwd(proc.cwd, c.config, c.bundle),
-        env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-        detached: detach,
-        stdio: detach ? 'ignore' : 'inherit',
-      });
-      if (child.pid === undefined) throw new FakeError(`could not exec ${proc.args[0]}`);
-      store.recordExec(c.id, child.pid);
-      const pidFile = str(parsed, 'pid-file');
-      if (pidFile) writeFileSync(pidFile, String(child.pid));
-      if (detach) {
-        child.unref();
-        return 0;
-      }
-      forwardSignals(() => child.pid);
-      const code = await waitChild(child);
-      return has('exec-exit-code-lost') ? 0 : code;
-    },
-  },
-  pause: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'pause'));
-      mustBe(c, ['created', 'running'], 'pause');
-      signalAll(containerPids(store, c), 'SIGSTOP');
-      store.save({ ...c, paused: true });
-      return 0;
-    },
-  },
-  resume: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'resume'));
-      mustBe(c, ['paused'], 'resume');
-      signalAll(containerPids(store, c), 'SIGCONT');
-      store.save({ ...c, paused: false });
-      return 0;
-    },
-  },
-  ps: inspectCommands.ps,
-  events: inspectCommands.events,
-  checkpoint: {
-    flags: {
-      'image-path': { type: 'string' }, 'work-path': { type: 'string' }, 'leave-running': { type: 'boolean' },
-      'tcp-established': { type: 'boolean' }, 'shell-job': { type: 'boolean' }, 'ext-unix-sk': { type: 'boolean' },
-      'file-locks': { type: 'boolean' }, 'pre-dump': { type: 'boolean' }, 'parent-path': { type: 'string' },
-      'manage-cgroups-mode': { type: 'string' },
-    },
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'checkpoint'));
-      mustBe(c, ['running'], 'checkpoint');
-      const imagePath = resolve(str(parsed, 'image-path') ?? 'checkpoint');
-      mkdirSync(imagePath, { recursive: true });
-      writeFileSync(join(imagePath, 'fake-checkpoint.json'), JSON.stringify({ id: c.id, config: c.config, bundle: c.bundle, preDump: bool(parsed, 'pre-dump') }));
-      log('warning', 'fake runtime: process memory is not saved; restore will restart the process from its config');
-      if (!bool(parsed, 'leave-running') && !bool(parsed, 'pre-dump')) forceRemove(store, c);
-      return 0;
-    },
-  },
-  restore: {
-    flags: {
-      ...createFlags,
-      'image-path': { type: 'string' }, 'work-path': { type: 'string' }, detach: { type: 'boolean', short: 'd' },
-      'tcp-established': { type: 'boolean' }, 'shell-job': { type: 'boolean' }, 'ext-unix-sk': { type: 'boolean' },
-      'file-locks': { type: 'boolean' }, 'manage-cgroups-mode': { type: 'string' },
-    },
-    run: async (parsed, store) => {
-      const imagePath = resolve(str(parsed, 'image-path') ?? 'checkpoint');
-      if (!existsSync(join(imagePath, 'fake-checkpoint.json'))) throw new FakeError(`${imagePath} holds no checkpoint of the fake runtime`);
-      log('warning', 'fake runtime: restarting the process from its config; its memory was not saved');
-      const { container, child } = await create(parsed, store, { gate: false });
-      if (bool(parsed, 'detach') || !child) return 0;
-      child.ref();
-      const code = await waitChild(child);
-      store.remove(container.id);
-      return code;
-    },
-  },
-  update: {
-    flags: {
-      resources: { type: 'string', short: 'r' }, memory: { type: 'string' }, 'pids-limit': { type: 'string' },
-      'cpu-quota': { type: 'string' }, 'cpu-period': { type: 'string' }, 'cpu-share': { type: 'string' },
-    },
-    run: async (parsed, store) => {
-      const c = load(store, requireId(parsed, 'update'));
-      mustBe(c, ['created', 'running', 'paused'], 'update');
-      const file = str(parsed, 'resources');
-      const { parseResources } = await import('./validate.js');
-      const resources = file ? parseResources(JSON.parse(file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'))) : undefined;
-      if (typeof resources === 'string') throw new FakeError(resources);
-      log('warning', 'fake runtime: resources are recorded, not enforced');
-      store.save({ ...c, resources: resources ?? Object.fromEntries(parsed.flags) });
-      return 0;
-    },
-  },
-  features: {
-    flags: {},
-    run: () => {
-      process.stdout.write(JSON.stringify({
-        ociVersionMin: '1.0.0',
-        ociVersionMax: SPEC_VERSION,
-        hooks: [],
-        mountOptions: [],
-        linux: { namespaces: [], capabilities: [], cgroup: { v1: false, v2: false }, seccomp: { enabled: false } },
-        annotations: { 'org.rtconform.fake': 'true', 'org.rtconform.fake.isolation': 'none' },
-      }, null, 2) + '\n');
-      return 0;
-    },
-  },
-};
 
 main(process.argv.slice(2)).then(
   (code) => {
