@@ -4,29 +4,26 @@
  * lifecycle, but needs no root and no kernel features: a container is an ordinary host process
  * that, after create, waits on a fifo until start (as runc's init waits on its exec fifo).
  * It isolates nothing; `features` and the adapter's profile say so.
+ *
+ * This file is only the entry: global flags, dispatch to a verb, and an error's exit code and log.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { constants as osConstants, tmpdir, userInfo } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
-import type { OciConfig, ProcessSpec } from '../spec/config.js';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SPEC_VERSION } from '../spec/version.js';
-import { bool, parseFlags, str, strs, UsageError, type FlagSpec, type Parsed } from './args.js';
-import { activeFaults, type Fault } from './faults.js';
-import { closeInheritedDescriptors, isAlive, procStat, processTree, type ProcStat } from '../util/procfs.js';
-import { Store, type FakeContainer } from './store.js';
+import { bool, parseFlags, str, UsageError, type FlagSpec } from './args.js';
+import { checkpointCommands } from './checkpoint.js';
+import type { Command } from './command.js';
+import { defaultRoot, log, setFaults, setGlobals } from './context.js';
+import { execCommands } from './exec.js';
+import { activeFaults } from './faults.js';
+import { featuresCommands } from './features.js';
+import { inspectCommands } from './inspect.js';
+import { lifecycleCommands } from './lifecycle.js';
+import { pauseCommands } from './pause.js';
+import { Store } from './store.js';
+import { updateCommands } from './update.js';
 
 const VERSION = '0.1.0';
-const CLOCK_TICKS_PER_SECOND = 100;
-const PAGE_SIZE = 4096;
-
-class FakeError extends Error {}
-
-interface Globals {
-  root: string;
-  log: string | undefined;
-  logFormat: 'text' | 'json';
-}
 
 const globalSpec: FlagSpec = {
   root: { type: 'string' },
@@ -38,29 +35,25 @@ const globalSpec: FlagSpec = {
   help: { type: 'boolean', short: 'h' },
 };
 
-let globals: Globals = { root: defaultRoot(), log: undefined, logFormat: 'text' };
-let faults = new Set<Fault>();
-
-function defaultRoot(): string {
-  const base = process.env.XDG_RUNTIME_DIR ?? tmpdir();
-  return join(base, `rtconform-fake-${process.getuid?.() ?? 0}`);
-}
-
-function log(level: 'error' | 'warning' | 'info', msg: string): void {
-  if (!globals.log) return;
-  const line = globals.logFormat === 'json'
-    ? JSON.stringify({ level, msg, time: new Date().toISOString() })
-    : `time="${new Date().toISOString()}" level=${level} msg="${msg}"`;
-  try {
-    appendFileSync(globals.log, line + '\n');
-  } catch {
-    // a log we cannot write must not hide the error itself
-  }
-}
-
-function has(fault: Fault): boolean {
-  return faults.has(fault);
-}
+/** Listed one by one, not spread by group: the usage line names the verbs in this order. */
+const commands: Record<string, Command> = {
+  create: lifecycleCommands.create,
+  start: lifecycleCommands.start,
+  run: lifecycleCommands.run,
+  state: inspectCommands.state,
+  list: inspectCommands.list,
+  kill: lifecycleCommands.kill,
+  delete: lifecycleCommands.delete,
+  exec: execCommands.exec,
+  pause: pauseCommands.pause,
+  resume: pauseCommands.resume,
+  ps: inspectCommands.ps,
+  events: inspectCommands.events,
+  checkpoint: checkpointCommands.checkpoint,
+  restore: checkpointCommands.restore,
+  update: updateCommands.update,
+  features: featuresCommands.features,
+};
 
 async function main(argv: string[]): Promise<number> {
   const verbAt = argv.findIndex((a, i) => !a.startsWith('-') && !isFlagValue(argv, i));
@@ -68,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
   const parsedGlobals = parseFlags(globalArgs, globalSpec, false);
   const format = str(parsedGlobals, 'log-format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown log format "${format}": use text or json`);
-  globals = { root: resolve(str(parsedGlobals, 'root') ?? defaultRoot()), log: str(parsedGlobals, 'log'), logFormat: format };
+  const root = resolve(str(parsedGlobals, 'root') ?? defaultRoot());
+  setGlobals({ root, log: str(parsedGlobals, 'log'), logFormat: format });
   if (bool(parsedGlobals, 'version')) {
     process.stdout.write(`rtconform-fake-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
     return 0;
@@ -77,13 +71,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage: rtconform-fake-runtime [--root DIR] [--log FILE] [--log-format json] COMMAND [ARGS]\ncommands: ${Object.keys(commands).join(', ')}\n`);
     return verbAt === -1 && !bool(parsedGlobals, 'help') ? 1 : 0;
   }
-  faults = activeFaults(globals.root);
+  setFaults(activeFaults(root));
   const verb = argv[verbAt]!;
   const command = commands[verb];
   if (!command) throw new UsageError(`unknown command "${verb}"`);
   const parsed = parseFlags(argv.slice(verbAt + 1), command.flags, true);
-  mkdirSync(globals.root, { recursive: true, mode: 0o700 });
-  return command.run(parsed, new Store(globals.root));
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  return command.run(parsed, new Store(root));
 }
 
 function isFlagValue(argv: string[], i: number): boolean {
@@ -91,528 +85,6 @@ function isFlagValue(argv: string[], i: number): boolean {
   if (prev === undefined || !prev.startsWith('-') || prev.includes('=')) return false;
   const spec = globalSpec[prev.replace(/^--?/, '')];
   return spec?.type === 'string';
-}
-
-interface Command {
-  flags: FlagSpec;
-  run(parsed: Parsed, store: Store): Promise<number> | number;
-}
-
-function requireId(parsed: Parsed, verb: string): string {
-  const id = parsed.positionals[0];
-  if (!id) throw new UsageError(`"${verb}" requires a container id`);
-  return id;
-}
-
-function load(store: Store, id: string): FakeContainer {
-  const container = store.load(id);
-  if (!container) throw new FakeError(`container "${id}" does not exist`);
-  return container;
-}
-
-function statusOf(c: FakeContainer): string {
-  if (!isAlive(c.pid, c.startTime)) return 'stopped';
-  if (c.paused) return 'paused';
-  return c.started ? 'running' : 'created';
-}
-
-function reportedStatus(c: FakeContainer): string {
-  const status = statusOf(c);
-  return has('state-status-lies') && status === 'created' ? 'running' : status;
-}
-
-function containerPids(store: Store, c: FakeContainer): number[] {
-  const roots = isAlive(c.pid, c.startTime) ? [c.pid] : [];
-  // A live process at the container's pid with another start time is a stranger: not its group.
-  const groups = roots.length > 0 || !isAlive(c.pid) ? [c.pid] : [];
-  return processTree([...roots, ...store.execPids(c.id)], groups);
-}
-
-function toSignal(raw: string | undefined): NodeJS.Signals | number {
-  const value = (raw ?? 'TERM').toUpperCase();
-  if (/^\d+$/.test(value)) return Number(value);
-  const name = (value.startsWith('SIG') ? value : `SIG${value}`) as NodeJS.Signals;
-  if (!(name in osConstants.signals)) throw new FakeError(`unknown signal "${raw}"`);
-  return name;
-}
-
-function signalAll(pids: readonly number[], signal: NodeJS.Signals | number): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // gone in the meantime
-    }
-  }
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function waitGone(pids: readonly number[], timeoutMs: number): boolean {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (pids.every((pid) => !isAlive(pid))) return true;
-    sleepMs(5);
-  }
-  return false;
-}
-
-async function readConfig(bundle: string): Promise<OciConfig> {
-  const file = join(bundle, 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new FakeError(`cannot read ${file}: the bundle must contain config.json`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new FakeError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const { parseConfig } = await import('./validate.js');
-  const config = parseConfig(json, file);
-  if (typeof config === 'string') throw new FakeError(config);
-  return config;
-}
-
-function lookPath(command: string, env: readonly string[]): string {
-  if (command.includes('/')) {
-    if (existsSync(command)) return command;
-    throw new FakeError(`exec: "${command}": no such file or directory`);
-  }
-  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
-  for (const dir of pathVar.split(delimiter)) {
-    const candidate = join(dir, command);
-    try {
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new FakeError(`exec: "${command}": executable file not found in $PATH`);
-}
-
-/** The fake runs processes on the host, so a config cwd that exists on the host is used as is. */
-function hostCwd(cwd: string, config: OciConfig, bundle: string): string {
-  if (existsSync(cwd)) return cwd;
-  const rootfs = config.root ? resolve(bundle, config.root.path) : bundle;
-  const inRoot = join(rootfs, cwd);
-  if (existsSync(inRoot)) return inRoot;
-  throw new FakeError(`process.cwd "${cwd}" does not exist`);
-}
-
-/** Starts the container process: a shell that blocks on the exec fifo, then becomes the user process. */
-function spawnInit(store: Store, id: string, config: OciConfig, bundle: string, gate: boolean): ChildProcess {
-  const proc = config.process!;
-  const env = proc.env ?? [];
-  lookPath(proc.args[0]!, env);
-  const script = gate ? 'printf 0 > "$0" && exec "$@"' : 'exec "$@"';
-  closeInheritedDescriptors();
-  const child = spawn('/bin/sh', ['-c', script, store.fifo(id), ...proc.args], {
-    cwd: hostCwd(proc.cwd, config, bundle),
-    env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-    detached: true,
-    stdio: 'inherit',
-  });
-  if (child.pid === undefined) throw new FakeError('could not start the container process');
-  child.unref();
-  return child;
-}
-
-async function create(parsed: Parsed, store: Store, options: { gate: boolean }): Promise<{ container: FakeContainer; child?: ChildProcess }> {
-  const id = requireId(parsed, 'create');
-  if (!/^[\w+\-.]+$/.test(id)) throw new FakeError(`invalid container id "${id}"`);
-  if (store.exists(id)) {
-    if (has('duplicate-create-accepted')) return { container: load(store, id) };
-    throw new FakeError(`container with id "${id}" already exists`);
-  }
-  if (str(parsed, 'console-socket') !== undefined) throw new FakeError('the fake runtime has no terminal support (--console-socket)');
-  const bundleAsGiven = str(parsed, 'bundle') ?? '.';
-  const bundle = resolve(bundleAsGiven);
-  const config = await readConfig(bundle);
-  if (!config.process) throw new FakeError('config.json has no process: nothing to run');
-  if (config.process.terminal) throw new FakeError('process.terminal is true but the fake runtime has no terminal support');
-  if (config.root) {
-    const rootfs = resolve(bundle, config.root.path);
-    if (!existsSync(rootfs)) throw new FakeError(`root.path ${rootfs} does not exist`);
-  }
-  mkdirSync(store.dir(id), { recursive: true });
-  execFileSync('mkfifo', [store.fifo(id)]);
-  let child: ChildProcess;
-  try {
-    child = spawnInit(store, id, config, bundle, options.gate && !has('process-runs-at-create'));
-  } catch (error) {
-    store.remove(id);
-    throw error;
-  }
-  const pid = child.pid!;
-  const container: FakeContainer = {
-    id, ociVersion: config.ociVersion, pid, startTime: procStat(pid)?.startTime ?? 0,
-    bundle, bundleAsGiven, created: new Date().toISOString(), started: !options.gate, paused: false, config,
-  };
-  store.save(container);
-  const pidFile = str(parsed, 'pid-file');
-  if (pidFile) writeFileSync(pidFile, String(pid));
-  return { container, child };
-}
-
-/** Releases the container process from the exec fifo; fails if it died meanwhile. */
-function releaseInit(store: Store, c: FakeContainer): void {
-  const fd = openSync(store.fifo(c.id), constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const buffer = Buffer.alloc(1);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      // Liveness is read before the fifo: a process that writes its byte and exits between the
-      // two would otherwise look as if it died without writing.
-      const aliveBeforeRead = isAlive(c.pid, c.startTime);
-      let n = 0;
-      try {
-        n = readSync(fd, buffer, 0, 1, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      }
-      if (n > 0) return;
-      if (!aliveBeforeRead) throw new FakeError('the container process exited before it could be started');
-      if (Date.now() > deadline) throw new FakeError('the container process did not answer on its exec fifo');
-      sleepMs(2);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function forceRemove(store: Store, c: FakeContainer): void {
-  const pids = containerPids(store, c);
-  signalAll(pids, 'SIGCONT');
-  signalAll(pids, 'SIGKILL');
-  if (!waitGone(pids, 5000)) throw new FakeError(`processes ${pids.join(', ')} did not die after SIGKILL`);
-  store.remove(c.id);
-}
-
-function stateJson(c: FakeContainer): Record<string, unknown> {
-  const status = reportedStatus(c);
-  return {
-    ociVersion: c.ociVersion,
-    id: c.id,
-    status,
-    ...(status === 'stopped' ? {} : { pid: c.pid }),
-    bundle: has('bundle-path-relative') ? c.bundleAsGiven : c.bundle,
-    ...(has('annotations-dropped') ? {} : { annotations: c.config.annotations ?? {} }),
-    created: c.created,
-    owner: userInfo().username,
-  };
-}
-
-/**
- * What a cgroup would account, approximated over the container's process tree. CPU time of
- * children reaped inside the tree stays counted, as it does in cpuacct; time of processes that
- * left the tree unreaped (finished execs, orphans adopted by the host's init) is lost, so the
- * total can drop, unlike a cgroup's. pids.current counts threads, as the pids controller does.
- */
-function statsOf(store: Store, c: FakeContainer): Record<string, unknown> {
-  const stats = containerPids(store, c).map((pid) => procStat(pid)).filter((s) => s !== undefined);
-  const nsPerTick = 1e9 / CLOCK_TICKS_PER_SECOND;
-  const sum = (ticks: (s: ProcStat) => number): number => stats.reduce((total, s) => total + ticks(s), 0);
-  const user = sum((s) => s.utimeTicks + s.reapedChildrenUtimeTicks) * nsPerTick;
-  const kernel = sum((s) => s.stimeTicks + s.reapedChildrenStimeTicks) * nsPerTick;
-  return {
-    cpu: { usage: { total: user + kernel, user, kernel } },
-    memory: { usage: { usage: sum((s) => s.rssPages) * PAGE_SIZE } },
-    pids: { current: sum((s) => s.threads) },
-  };
-}
-
-function mustBe(c: FakeContainer, allowed: readonly string[], verb: string): string {
-  const status = statusOf(c);
-  if (!allowed.includes(status)) throw new FakeError(`cannot ${verb} container "${c.id}": it is ${status}, not ${allowed.join(' or ')}`);
-  return status;
-}
-
-/** Waits for a child we spawned and returns the exit code runc would give (128+n for signals). */
-function waitChild(child: ChildProcess): Promise<number> {
-  return new Promise((resolveExit) => {
-    child.on('exit', (code, signal) => resolveExit(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
-    child.on('error', () => resolveExit(127));
-  });
-}
-
-function forwardSignals(pid: () => number | undefined): void {
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
-    process.on(signal, () => {
-      const target = pid();
-      if (target !== undefined) signalAll([target], signal);
-    });
-  }
-}
-
-const createFlags: FlagSpec = {
-  bundle: { type: 'string', short: 'b' },
-  'pid-file': { type: 'string' },
-  'console-socket': { type: 'string' },
-  'no-pivot': { type: 'boolean' },
-  'no-new-keyring': { type: 'boolean' },
-};
-
-const commands: Record<string, Command> = {
-  create: {
-    flags: createFlags,
-    run: async (parsed, store) => {
-      await create(parsed, store, { gate: true });
-      return 0;
-    },
-  },
-  start: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'start'));
-      const status = statusOf(c);
-      if (status !== 'created') {
-        if (has('start-twice-accepted')) return 0;
-        throw new FakeError(`cannot start container "${c.id}": it is ${status}, not created`);
-      }
-      releaseInit(store, c);
-      store.save({ ...c, started: true });
-      return 0;
-    },
-  },
-  run: {
-    flags: { ...createFlags, detach: { type: 'boolean', short: 'd' } },
-    run: async (parsed, store) => {
-      const { container, child } = await create(parsed, store, { gate: false });
-      if (bool(parsed, 'detach') || !child) return 0;
-      child.ref();
-      forwardSignals(() => container.pid);
-      const code = await waitChild(child);
-      store.remove(container.id);
-      return code;
-    },
-  },
-  state: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'state'));
-      process.stdout.write(JSON.stringify(stateJson(c), null, 2) + '\n');
-      return 0;
-    },
-  },
-  list: {
-    flags: { format: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' } },
-    run: (parsed, store) => {
-      const rows = store.ids().map((id) => store.load(id)).filter((c) => c !== undefined).map(stateJson);
-      if (bool(parsed, 'quiet')) process.stdout.write(rows.map((r) => `${String(r.id)}\n`).join(''));
-      else if (str(parsed, 'format') === 'json') process.stdout.write(JSON.stringify(rows) + '\n');
-      else process.stdout.write(['ID\tPID\tSTATUS\tBUNDLE', ...rows.map((r) => `${String(r.id)}\t${String(r.pid ?? 0)}\t${String(r.status)}\t${String(r.bundle)}`)].join('\n') + '\n');
-      return 0;
-    },
-  },
-  kill: {
-    flags: { all: { type: 'boolean', short: 'a' } },
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'kill'));
-      const signal = toSignal(parsed.positionals[1]);
-      mustBe(c, ['created', 'running', 'paused'], 'kill');
-      if (has('kill-ignored')) return 0;
-      signalAll(bool(parsed, 'all') ? containerPids(store, c) : [c.pid], signal);
-      return 0;
-    },
-  },
-  delete: {
-    flags: { force: { type: 'boolean', short: 'f' } },
-    run: (parsed, store) => {
-      const id = requireId(parsed, 'delete');
-      const c = load(store, id);
-      const status = statusOf(c);
-      if (status !== 'stopped' && !bool(parsed, 'force') && !has('delete-running-accepted')) {
-        throw new FakeError(`cannot delete container "${id}": it is ${status}, not stopped (use --force)`);
-      }
-      forceRemove(store, c);
-      return 0;
-    },
-  },
-  exec: {
-    flags: {
-      detach: { type: 'boolean', short: 'd' },
-      'pid-file': { type: 'string' },
-      cwd: { type: 'string' },
-      env: { type: 'string', short: 'e', multiple: true },
-      tty: { type: 'boolean', short: 't' },
-      user: { type: 'string', short: 'u' },
-      process: { type: 'string', short: 'p' },
-      'console-socket': { type: 'string' },
-    },
-    run: async (parsed, store) => {
-      const c = load(store, requireId(parsed, 'exec'));
-      mustBe(c, ['created', 'running'], 'exec in');
-      if (bool(parsed, 'tty')) throw new FakeError('the fake runtime has no terminal support (--tty)');
-      const base = c.config.process!;
-      let proc: ProcessSpec;
-      const processFile = str(parsed, 'process');
-      if (processFile) {
-        const { parseProcess } = await import('./validate.js');
-        const parsedProcess = parseProcess(JSON.parse(readFileSync(processFile, 'utf8')), processFile);
-        if (typeof parsedProcess === 'string') throw new FakeError(parsedProcess);
-        proc = parsedProcess;
-      } else {
-        const args = parsed.positionals.slice(1);
-        if (args.length === 0) throw new UsageError('exec needs a command (or --process FILE)');
-        proc = { ...base, args, env: [...(base.env ?? []), ...strs(parsed, 'env')], cwd: str(parsed, 'cwd') ?? base.cwd };
-      }
-      const env = proc.env ?? [];
-      const file = lookPath(proc.args[0]!, env);
-      const detach = bool(parsed, 'detach');
-      closeInheritedDescriptors();
-      const child = spawn(file, proc.args.slice(1), {
-        argv0: proc.args[0],
-        cwd: hostCwd(proc.cwd, c.config, c.bundle),
-        env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-        detached: detach,
-        stdio: detach ? 'ignore' : 'inherit',
-      });
-      if (child.pid === undefined) throw new FakeError(`could not exec ${proc.args[0]}`);
-      store.recordExec(c.id, child.pid);
-      const pidFile = str(parsed, 'pid-file');
-      if (pidFile) writeFileSync(pidFile, String(child.pid));
-      if (detach) {
-        child.unref();
-        return 0;
-      }
-      forwardSignals(() => child.pid);
-      const code = await waitChild(child);
-      return has('exec-exit-code-lost') ? 0 : code;
-    },
-  },
-  pause: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'pause'));
-      mustBe(c, ['created', 'running'], 'pause');
-      signalAll(containerPids(store, c), 'SIGSTOP');
-      store.save({ ...c, paused: true });
-      return 0;
-    },
-  },
-  resume: {
-    flags: {},
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'resume'));
-      mustBe(c, ['paused'], 'resume');
-      signalAll(containerPids(store, c), 'SIGCONT');
-      store.save({ ...c, paused: false });
-      return 0;
-    },
-  },
-  ps: {
-    flags: { format: { type: 'string', short: 'f' } },
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'ps'));
-      const pids = containerPids(store, c);
-      if (str(parsed, 'format') === 'json') process.stdout.write(JSON.stringify(pids) + '\n');
-      else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
-      return 0;
-    },
-  },
-  events: {
-    flags: { stats: { type: 'boolean' }, interval: { type: 'string' } },
-    run: async (parsed, store) => {
-      const id = requireId(parsed, 'events');
-      const emit = (c: FakeContainer): void => {
-        process.stdout.write(JSON.stringify({ type: 'stats', id, data: statsOf(store, c) }) + '\n');
-      };
-      const first = load(store, id);
-      mustBe(first, ['created', 'running', 'paused'], 'get events of');
-      if (bool(parsed, 'stats')) {
-        emit(first);
-        return 0;
-      }
-      const intervalMs = parseDuration(str(parsed, 'interval') ?? '5s');
-      for (;;) {
-        const c = store.load(id);
-        if (!c || statusOf(c) === 'stopped') return 0;
-        emit(c);
-        await new Promise((r) => setTimeout(r, intervalMs));
-      }
-    },
-  },
-  checkpoint: {
-    flags: {
-      'image-path': { type: 'string' }, 'work-path': { type: 'string' }, 'leave-running': { type: 'boolean' },
-      'tcp-established': { type: 'boolean' }, 'shell-job': { type: 'boolean' }, 'ext-unix-sk': { type: 'boolean' },
-      'file-locks': { type: 'boolean' }, 'pre-dump': { type: 'boolean' }, 'parent-path': { type: 'string' },
-      'manage-cgroups-mode': { type: 'string' },
-    },
-    run: (parsed, store) => {
-      const c = load(store, requireId(parsed, 'checkpoint'));
-      mustBe(c, ['running'], 'checkpoint');
-      const imagePath = resolve(str(parsed, 'image-path') ?? 'checkpoint');
-      mkdirSync(imagePath, { recursive: true });
-      writeFileSync(join(imagePath, 'fake-checkpoint.json'), JSON.stringify({ id: c.id, config: c.config, bundle: c.bundle, preDump: bool(parsed, 'pre-dump') }));
-      log('warning', 'fake runtime: process memory is not saved; restore will restart the process from its config');
-      if (!bool(parsed, 'leave-running') && !bool(parsed, 'pre-dump')) forceRemove(store, c);
-      return 0;
-    },
-  },
-  restore: {
-    flags: {
-      ...createFlags,
-      'image-path': { type: 'string' }, 'work-path': { type: 'string' }, detach: { type: 'boolean', short: 'd' },
-      'tcp-established': { type: 'boolean' }, 'shell-job': { type: 'boolean' }, 'ext-unix-sk': { type: 'boolean' },
-      'file-locks': { type: 'boolean' }, 'manage-cgroups-mode': { type: 'string' },
-    },
-    run: async (parsed, store) => {
-      const imagePath = resolve(str(parsed, 'image-path') ?? 'checkpoint');
-      if (!existsSync(join(imagePath, 'fake-checkpoint.json'))) throw new FakeError(`${imagePath} holds no checkpoint of the fake runtime`);
-      log('warning', 'fake runtime: restarting the process from its config; its memory was not saved');
-      const { container, child } = await create(parsed, store, { gate: false });
-      if (bool(parsed, 'detach') || !child) return 0;
-      child.ref();
-      const code = await waitChild(child);
-      store.remove(container.id);
-      return code;
-    },
-  },
-  update: {
-    flags: {
-      resources: { type: 'string', short: 'r' }, memory: { type: 'string' }, 'pids-limit': { type: 'string' },
-      'cpu-quota': { type: 'string' }, 'cpu-period': { type: 'string' }, 'cpu-share': { type: 'string' },
-    },
-    run: async (parsed, store) => {
-      const c = load(store, requireId(parsed, 'update'));
-      mustBe(c, ['created', 'running', 'paused'], 'update');
-      const file = str(parsed, 'resources');
-      const { parseResources } = await import('./validate.js');
-      const resources = file ? parseResources(JSON.parse(file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'))) : undefined;
-      if (typeof resources === 'string') throw new FakeError(resources);
-      log('warning', 'fake runtime: resources are recorded, not enforced');
-      store.save({ ...c, resources: resources ?? Object.fromEntries(parsed.flags) });
-      return 0;
-    },
-  },
-  features: {
-    flags: {},
-    run: () => {
-      process.stdout.write(JSON.stringify({
-        ociVersionMin: '1.0.0',
-        ociVersionMax: SPEC_VERSION,
-        hooks: [],
-        mountOptions: [],
-        linux: { namespaces: [], capabilities: [], cgroup: { v1: false, v2: false }, seccomp: { enabled: false } },
-        annotations: { 'org.rtconform.fake': 'true', 'org.rtconform.fake.isolation': 'none' },
-      }, null, 2) + '\n');
-      return 0;
-    },
-  },
-};
-
-function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!match) throw new UsageError(`invalid duration "${text}": use e.g. 500ms, 5s`);
-  const n = Number(match[1]);
-  return match[2] === 'ms' ? n : match[2] === 'm' ? n * 60_000 : n * 1000;
 }
 
 main(process.argv.slice(2)).then(
