@@ -31,6 +31,7 @@ const LAYERS: Record<string, readonly string[]> = {
   'src/vitest.ts': ['src/fixtures', 'src/bundle', 'src/probe', 'src/harness', 'src/runtime', 'src/spec'],
   'src/vitest-config.ts': ['src/harness', 'src/package-root.ts'],
   'src/layers.test.ts': ['src/package-root.ts'],
+  'src/library.test.ts': ['src/package-root.ts'],
   suites: ['src/fixtures', 'src/bundle', 'src/probe', 'src/runtime', 'src/requirements', 'src/spec', 'src/util'],
   bench: ['src/harness', 'src/runtime', 'src/container', 'src/bundle', 'src/requirements', 'src/report', 'src/spec', 'src/util', 'src/package-root.ts'],
 };

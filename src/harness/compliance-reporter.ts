@@ -183,6 +183,7 @@ function targetOf({ target }: RuntimeSelection): RuntimeRun['target'] {
 
 function outcomeOf(test: TestCase, module: TestModule | undefined): TestOutcome | undefined {
   const result = test.result();
+  const file = test.module.relativeModuleId;
   const durationMs = Math.round(test.diagnostic()?.duration ?? 0);
   const tried = test.meta().attempts ?? [];
   const attempts = tried.length > 1 ? { attempts: tried } : {};
@@ -190,18 +191,18 @@ function outcomeOf(test: TestCase, module: TestModule | undefined): TestOutcome 
     case 'passed': {
       // The runtime failed it, in a way that does not count (declared, or outside the spec version judged).
       const { uncountedFailure: failed, unsupported } = test.meta();
-      if (failed) return { name: test.name, status: 'fail', durationMs, ...failed, ...attempts };
-      return { name: test.name, status: 'pass', durationMs, ...(unsupported === undefined ? {} : { unsupported: reasonText(unsupported) }), ...attempts };
+      if (failed) return { name: test.name, file, status: 'fail', durationMs, ...failed, ...attempts };
+      return { name: test.name, file, status: 'pass', durationMs, ...(unsupported === undefined ? {} : { unsupported: reasonText(unsupported) }), ...attempts };
     }
     case 'failed':
-      return { name: test.name, durationMs, ...outcomeOfFailure(result.errors), ...attempts };
+      return { name: test.name, file, durationMs, ...outcomeOfFailure(result.errors), ...attempts };
     case 'skipped':
-      return { name: test.name, status: 'skip', durationMs, reason: reasonText(result.note ?? 'skipped without a reason') };
+      return { name: test.name, file, status: 'skip', durationMs, reason: reasonText(result.note ?? 'skipped without a reason') };
     case 'pending': {
       // At the end of the run a test still pending never finished: its worker died under it.
       if (!module) return undefined;
       const why = module.errors().map((e) => e.message).join('\n') || 'its test process ended before it finished';
-      return { name: test.name, status: 'error', durationMs, reason: reasonText(`the test did not finish: ${why}`) };
+      return { name: test.name, file, status: 'error', durationMs, reason: reasonText(`the test did not finish: ${why}`) };
     }
   }
 }

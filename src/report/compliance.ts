@@ -26,6 +26,8 @@ export const SCHEMA_VERSION = 2;
 /** compliance.json, as documented in docs/compliance-json.md. Bump schemaVersion on any break. */
 export const TestOutcomeSchema = z.object({
   name: z.string(),
+  /** The test file, relative to rtconform's package root (suites/state/state.test.ts); absent in older reports. */
+  file: z.string().optional(),
   status: z.enum(STATUSES),
   durationMs: z.number(),
   reason: z.string().optional(),
