@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const jsonAt = argv.indexOf('--json');
   const jsonFile = jsonAt === -1 ? undefined : argv[jsonAt + 1];
-  const names = argv.filter((a, i) => a !== '--json' && i !== jsonAt + 1);
+  const names = argv.filter((a, i) => a !== '--json' && (jsonAt === -1 || i !== jsonAt + 1));
   const unknown = names.filter((n) => !(TARGETS as readonly string[]).includes(n));
   if (unknown.length > 0 || (jsonAt !== -1 && jsonFile === undefined)) {
     throw new Error(`usage: npm run bench:suite -- [${TARGETS.join('|')} …] [--json FILE]; unknown: ${unknown.join(', ')}`);
