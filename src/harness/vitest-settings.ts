@@ -15,8 +15,11 @@ export function vitestSettings(plan: RunPlan, extraReporters: Reporter[] = []): 
     // Beside this file: the compiled one in an installed package, the source in the repository.
     globalSetup: [join(dirname(fileURLToPath(import.meta.url)), `global-setup${extname(fileURLToPath(import.meta.url))}`)],
     provide: { rtconformPlan: plan },
-    // Runtime calls spawn processes and signal them; forks keep each file in its own process.
+    // Runtime calls spawn processes and signal them; forks keep them out of vitest's own process.
     pool: 'forks',
+    // A worker runs file after file without loading every module again: files share no state
+    // but caches of what a runtime's target is like (cgroup layout), which hold for the run.
+    isolate: false,
     // Runtime calls mostly wait on processes, not on the CPU: more files at once than cores pays.
     maxWorkers: 4,
     // allure-vitest also gives the suites' allure labels somewhere to go (without it every label
