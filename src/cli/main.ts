@@ -22,7 +22,8 @@ commands:
                    --runtime-config FILE a runtime declaration (docs/runtime-declarations.md); repeatable
                    --spec-version X      judge against runtime-spec X (default: the version each runtime
                                          declares; ${SPEC_RELEASES.join(', ')})
-                   --suite NAME          ${availableSuites().join(', ')}; repeat for several (default: all)
+                   --suite NAME          ${availableSuites().join(', ')}, or one file of a suite (lifecycle/create);
+                                         repeat for several (default: all)
                    --out DIR             where the reports go (default: reports/latest): compliance.json,
                                          compliance.md, junit.xml, compliance.html, allure-results/
                    --shard I/N           run the I-th of N parts of the suites (merge with \`report\`)

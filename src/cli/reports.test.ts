@@ -92,7 +92,7 @@ describe('rtconform run reports, report, compare and --baseline', () => {
     expect(back.stdout).toMatch(/Fixes \(fail → pass\): 1/);
   });
 
-  it('bad input is refused with the reason: a baseline that is no report, a missing file, a bad shard', async () => {
+  it('bad input is refused with the reason: a baseline that is no report, a missing file, a bad shard, a suite file that is not there', async () => {
     const bogus = at('bogus.json');
     await writeFile(bogus, '{"runs": 3}');
     const run = await cli(['run', '--runtime', 'fake', '--suite', 'state', '--out', at('never'), '--baseline', bogus]);
@@ -102,5 +102,7 @@ describe('rtconform run reports, report, compare and --baseline', () => {
     expect([missing.exitCode, missing.stderr]).toEqual([2, expect.stringContaining('cannot read the report')]);
     const shard = await cli(['run', '--shard', '3/2']);
     expect([shard.exitCode, shard.stderr]).toEqual([2, expect.stringContaining('--shard wants I/N')]);
+    const file = await cli(['run', '--suite', 'lifecycle/nope']);
+    expect([file.exitCode, file.stderr]).toEqual([2, expect.stringContaining('suite lifecycle has no file nope.test.ts; its files: lifecycle/create,')]);
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,7 +52,13 @@ export function availableSuites(): string[] {
 export function planRun(options: RunCommandOptions): RunPlan {
   const known = availableSuites();
   for (const suite of options.suites) {
-    if (!known.includes(suite)) throw new HarnessError(`unknown suite "${suite}"; available: ${known.join(', ')}`);
+    // A suite, or one file of it: `lifecycle`, `lifecycle/create`.
+    const [folder, file, ...rest] = suite.split('/');
+    if (!known.includes(folder ?? '') || rest.length > 0) throw new HarnessError(`unknown suite "${suite}"; available: ${known.join(', ')} (or one file of a suite: lifecycle/create)`);
+    if (file !== undefined && !existsSync(join(packageRoot(), 'suites', folder!, `${file}.test.ts`))) {
+      const files = readdirSync(join(packageRoot(), 'suites', folder!)).filter((f) => f.endsWith('.test.ts')).map((f) => `${folder}/${f.replace(/\.test\.ts$/, '')}`);
+      throw new HarnessError(`suite ${folder} has no file ${file}.test.ts; its files: ${files.join(', ')}`);
+    }
   }
   if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
     throw new HarnessError(`--run-id wants 1 to 16 lower-case letters and digits, got "${options.runId}"`);
@@ -65,7 +71,7 @@ export function planRun(options: RunCommandOptions): RunPlan {
     runId: options.runId ?? newRunId(),
     toolVersion: toolVersion(),
     outDir: resolve(options.outDir),
-    testFiles: suites.map((s) => `suites/${s}/`),
+    testFiles: suites.map((s) => (s.includes('/') ? `suites/${s}.test.ts` : `suites/${s}/`)),
     host: options.container ? [] : options.runtimes.map((r) => planHostRuntime(r)),
     ...(options.container ? {
       containers: { ...options.container, required: true, runtimes: options.runtimes.map(planContainerRuntime) },
@@ -112,7 +118,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   await preflight(plan);
   const { runId, outDir } = plan;
   const where = plan.containers ? ` in containers of ${plan.containers.image} (${plan.containers.cgroupView} cgroup view)` : '';
-  const suites = plan.testFiles.map((f) => f.replace(/^suites\/|\/$/g, ''));
+  const suites = plan.testFiles.map((f) => f.replace(/^suites\/|\/$|\.test\.ts$/g, ''));
   process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');
   await rm(reportFile, { force: true });
