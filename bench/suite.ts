@@ -35,6 +35,8 @@ interface Figures {
   target: string;
   wallS: number;
   cpuS: number;
+  /** Every process on the machine, the engine's too (/proc/stat): meaningful on an otherwise idle machine. */
+  machineCpuS: number;
   runtimeCpuS: number | undefined;
   wrapperCpuS: number | undefined;
   runtimeCalls: number | undefined;
@@ -51,6 +53,13 @@ function childrenCpuSeconds(): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after the command: state is field 3, so cutime (16) and cstime (17) are at 13 and 14.
   return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
+/** CPU seconds the whole machine has spent busy since boot (/proc/stat: all but idle and iowait). */
+function machineCpuSeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = ticks.map(Number);
+  return (n.reduce((a, b) => a + b, 0) - (n[3] ?? 0) - (n[4] ?? 0)) / CLOCK_TICKS;
 }
 
 /**
@@ -129,10 +138,12 @@ async function measure(target: TargetName, work: string): Promise<Figures | stri
   }
   const out = join(work, `out-${target}`);
   const cpuBefore = childrenCpuSeconds();
+  const machineBefore = machineCpuSeconds();
   const started = performance.now();
   const result = await execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), 'run', ...args, '--out', out], { reject: false, all: true });
   const wallS = (performance.now() - started) / 1000;
   const cpuS = childrenCpuSeconds() - cpuBefore;
+  const machineCpuS = machineCpuSeconds() - machineBefore;
   let report: ComplianceReport;
   try {
     report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8')));
@@ -142,20 +153,20 @@ async function measure(target: TargetName, work: string): Promise<Figures | stri
   const calls = log === undefined ? undefined : await wrapperLog(log);
   return {
     target: target === 'container' ? 'runc+crun in containers' : `${target} on the host`,
-    wallS, cpuS, runtimeCpuS: calls?.runtime, wrapperCpuS: calls?.wrapper, runtimeCalls: calls?.calls, exitCode: result.exitCode,
+    wallS, cpuS, machineCpuS, runtimeCpuS: calls?.runtime, wrapperCpuS: calls?.wrapper, runtimeCalls: calls?.calls, exitCode: result.exitCode,
     ...distribution(report),
   };
 }
 
 function print(f: Figures): void {
   const s = (n: number): string => n.toFixed(1);
-  console.log(`\n${f.target}: ${s(f.wallS)} s wall, ${s(f.cpuS)} CPU-s (exit ${f.exitCode}; ${f.requirements} requirements, ${f.tests} tests)`);
+  console.log(`\n${f.target}: ${s(f.wallS)} s wall, ${s(f.cpuS)} CPU-s of the run's processes, ${s(f.machineCpuS)} of the machine (exit ${f.exitCode}; ${f.requirements} requirements, ${f.tests} tests)`);
   if (f.runtimeCpuS !== undefined) {
     const ours = f.cpuS - f.runtimeCpuS - (f.wrapperCpuS ?? 0);
     console.log(`  CPU: runtime ${s(f.runtimeCpuS)} s in ${f.runtimeCalls} calls (${((f.runtimeCpuS * 1000) / Math.max(1, f.runtimeCalls ?? 1)).toFixed(1)} ms each), ` +
       `rtconform ${s(ours)} s, measuring wrapper ${s(f.wrapperCpuS ?? 0)} s`);
   } else {
-    console.log('  CPU: rtconform\'s processes only (the runtimes run in the engine\'s containers)');
+    console.log(`  CPU: the runtimes run in the engine's containers; the engine and they spent about ${s(f.machineCpuS - f.cpuS)} s besides the run's own processes`);
   }
   console.log('  test time per file (summed over tests, which run side by side):');
   for (const file of f.byFile) console.log(`    ${s(file.seconds).padStart(6)} s  ${String(file.tests).padStart(3)} tests  ${file.file}`);
