@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type Bundle, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { listed } from '../../src/fixtures/list.js';
 import type { RuntimeError } from '../../src/runtime/errors.js';
 import type { OciConfig } from '../../src/spec/config.js';
 
@@ -13,7 +14,7 @@ import type { OciConfig } from '../../src/spec/config.js';
 async function refusedWithoutTrace(ctx: RuntimeTestContext, id: string, create: Promise<unknown>): Promise<RuntimeError> {
   const error = await refusal(create);
   await refusal(ctx.runtime.state(id));
-  expect((await ctx.runtime.list()).map((c) => c.id), `containers listed after the refused create of ${id}`).not.toContain(id);
+  expect((await listed(ctx)).map((c) => c.id), `containers listed after the refused create of ${id}`).not.toContain(id);
   return error;
 }
 
@@ -47,7 +48,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
 
   requirement('create.missing-id', 'create without a container id fails and creates nothing', async (ctx) => {
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
-    const ours = async (): Promise<string[]> => (await ctx.runtime.list()).filter((c) => c.bundle === b.dir).map((c) => c.id);
+    const ours = async (): Promise<string[]> => (await listed(ctx)).filter((c) => c.bundle === b.dir).map((c) => c.id);
     await refusal(ctx.runtime.create('', { bundle: b.dir, stdio: b.stdio }));
     expect(await ours(), 'containers of this bundle after `create ""`').toEqual([]);
     // The argument left out altogether, as a caller that forgot it would run the runtime.

@@ -6,7 +6,7 @@ import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type Bundle } from '../../src/fixtures/test-context.js';
 import type { PathInfo } from '../../src/probe/observation.js';
-import { CliRuntime } from '../../src/runtime/cli-runtime.js';
+import { openRuntime } from '../../src/runtime/resolve.js';
 import type { OciConfig } from '../../src/spec/config.js';
 import { plant, probe, shell, visibleMount } from './helpers.js';
 
@@ -159,8 +159,8 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     if (!(await ctx.runner.isExecutable('/bin/bash'))) return ctx.skip('no /bin/bash where the runtime runs, to start it with a descriptor above 9 open');
     const wrapper = join(ctx.workDir, 'runtime-with-fd-42');
     await writeFile(wrapper, `#!/bin/bash\nexec 42</dev/null\nexec '${ctx.runtime.binary}' "$@"\n`, { mode: 0o755 });
-    const runtime = new CliRuntime({
-      profile: ctx.runtime.profile, binary: wrapper, runner: ctx.runner, workDir: join(ctx.workDir, 'wrapped-runtime'),
+    const runtime = openRuntime({ profile: ctx.runtime.profile, binary: wrapper }, {
+      runner: ctx.runner, workDir: join(ctx.workDir, 'wrapped-runtime'),
       root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
     });
     const { observation } = await runProbe({ runtime, id: ctx.id, bundle: ctx.bundle });

@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { listed } from '../../src/fixtures/list.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
@@ -51,7 +52,7 @@ describeRuntimes('lifecycle: create', (requirement) => {
     await writeFile(join(b.dir, 'config.json'), 'not json at all');
     await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
     await refusal(runtime.state(id));
-    expect((await runtime.list()).map((c) => c.id)).not.toContain(id);
+    expect((await listed({ runtime })).map((c) => c.id)).not.toContain(id);
   });
 
   requirement('create.config-changes-ignored', 'editing config.json after create changes nothing', async ({ runtime, id, bundle }) => {

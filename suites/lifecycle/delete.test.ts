@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { processExists } from '../../src/fixtures/process-exists.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { listed } from '../../src/fixtures/list.js';
 import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
@@ -13,7 +14,7 @@ describeRuntimes('lifecycle: delete', (requirement) => {
     await waitForStatus(runtime, id, 'stopped');
     await runtime.delete(id);
     await refusal(runtime.state(id));
-    expect((await runtime.list()).map((c) => c.id)).not.toContain(id);
+    expect((await listed({ runtime })).map((c) => c.id)).not.toContain(id);
   });
 
   requirement('delete.not-stopped', 'delete of a running container fails and leaves it running', async ({ runtime, id, bundle }) => {

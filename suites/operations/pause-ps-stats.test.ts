@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { listed } from '../../src/fixtures/list.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { changesWithin } from '../../src/util/observe.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -59,7 +60,7 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (requirem
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     const state = await runtime.state(id);
-    expect((await runtime.list()).find((c) => c.id === id)).toMatchObject({ id, status: 'created', pid: state.pid });
+    expect((await listed({ runtime })).find((c) => c.id === id)).toMatchObject({ id, status: 'created', pid: state.pid });
   });
 
   requirement('cli.run.exit-code', 'run in the foreground exits with the container exit code', async ({ runtime, id, bundle }) => {

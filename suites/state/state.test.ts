@@ -7,7 +7,7 @@ import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { CliRuntime } from '../../src/runtime/cli-runtime.js';
+import { openRuntime } from '../../src/runtime/resolve.js';
 
 describeRuntimes('state', (requirement) => {
   requirement('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
@@ -101,7 +101,7 @@ describeRuntimes('state', (requirement) => {
     await refusal(runtime.state(''));
     // A runtime that resolves ids by prefix (runsc) takes '' for the only container of its
     // root: a root of the test's own, with exactly one container, asks that deterministically.
-    const alone = new CliRuntime({ profile: runtime.profile, binary: runtime.binary, runner, workDir: join(workDir, 'alone'), root: join(workDir, 'alone-root') });
+    const alone = openRuntime({ profile: runtime.profile, binary: runtime.binary }, { runner, workDir: join(workDir, 'alone'), root: join(workDir, 'alone-root') });
     const b = await bundle((c) => c.args('sleep', '600'));
     await alone.create(id, { bundle: b.dir, stdio: b.stdio });
     try {
