@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AllureVitestReporter from 'allure-vitest/reporter';
@@ -20,8 +21,9 @@ export function vitestSettings(plan: RunPlan, extraReporters: Reporter[] = []): 
     // A worker runs file after file without loading every module again: files share no state
     // but caches of what a runtime's target is like (cgroup layout), which hold for the run.
     isolate: false,
-    // Runtime calls mostly wait on processes, not on the CPU: more files at once than cores pays.
-    maxWorkers: 4,
+    // Runtime calls mostly wait on processes, not on the CPU: two files per core pays (4 on the
+    // 2-core machines the figures in docs/performance.md come from).
+    maxWorkers: Math.max(2, 2 * availableParallelism()),
     // allure-vitest also gives the suites' allure labels somewhere to go (without it every label
     // call warns); `npx allure generate <out>/allure-results` renders them. The compliance
     // reporter writes the verdicts, and fails the run when a runtime passes a requirement its
