@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import type { TestUserConfig } from 'vitest/node';
-import { DEFAULT_CALL_TIMEOUT_MS, newRunId, planHostRuntime, RunPlanSchema } from './harness/plan.js';
+import { makePlan, planHostRuntime } from './harness/plan.js';
 import { vitestSettings } from './harness/vitest-settings.js';
 import { toolVersion } from './package-root.js';
 
@@ -27,15 +27,14 @@ export interface RtconformTestOptions {
 }
 
 export function rtconformTestConfig(options: RtconformTestOptions = {}): TestUserConfig {
-  const plan = RunPlanSchema.parse({
-    runId: newRunId(),
+  const plan = makePlan({
     toolVersion: toolVersion(),
     outDir: resolve(options.outDir ?? 'reports/rtconform'),
     testFiles: [],
     host: (options.runtimes ?? ['fake']).map((r) => planHostRuntime(r)),
     ...(options.specVersion === undefined ? {} : { specVersion: options.specVersion }),
-    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-    retries: options.retries ?? 0,
+    ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+    ...(options.retries === undefined ? {} : { retries: options.retries }),
   });
   return vitestSettings(plan);
 }

@@ -7,7 +7,7 @@ import type { CgroupView } from '../container/target-container.js';
 import { containerTargetProblem } from '../harness/container-targets.js';
 import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 import {
-  DEFAULT_CALL_TIMEOUT_MS, newRunId, planContainerRuntime, planHostRuntime, RUN_ID, RunPlanSchema, type RunPlan,
+  makePlan, planContainerRuntime, planHostRuntime, RUN_ID, type RunPlan,
 } from '../harness/plan.js';
 import { finalSweep } from '../harness/sweep.js';
 import { packageRoot, toolVersion } from '../package-root.js';
@@ -67,8 +67,8 @@ export function planRun(options: RunCommandOptions): RunPlan {
     throw new HarnessError('the fake runtime runs on the host only: drop --in-container, or choose runc, crun or a path inside the image');
   }
   const suites = options.suites.length > 0 ? options.suites : known;
-  return RunPlanSchema.parse({
-    runId: options.runId ?? newRunId(),
+  return makePlan({
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
     toolVersion: toolVersion(),
     outDir: resolve(options.outDir),
     testFiles: suites.map((s) => (s.includes('/') ? `suites/${s}.test.ts` : `suites/${s}/`)),
@@ -77,8 +77,8 @@ export function planRun(options: RunCommandOptions): RunPlan {
       containers: { ...options.container, required: true, runtimes: options.runtimes.map(planContainerRuntime) },
     } : {}),
     ...(options.specVersion === undefined ? {} : { specVersion: options.specVersion }),
-    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-    retries: options.retries ?? 0,
+    ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+    ...(options.retries === undefined ? {} : { retries: options.retries }),
     ...(options.shard ? { shard: options.shard } : {}),
   });
 }

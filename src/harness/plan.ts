@@ -81,6 +81,14 @@ export type RunPlan = z.infer<typeof RunPlanSchema>;
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
+/**
+ * The one way a plan is made (the CLI, the self-test, rtconformTestConfig): a new run id, the
+ * defaults for what is not given, and the schema's check.
+ */
+export function makePlan(fields: Omit<RunPlan, 'runId' | 'callTimeoutMs' | 'retries'> & Partial<Pick<RunPlan, 'runId' | 'callTimeoutMs' | 'retries'>>): RunPlan {
+  return RunPlanSchema.parse({ runId: newRunId(), callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS, retries: 0, ...fields });
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The plan, as the CLI or vitest.config.ts made it; global setup turns it into `rtconform`. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { defaultImageName } from '../container/runtimes-image.js';
 import { packageRoot } from '../package-root.js';
-import { DEFAULT_CALL_TIMEOUT_MS, newRunId, planContainerRuntime, planHostRuntime, type RunPlan } from './plan.js';
+import { makePlan, planContainerRuntime, planHostRuntime, type RunPlan } from './plan.js';
 
 /**
  * The variables that steer rtconform's own tests (`npm test`, `vitest run`); the README lists
@@ -35,8 +35,7 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
   if (!['auto', 'required', 'off'].includes(mode)) throw new Error(`${v.container}=${mode}: use auto, required or off`);
   const view = env[v.cgroupView] ?? 'host';
   if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new Error(`${v.cgroupView}=${view}: use ${CGROUP_VIEWS.join(' or ')}`);
-  return {
-    runId: newRunId(),
+  return makePlan({
     toolVersion: 'self-test',
     outDir: join(packageRoot(), 'reports', 'self-test'),
     testFiles: [],
@@ -47,7 +46,5 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
       required: mode === 'required',
       runtimes: mode === 'off' ? [] : list(env[v.containerRuntimes], DEFAULT_CONTAINER_RUNTIMES).map(planContainerRuntime),
     },
-    callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
-    retries: 0,
-  };
+  });
 }

@@ -15,7 +15,7 @@ describe('scoreRun', () => {
       must: { met: 4, failed: 1, tested: 5, skipped: 2, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
       should: { met: 1, failed: 0, tested: 1, skipped: 1, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
       may: { met: 1, failed: 0, tested: 1, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 },
-      pass: 6, fail: 1, skip: 3, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, total: 10, mandatoryFailed: 1,
+      pass: 6, fail: 1, skip: 3, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, outsideTarget: 0, total: 10, mandatoryFailed: 1,
     });
   });
 

@@ -40,6 +40,8 @@ export interface RunScore {
   unexpectedPass: number;
   flaky: number;
   unsupported: number;
+  /** Outside the judged spec version (beyond-target or withdrawn), all level groups. */
+  outsideTarget: number;
   /** Requirements with a verdict in this run. */
   total: number;
   /** Failed MUST and MUST NOT requirements: any of them makes `rtconform run` exit 1. */
@@ -77,7 +79,7 @@ export function levelGroup(level: Level): LevelGroup {
 export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
   const empty = (): Tally => ({ met: 0, failed: 0, tested: 0, skipped: 0, errors: 0, expectedFailures: 0, outsideTarget: 0, flaky: 0 });
   const score: RunScore = {
-    must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, total: 0, mandatoryFailed: 0,
+    must: empty(), should: empty(), may: empty(), pass: 0, fail: 0, skip: 0, error: 0, expectedFail: 0, unexpectedPass: 0, flaky: 0, unsupported: 0, outsideTarget: 0, total: 0, mandatoryFailed: 0,
   };
   for (const result of run.results) {
     const tally = score[levelGroup(result.level)];
@@ -95,7 +97,7 @@ export function scoreRun(run: Pick<RuntimeRun, 'results'>): RunScore {
       // Its own features say it lacks it, and it refused it: not tested as a feature, like a skip.
       case 'unsupported': score.unsupported++; tally.skipped++; break;
       case 'skip': score.skip++; tally.skipped++; break;
-      case 'beyond-target': case 'withdrawn': tally.outsideTarget++; break;
+      case 'beyond-target': case 'withdrawn': score.outsideTarget++; tally.outsideTarget++; break;
     }
   }
   score.mandatoryFailed = score.must.failed;
@@ -112,7 +114,7 @@ export function summarize(results: RequirementResult[]): RuntimeRun['summary'] {
   const s = scoreRun({ results });
   return {
     pass: s.pass, fail: s.fail, skip: s.skip, error: s.error, expectedFail: s.expectedFail, unexpectedPass: s.unexpectedPass,
-    flaky: s.flaky, unsupported: s.unsupported, outsideTarget: s.must.outsideTarget + s.should.outsideTarget + s.may.outsideTarget,
+    flaky: s.flaky, unsupported: s.unsupported, outsideTarget: s.outsideTarget,
     mandatoryFailed: s.mandatoryFailed,
   };
 }
