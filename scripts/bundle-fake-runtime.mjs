@@ -1,15 +1,18 @@
-// Bundles the fake runtime (compiled by tsc into dist/src/fake-runtime/) into one CommonJS file,
-// dist/fake-runtime/main.cjs. It runs once per runtime call: node resolving and compiling ~20 ES
-// modules cost 89 ms of CPU a call, the bundle 66 (node itself starts in 60). npm run build runs it.
-import { chmod } from 'node:fs/promises';
+// Bundles the fake runtime (compiled by tsc into dist/src/fake-runtime/) into dist/fake-runtime/:
+// main.cjs, the one-shot fake, and server.cjs, the resident one, each one CommonJS file (node
+// resolving and compiling ~20 ES modules cost 89 ms of CPU a call, the bundle 66; node itself
+// starts in 60); and rtconform-fake-runtime, the command, from client.sh. npm run build runs it.
+import { chmod, copyFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
 const out = fileURLToPath(import.meta.resolve('../dist/fake-runtime/'));
+const compiled = (name) => fileURLToPath(import.meta.resolve(`../dist/src/fake-runtime/${name}`));
 await build({
-  input: fileURLToPath(import.meta.resolve('../dist/src/fake-runtime/main.js')),
+  input: { main: compiled('main.js'), server: compiled('server.js') },
   platform: 'node',
   logLevel: 'warn',
   output: { dir: out, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name].cjs' },
 });
-await chmod(`${out}main.cjs`, 0o755);
+await copyFile(fileURLToPath(import.meta.resolve('../src/fake-runtime/client.sh')), `${out}rtconform-fake-runtime`);
+for (const file of ['main.cjs', 'server.cjs', 'rtconform-fake-runtime']) await chmod(`${out}${file}`, 0o755);

@@ -3,10 +3,10 @@
  * checkpoint was taken, and restore creates the container afresh from its bundle. The log says so.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { bool, str } from './args.js';
 import { load, mustBe, requireId, type Command } from './command.js';
-import { FakeError, log } from './context.js';
+import { FakeError, log, pathOf } from './context.js';
 import { create, createFlags } from './create.js';
 import { forceRemove } from './lifecycle.js';
 import { waitChild } from './processes.js';
@@ -19,14 +19,14 @@ export const checkpointCommands = {
       'file-locks': { type: 'boolean' }, 'pre-dump': { type: 'boolean' }, 'parent-path': { type: 'string' },
       'manage-cgroups-mode': { type: 'string' },
     },
-    run: (parsed, store) => {
+    run: async (parsed, store) => {
       const c = load(store, requireId(parsed, 'checkpoint'));
       mustBe(c, ['running'], 'checkpoint');
-      const imagePath = resolve(str(parsed, 'image-path') ?? 'checkpoint');
+      const imagePath = pathOf(str(parsed, 'image-path') ?? 'checkpoint');
       mkdirSync(imagePath, { recursive: true });
       writeFileSync(join(imagePath, 'fake-checkpoint.json'), JSON.stringify({ id: c.id, config: c.config, bundle: c.bundle, preDump: bool(parsed, 'pre-dump') }));
       log('warning', 'fake runtime: process memory is not saved; restore will restart the process from its config');
-      if (!bool(parsed, 'leave-running') && !bool(parsed, 'pre-dump')) forceRemove(store, c);
+      if (!bool(parsed, 'leave-running') && !bool(parsed, 'pre-dump')) await forceRemove(store, c);
       return 0;
     },
   },
@@ -38,7 +38,7 @@ export const checkpointCommands = {
       'file-locks': { type: 'boolean' }, 'manage-cgroups-mode': { type: 'string' },
     },
     run: async (parsed, store) => {
-      const imagePath = resolve(str(parsed, 'image-path') ?? 'checkpoint');
+      const imagePath = pathOf(str(parsed, 'image-path') ?? 'checkpoint');
       if (!existsSync(join(imagePath, 'fake-checkpoint.json'))) throw new FakeError(`${imagePath} holds no checkpoint of the fake runtime`);
       log('warning', 'fake runtime: restarting the process from its config; its memory was not saved');
       const { container, child } = await create(parsed, store, { gate: false });

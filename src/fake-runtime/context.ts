@@ -1,49 +1,76 @@
 /**
- * What every verb shares: the global flags (for the log) and the active fault modes, both set
- * once by main before the verb runs.
+ * What every verb shares: the call it serves. A call is one command line: its working directory,
+ * the caller's stdio, the global flags (for the log) and the active fault modes. The one-shot
+ * fake (main.ts) serves one call per process; the resident fake (server.ts) serves many at once,
+ * so a verb never reads them from `process` but from `call()`, kept per call by AsyncLocalStorage.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Fault } from './faults.js';
 
 /** An error the runtime reports; unlike a UsageError it exits 1, not 2. */
 export class FakeError extends Error {}
 
-export interface Globals {
+/** Thrown by the resident fake, before a verb changed anything, for a call it cannot serve: the one-shot fake runs it. */
+export class HandOver extends Error {}
+
+export interface Call {
+  /** The caller's working directory: relative paths on the command line are relative to it. */
+  cwd: string;
+  /**
+   * The caller's stdin, stdout and stderr, for a container process: 'inherit' in the one-shot
+   * fake, the caller's own files opened anew through /proc in the resident one.
+   */
+  containerStdio(): 'inherit' | [number, number, number];
+  /** Output of the verb: written at once by the one-shot fake, collected by the resident one. */
+  write(stream: 'stdout' | 'stderr', text: string): void;
   root: string;
   log: string | undefined;
   logFormat: 'text' | 'json';
+  faults: Set<Fault>;
 }
 
-let globals: Globals = { root: defaultRoot(), log: undefined, logFormat: 'text' };
-let faults = new Set<Fault>();
+const calls = new AsyncLocalStorage<Call>();
+
+export function serve<T>(current: Call, run: () => T): T {
+  return calls.run(current, run);
+}
+
+export function call(): Call {
+  const current = calls.getStore();
+  if (!current) throw new Error('fake runtime: a verb ran outside a call');
+  return current;
+}
+
+/** A path from the command line, made absolute against the caller's working directory. */
+export function pathOf(path: string): string {
+  return resolve(call().cwd, path);
+}
+
+export function print(text: string): void {
+  call().write('stdout', text);
+}
 
 export function defaultRoot(): string {
   const base = process.env.XDG_RUNTIME_DIR ?? tmpdir();
   return join(base, `rtconform-fake-${process.getuid?.() ?? 0}`);
 }
 
-export function setGlobals(value: Globals): void {
-  globals = value;
-}
-
-export function setFaults(value: Set<Fault>): void {
-  faults = value;
-}
-
 export function log(level: 'error' | 'warning' | 'info', msg: string): void {
-  if (!globals.log) return;
-  const line = globals.logFormat === 'json'
+  const { log: file, logFormat } = call();
+  if (!file) return;
+  const line = logFormat === 'json'
     ? JSON.stringify({ level, msg, time: new Date().toISOString() })
     : `time="${new Date().toISOString()}" level=${level} msg="${msg}"`;
   try {
-    appendFileSync(globals.log, line + '\n');
+    appendFileSync(file, line + '\n');
   } catch {
     // a log we cannot write must not hide the error itself
   }
 }
 
 export function has(fault: Fault): boolean {
-  return faults.has(fault);
+  return call().faults.has(fault);
 }

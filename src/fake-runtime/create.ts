@@ -6,7 +6,7 @@ import type { OciConfig } from '../spec/config.js';
 import { procStat } from '../util/procfs.js';
 import { str, type FlagSpec, type Parsed } from './args.js';
 import { load, requireId } from './command.js';
-import { FakeError, has } from './context.js';
+import { call, FakeError, has, pathOf } from './context.js';
 import { spawnInit } from './init.js';
 import type { FakeContainer, Store } from './store.js';
 
@@ -39,6 +39,7 @@ async function readConfig(bundle: string): Promise<OciConfig> {
 }
 
 export async function create(parsed: Parsed, store: Store, options: { gate: boolean }): Promise<{ container: FakeContainer; child?: ChildProcess }> {
+  const stdio = call().containerStdio();
   const id = requireId(parsed, 'create');
   if (!/^[\w+\-.]+$/.test(id)) throw new FakeError(`invalid container id "${id}"`);
   if (store.exists(id)) {
@@ -47,7 +48,7 @@ export async function create(parsed: Parsed, store: Store, options: { gate: bool
   }
   if (str(parsed, 'console-socket') !== undefined) throw new FakeError('the fake runtime has no terminal support (--console-socket)');
   const bundleAsGiven = str(parsed, 'bundle') ?? '.';
-  const bundle = resolve(bundleAsGiven);
+  const bundle = pathOf(bundleAsGiven);
   const config = await readConfig(bundle);
   if (!config.process) throw new FakeError('config.json has no process: nothing to run');
   if (config.process.terminal) throw new FakeError('process.terminal is true but the fake runtime has no terminal support');
@@ -59,7 +60,7 @@ export async function create(parsed: Parsed, store: Store, options: { gate: bool
   execFileSync('mkfifo', [store.fifo(id)]);
   let child: ChildProcess;
   try {
-    child = spawnInit(store, id, config, bundle, options.gate && !has('process-runs-at-create'));
+    child = spawnInit(store, id, config, bundle, options.gate && !has('process-runs-at-create'), stdio);
   } catch (error) {
     store.remove(id);
     throw error;
@@ -71,6 +72,6 @@ export async function create(parsed: Parsed, store: Store, options: { gate: bool
   };
   store.save(container);
   const pidFile = str(parsed, 'pid-file');
-  if (pidFile) writeFileSync(pidFile, String(pid));
+  if (pidFile) writeFileSync(pathOf(pidFile), String(pid));
   return { container, child };
 }

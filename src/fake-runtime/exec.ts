@@ -5,7 +5,7 @@ import type { ProcessSpec } from '../spec/config.js';
 import { closeInheritedDescriptors } from '../util/procfs.js';
 import { bool, str, strs, UsageError } from './args.js';
 import { load, mustBe, requireId, type Command } from './command.js';
-import { FakeError, has } from './context.js';
+import { call, FakeError, has, pathOf } from './context.js';
 import { hostCwd, lookPath } from './host-paths.js';
 import { forwardSignals, waitChild } from './processes.js';
 
@@ -30,7 +30,7 @@ export const execCommands = {
       const processFile = str(parsed, 'process');
       if (processFile) {
         const { parseProcess } = await import('./validate.js');
-        const parsedProcess = parseProcess(JSON.parse(readFileSync(processFile, 'utf8')), processFile);
+        const parsedProcess = parseProcess(JSON.parse(readFileSync(pathOf(processFile), 'utf8')), processFile);
         if (typeof parsedProcess === 'string') throw new FakeError(parsedProcess);
         proc = parsedProcess;
       } else {
@@ -41,18 +41,19 @@ export const execCommands = {
       const env = proc.env ?? [];
       const file = lookPath(proc.args[0]!, env);
       const detach = bool(parsed, 'detach');
-      closeInheritedDescriptors();
+      const callerStdio = call().containerStdio();
+      if (callerStdio === 'inherit') closeInheritedDescriptors();
       const child = spawn(file, proc.args.slice(1), {
         argv0: proc.args[0],
         cwd: hostCwd(proc.cwd, c.config, c.bundle),
         env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
         detached: detach,
-        stdio: detach ? 'ignore' : 'inherit',
+        stdio: detach ? 'ignore' : callerStdio,
       });
       if (child.pid === undefined) throw new FakeError(`could not exec ${proc.args[0]}`);
       store.recordExec(c.id, child.pid);
       const pidFile = str(parsed, 'pid-file');
-      if (pidFile) writeFileSync(pidFile, String(child.pid));
+      if (pidFile) writeFileSync(pathOf(pidFile), String(child.pid));
       if (detach) {
         child.unref();
         return 0;

@@ -1,12 +1,13 @@
 /** features: the fake declares no namespaces, capabilities, cgroups, seccomp or hooks, as it isolates nothing. */
 import { SPEC_VERSION } from '../spec/version.js';
 import type { Command } from './command.js';
+import { print } from './context.js';
 
 export const featuresCommands = {
   features: {
     flags: {},
     run: () => {
-      process.stdout.write(JSON.stringify({
+      print(JSON.stringify({
         ociVersionMin: '1.0.0',
         ociVersionMax: SPEC_VERSION,
         hooks: [],

@@ -2,11 +2,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import type { OciConfig } from '../spec/config.js';
-import { FakeError } from './context.js';
+import { FakeError, pathOf } from './context.js';
 
 export function lookPath(command: string, env: readonly string[]): string {
   if (command.includes('/')) {
-    if (existsSync(command)) return command;
+    if (existsSync(pathOf(command))) return command;
     throw new FakeError(`exec: "${command}": no such file or directory`);
   }
   const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';

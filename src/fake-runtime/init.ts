@@ -8,21 +8,22 @@ import type { OciConfig } from '../spec/config.js';
 import { closeInheritedDescriptors, isAlive } from '../util/procfs.js';
 import { FakeError } from './context.js';
 import { hostCwd, lookPath } from './host-paths.js';
-import { sleepMs } from './processes.js';
+import { sleep } from './processes.js';
 import type { FakeContainer, Store } from './store.js';
 
 /** Starts the container process: a shell that blocks on the exec fifo, then becomes the user process. */
-export function spawnInit(store: Store, id: string, config: OciConfig, bundle: string, gate: boolean): ChildProcess {
+export function spawnInit(store: Store, id: string, config: OciConfig, bundle: string, gate: boolean, stdio: 'inherit' | number[]): ChildProcess {
   const proc = config.process!;
   const env = proc.env ?? [];
   lookPath(proc.args[0]!, env);
   const script = gate ? 'printf 0 > "$0" && exec "$@"' : 'exec "$@"';
-  closeInheritedDescriptors();
+  // The one-shot fake hands on what its caller gave it; the resident fake's descriptors are all close-on-exec.
+  if (stdio === 'inherit') closeInheritedDescriptors();
   const child = spawn('/bin/sh', ['-c', script, store.fifo(id), ...proc.args], {
     cwd: hostCwd(proc.cwd, config, bundle),
     env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
     detached: true,
-    stdio: 'inherit',
+    stdio,
   });
   if (child.pid === undefined) throw new FakeError('could not start the container process');
   child.unref();
@@ -30,7 +31,7 @@ export function spawnInit(store: Store, id: string, config: OciConfig, bundle: s
 }
 
 /** Releases the container process from the exec fifo; fails if it died meanwhile. */
-export function releaseInit(store: Store, c: FakeContainer): void {
+export async function releaseInit(store: Store, c: FakeContainer): Promise<void> {
   const fd = openSync(store.fifo(c.id), constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buffer = Buffer.alloc(1);
@@ -48,7 +49,7 @@ export function releaseInit(store: Store, c: FakeContainer): void {
       if (n > 0) return;
       if (!aliveBeforeRead) throw new FakeError('the container process exited before it could be started');
       if (Date.now() > deadline) throw new FakeError('the container process did not answer on its exec fifo');
-      sleepMs(2);
+      await sleep(2);
     }
   } finally {
     closeSync(fd);

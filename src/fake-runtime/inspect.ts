@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { procStat, type ProcStat } from '../util/procfs.js';
 import { bool, str, UsageError } from './args.js';
 import { load, mustBe, requireId, statusOf, type Command } from './command.js';
-import { has } from './context.js';
+import { has, print } from './context.js';
 import { containerPids } from './processes.js';
 import type { FakeContainer, Store } from './store.js';
 
@@ -60,7 +60,7 @@ export const inspectCommands = {
     flags: {},
     run: (parsed, store) => {
       const c = load(store, requireId(parsed, 'state'));
-      process.stdout.write(JSON.stringify(stateJson(c), null, 2) + '\n');
+      print(JSON.stringify(stateJson(c), null, 2) + '\n');
       return 0;
     },
   },
@@ -68,9 +68,9 @@ export const inspectCommands = {
     flags: { format: { type: 'string', short: 'f' }, quiet: { type: 'boolean', short: 'q' } },
     run: (parsed, store) => {
       const rows = store.ids().map((id) => store.load(id)).filter((c) => c !== undefined).map(stateJson);
-      if (bool(parsed, 'quiet')) process.stdout.write(rows.map((r) => `${String(r.id)}\n`).join(''));
-      else if (str(parsed, 'format') === 'json') process.stdout.write(JSON.stringify(rows) + '\n');
-      else process.stdout.write(['ID\tPID\tSTATUS\tBUNDLE', ...rows.map((r) => `${String(r.id)}\t${String(r.pid ?? 0)}\t${String(r.status)}\t${String(r.bundle)}`)].join('\n') + '\n');
+      if (bool(parsed, 'quiet')) print(rows.map((r) => `${String(r.id)}\n`).join(''));
+      else if (str(parsed, 'format') === 'json') print(JSON.stringify(rows) + '\n');
+      else print(['ID\tPID\tSTATUS\tBUNDLE', ...rows.map((r) => `${String(r.id)}\t${String(r.pid ?? 0)}\t${String(r.status)}\t${String(r.bundle)}`)].join('\n') + '\n');
       return 0;
     },
   },
@@ -79,8 +79,8 @@ export const inspectCommands = {
     run: (parsed, store) => {
       const c = load(store, requireId(parsed, 'ps'));
       const pids = containerPids(store, c);
-      if (str(parsed, 'format') === 'json') process.stdout.write(JSON.stringify(pids) + '\n');
-      else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
+      if (str(parsed, 'format') === 'json') print(JSON.stringify(pids) + '\n');
+      else print(['PID', ...pids.map(String)].join('\n') + '\n');
       return 0;
     },
   },
@@ -89,7 +89,7 @@ export const inspectCommands = {
     run: async (parsed, store) => {
       const id = requireId(parsed, 'events');
       const emit = (c: FakeContainer): void => {
-        process.stdout.write(JSON.stringify({ type: 'stats', id, data: statsOf(store, c) }) + '\n');
+        print(JSON.stringify({ type: 'stats', id, data: statsOf(store, c) }) + '\n');
       };
       const first = load(store, id);
       mustBe(first, ['created', 'running', 'paused'], 'get events of');

@@ -16,11 +16,11 @@ function toSignal(raw: string | undefined): NodeJS.Signals | number {
   return name;
 }
 
-export function forceRemove(store: Store, c: FakeContainer): void {
+export async function forceRemove(store: Store, c: FakeContainer): Promise<void> {
   const pids = containerPids(store, c);
   signalAll(pids, 'SIGCONT');
   signalAll(pids, 'SIGKILL');
-  if (!waitGone(pids, 5000)) throw new FakeError(`processes ${pids.join(', ')} did not die after SIGKILL`);
+  if (!(await waitGone(pids, 5000))) throw new FakeError(`processes ${pids.join(', ')} did not die after SIGKILL`);
   store.remove(c.id);
 }
 
@@ -34,14 +34,14 @@ export const lifecycleCommands = {
   },
   start: {
     flags: {},
-    run: (parsed, store) => {
+    run: async (parsed, store) => {
       const c = load(store, requireId(parsed, 'start'));
       const status = statusOf(c);
       if (status !== 'created') {
         if (has('start-twice-accepted')) return 0;
         throw new FakeError(`cannot start container "${c.id}": it is ${status}, not created`);
       }
-      releaseInit(store, c);
+      await releaseInit(store, c);
       store.save({ ...c, started: true });
       return 0;
     },
@@ -71,14 +71,14 @@ export const lifecycleCommands = {
   },
   delete: {
     flags: { force: { type: 'boolean', short: 'f' } },
-    run: (parsed, store) => {
+    run: async (parsed, store) => {
       const id = requireId(parsed, 'delete');
       const c = load(store, id);
       const status = statusOf(c);
       if (status !== 'stopped' && !bool(parsed, 'force') && !has('delete-running-accepted')) {
         throw new FakeError(`cannot delete container "${id}": it is ${status}, not stopped (use --force)`);
       }
-      forceRemove(store, c);
+      await forceRemove(store, c);
       return 0;
     },
   },

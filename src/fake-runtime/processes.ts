@@ -21,15 +21,16 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals | numb
   }
 }
 
-export function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** Waits without blocking: the resident fake serves other calls meanwhile. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
 }
 
-export function waitGone(pids: readonly number[], timeoutMs: number): boolean {
+export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (pids.every((pid) => !isAlive(pid))) return true;
-    sleepMs(5);
+    await sleep(5);
   }
   return false;
 }

@@ -19,6 +19,9 @@ export interface FakeContainer {
   resources?: unknown;
 }
 
+/** Numbers each save of this process: the resident fake may save one container from two calls at once. */
+let saves = 0;
+
 export class Store {
   constructor(readonly root: string) {}
 
@@ -54,7 +57,7 @@ export class Store {
   save(container: FakeContainer): void {
     const dir = this.dir(container.id);
     mkdirSync(dir, { recursive: true });
-    const temp = join(dir, `state.json.${process.pid}`);
+    const temp = join(dir, `state.json.${process.pid}.${++saves}`);
     writeFileSync(temp, JSON.stringify(container));
     renameSync(temp, join(dir, 'state.json'));
   }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { str } from './args.js';
 import { load, mustBe, requireId, type Command } from './command.js';
-import { FakeError, log } from './context.js';
+import { FakeError, log, pathOf } from './context.js';
 
 export const updateCommands = {
   update: {
@@ -15,7 +15,7 @@ export const updateCommands = {
       mustBe(c, ['created', 'running', 'paused'], 'update');
       const file = str(parsed, 'resources');
       const { parseResources } = await import('./validate.js');
-      const resources = file ? parseResources(JSON.parse(file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'))) : undefined;
+      const resources = file ? parseResources(JSON.parse(file === '-' ? readFileSync(0, 'utf8') : readFileSync(pathOf(file), 'utf8'))) : undefined;
       if (typeof resources === 'string') throw new FakeError(resources);
       log('warning', 'fake runtime: resources are recorded, not enforced');
       store.save({ ...c, resources: resources ?? Object.fromEntries(parsed.flags) });

@@ -27,7 +27,7 @@ describe('runtime declarations', () => {
     for (const name of BUILTIN_RUNTIMES) expect(builtinDeclaration(name).profile.name).toBe(name);
     expect(builtinDeclaration('crun').profile.unsupported.events).toBe('crun has no events command');
     expect(builtinDeclaration('runsc').profile.globalArgs).toEqual(['--ignore-cgroups', '--network', 'none']);
-    expect(builtinDeclaration('fake').profile.binary).toBe(join(packageRoot(), 'dist/fake-runtime/main.cjs'));
+    expect(builtinDeclaration('fake').profile.binary).toBe(join(packageRoot(), 'dist/fake-runtime/rtconform-fake-runtime'));
     expect(JSON.parse(readFileSync(join(packageRoot(), DECLARATION_SCHEMA_PATH), 'utf8'))).toEqual(declarationJsonSchema());
   });
 

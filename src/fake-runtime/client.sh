@@ -1,0 +1,75 @@
+#!/bin/sh
+# rtconform-fake-runtime: the command of rtconform's fake runtime. The fake itself is node
+# (main.cjs), and a node start costs 60 ms of CPU; so a call that names a state root (--root)
+# whose resident fake runs (server.cjs, see server.ts for the protocol) is handed to it and costs
+# this shell instead. Anything else, and any call the resident declines (f), runs main.cjs.
+self=$0
+[ -L "$self" ] && self=$(readlink -f "$self")
+dir=${self%/*}
+
+root= prev=
+for arg do
+  if [ -n "$prev" ]; then
+    [ "$prev" = --root ] && root=$arg
+    prev=
+    continue
+  fi
+  case $arg in
+    --root=*) root=${arg#*=} ;;
+    --root|--log|--log-format) prev=$arg ;;
+    -*) ;;
+    *) break ;;
+  esac
+done
+[ -n "$root" ] && [ -z "${RTCONFORM_FAKE_FAULTS-}" ] || exec node "$dir/main.cjs" "$@"
+case $root in /*) ;; *) root=$PWD/$root ;; esac
+server=$root/@server
+
+# alive PID START: whether process PID runs and started at START (a reused pid is another process).
+alive() {
+  want=$2
+  { read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 1
+  set -- ${stat##*) }
+  shift 19
+  [ "$1" = "$want" ]
+}
+
+pid= start=
+{ read -r pid start < "$server/pid"; } 2>/dev/null
+if [ -z "$pid" ] || ! alive "$pid" "$start"; then
+  # None runs: start one (the mkdir lets one caller do it), and run this call in node meanwhile.
+  if mkdir "$server" 2>/dev/null; then
+    setsid node "$dir/server.cjs" "$root" </dev/null >/dev/null 2>&1 &
+  fi
+  exec node "$dir/main.cjs" "$@"
+fi
+
+# The caller's stdio, kept on 3-5 for a container process (the resident fake opens them through
+# /proc): 0-2 are redirected below while the call is handed over.
+for n in 0 1 2; do
+  [ -e "/proc/$$/fd/$n" ] || exec node "$dir/main.cjs" "$@"
+done
+exec 3<&0 4>&1 5>&2
+reply=$server/calls/$$
+mkfifo -m 600 "$reply" 2>/dev/null || exec node "$dir/main.cjs" "$@"
+exec 9<>"$reply"
+trap '' PIPE
+if printf '%s\0' "$PWD" "$@" > "$reply.argv" && printf '%s\n' "$$" > "$server/requests"; then
+  trap - PIPE
+  # The reply: output lines (o, e; O, E without the newline), then the exit code (x), or f.
+  while IFS= read -r line <&9; do
+    case $line in
+      o*) printf '%s\n' "${line#o}" ;;
+      e*) printf '%s\n' "${line#e}" >&2 ;;
+      O*) printf '%s' "${line#O}" ;;
+      E*) printf '%s' "${line#E}" >&2 ;;
+      x*) exit "${line#x}" ;;
+      *) break ;;
+    esac
+  done
+else
+  trap - PIPE
+  rm -f "$reply" "$reply.argv"
+fi
+exec 3<&- 4>&- 5>&- 9<&-
+exec node "$dir/main.cjs" "$@"
