@@ -71,6 +71,9 @@ requests.on('data', (chunk: string) => {
   pending = lines.pop()!;
   for (const line of lines) void handle(line);
 });
+process.on('SIGTERM', () => void leave(true));
+process.on('SIGINT', () => void leave(true));
+// Last: from here on, clients hand calls over.
 writeFileSync(join(home, 'pid.new'), `${process.pid} ${procStat(process.pid)?.startTime ?? 0}\n`);
 renameSync(join(home, 'pid.new'), join(home, 'pid'));
 
@@ -79,8 +82,6 @@ setInterval(() => {
   if (!existsSync(root)) void leave(false);
   else if (inFlight === 0 && Date.now() - lastCall > IDLE_MS) void leave(true);
 }, 1000);
-process.on('SIGTERM', () => void leave(true));
-process.on('SIGINT', () => void leave(true));
 
 /** Serves the call of the client whose pid is `line`. */
 async function handle(line: string): Promise<void> {
@@ -173,6 +174,7 @@ async function writeAll(fd: number, text: string): Promise<void> {
 
 /** Leaves: moves the dir aside (a new server may start), drains, sends late callers to node. */
 async function leave(drain: boolean): Promise<void> {
+  if (closing) return;
   closing = true;
   if (drain) {
     const aside = `${home}.leaving-${process.pid}`;

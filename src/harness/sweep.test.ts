@@ -20,7 +20,7 @@ describe('the sweep after a run', () => {
     );
     await Promise.all([marked(ours, 'rtc-sw1-'), marked(inDir, 'rtconform-sw1-'), marked(theirs, 'rtc-sw2-')]);
     try {
-      const killed = killLeftoverProcesses('/tmp/rtconform-sw1-xyz', 'sw1');
+      const killed = await killLeftoverProcesses('/tmp/rtconform-sw1-xyz', 'sw1');
       expect(killed.sort()).toEqual([`process ${ours.pid}`, `process ${inDir.pid}`].sort());
       await Promise.all([once(ours, 'exit'), once(inDir, 'exit')]);
       expect(isAlive(theirs.pid!)).toBe(true);

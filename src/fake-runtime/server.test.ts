@@ -1,0 +1,168 @@
+import { execa, type Options } from 'execa';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dir, type DirectoryResult } from 'tmp-promise';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { packageRoot } from '../package-root.js';
+import { stopResidentFakes } from '../harness/sweep.js';
+import { isAlive } from '../util/procfs.js';
+import { waitFor } from '../util/wait.js';
+
+/**
+ * The fake's command (client.sh) hands a call on a state root to that root's resident fake
+ * (server.ts) once one runs, and runs everything else in the one-shot fake. Real processes
+ * throughout: the command as the adapter spawns it, the resident node process, real containers.
+ */
+const oneShot = join(packageRoot(), 'dist/fake-runtime/main.cjs');
+
+let work: DirectoryResult;
+/** A copy of the built fake per test, so a test can take its one-shot fake away. */
+let command: string;
+let root: string;
+let bundle: string;
+
+/** The resident fake of `root`: its pid, once it answers. */
+function residentPid(): number | undefined {
+  try {
+    const [pid, start] = readFileSync(join(root, '@server/pid'), 'utf8').trim().split(' ').map(Number);
+    return pid !== undefined && isAlive(pid, start) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Calls until the root's resident fake answers: the first call makes the root, the next starts it. */
+async function withResident(): Promise<number> {
+  return waitFor(async () => {
+    await execa(command, ['--root', root, 'list']);
+    return residentPid();
+  }, { timeoutMs: 10_000, description: 'the resident fake to start' });
+}
+
+async function fake(args: readonly string[], options: Options = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  const result = await execa(command, ['--root', root, ...args], { reject: false, ...options });
+  return { exitCode: result.exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+}
+
+async function writeBundle(script: string): Promise<void> {
+  await writeFile(join(bundle, 'config.json'), JSON.stringify({
+    ociVersion: '1.2.0',
+    process: { user: { uid: 0, gid: 0 }, args: ['/bin/sh', '-c', script], cwd: '/', env: ['PATH=/usr/bin:/bin'] },
+    root: { path: '/' },
+  }));
+}
+
+beforeEach(async () => {
+  work = await dir({ prefix: 'rtconform-resident-', unsafeCleanup: true });
+  root = join(work.path, 'root');
+  await cp(join(packageRoot(), 'dist/fake-runtime'), join(work.path, 'fake-runtime'), { recursive: true });
+  command = join(work.path, 'fake-runtime/rtconform-fake-runtime');
+  bundle = join(work.path, 'bundle');
+  await mkdir(bundle);
+  await writeBundle('while :; do sleep 0.05; done');
+});
+
+afterEach(async () => {
+  for (const id of readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('@')).map((e) => e.name)) {
+    await execa(oneShot, ['--root', root, 'delete', '--force', id], { reject: false });
+  }
+  await stopResidentFakes([work.path]);
+  await work.cleanup();
+});
+
+describe('the resident fake', () => {
+  it('answers each verb it serves as the one-shot fake does: exit code, stdout and stderr', async () => {
+    await withResident();
+    // Without its one-shot fake, the command can only answer through the resident one.
+    await rm(join(work.path, 'fake-runtime/main.cjs'));
+    const created = await fake(['create', '--bundle', bundle, 'c1'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    expect(created.exitCode).toBe(0);
+    const calls: string[][] = [
+      ['state', 'c1'], ['state', 'nope'], ['list'], ['list', '--format', 'json'], ['list', '-q'], ['ps', 'c1'],
+      ['features'], ['kill', 'nope'], ['start', 'nope'], ['delete', 'nope'], ['pause', 'nope'], ['resume', 'c1'], ['state'],
+    ];
+    for (const args of calls) {
+      const served = await fake(args);
+      const direct = await execa(oneShot, ['--root', root, ...args], { reject: false });
+      expect({ args, code: served.exitCode, out: served.stdout, err: served.stderr })
+        .toEqual({ args, code: direct.exitCode, out: direct.stdout, err: direct.stderr });
+    }
+  });
+
+  it('gives each container its caller\'s own stdin, stdout and stderr, for many created at once', async () => {
+    await withResident();
+    await writeBundle('read -r line; echo "out-$line"; echo "err-$line" >&2; while :; do sleep 0.05; done');
+    const ids = Array.from({ length: 16 }, (_, i) => `c${i}`);
+    await Promise.all(ids.map(async (id) => {
+      // As the adapter gives a container its files: descriptors of the caller, no pipe between.
+      await writeFile(join(work.path, `${id}.in`), `${id}\n`);
+      const stdin = openSync(join(work.path, `${id}.in`), 'r');
+      const out = openSync(join(work.path, `${id}.out`), 'w');
+      const err = openSync(join(work.path, `${id}.err`), 'w');
+      try {
+        const created = spawn(command, ['--root', root, 'create', '--bundle', bundle, id], { stdio: [stdin, out, err] });
+        const [code] = (await once(created, 'exit')) as [number | null];
+        expect(code).toBe(0);
+      } finally {
+        closeSync(stdin);
+        closeSync(out);
+        closeSync(err);
+      }
+      expect((await fake(['start', id])).exitCode).toBe(0);
+    }));
+    for (const id of ids) {
+      // What it read from its own stdin, back on its own stdout and stderr.
+      await waitFor(async () => ((await readFile(join(work.path, `${id}.out`), 'utf8')) === `out-${id}\n` ? true : undefined), { timeoutMs: 10_000, description: `${id}'s stdout` });
+      await waitFor(async () => ((await readFile(join(work.path, `${id}.err`), 'utf8')) === `err-${id}\n` ? true : undefined), { timeoutMs: 10_000, description: `${id}'s stderr` });
+    }
+  });
+
+  it('resolves a relative root, bundle and pid file against the caller\'s working directory', async () => {
+    await withResident();
+    const result = await execa(command, ['--root', 'root', 'create', '--bundle', 'bundle', '--pid-file', 'c.pid', 'rel'], { cwd: work.path, stdio: ['ignore', 'ignore', 'ignore'], reject: false });
+    expect(result.exitCode).toBe(0);
+    const state = JSON.parse((await fake(['state', 'rel'])).stdout) as { bundle: string; pid: number };
+    expect(state.bundle).toBe(bundle);
+    expect(Number(await readFile(join(work.path, 'c.pid'), 'utf8'))).toBe(state.pid);
+  });
+
+  it('leaves to the one-shot fake what it does not serve: a container on a socket, run, faults from the environment', async () => {
+    const pid = await withResident();
+    expect((await fake(['no-such-verb'])).stderr).toContain('unknown command "no-such-verb"');
+    // execa's pipes are sockets, which the resident fake cannot hand on: node runs the call, and the output arrives.
+    await writeBundle('echo via-socket');
+    const run = await fake(['run', '--bundle', bundle, 'r1']);
+    expect(run).toMatchObject({ exitCode: 0, stdout: 'via-socket' });
+    await writeBundle('sleep 30');
+    await fake(['create', '--bundle', bundle, 'c2'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const lying = await fake(['state', 'c2'], { env: { RTCONFORM_FAKE_FAULTS: 'state-status-lies' } });
+    expect(JSON.parse(lying.stdout)).toMatchObject({ status: 'running' });
+    expect(JSON.parse((await fake(['state', 'c2'])).stdout)).toMatchObject({ status: 'created' });
+    expect(residentPid()).toBe(pid);
+  });
+
+  it('leaves when its root is removed, and on SIGTERM, taking its dir with it', async () => {
+    const first = await withResident();
+    await rm(root, { recursive: true, force: true });
+    await waitFor(() => (isAlive(first) ? undefined : true), { timeoutMs: 5000, description: 'the resident fake to leave with its root' });
+    const second = await withResident();
+    process.kill(second, 'SIGTERM');
+    await waitFor(() => (isAlive(second) ? undefined : true), { timeoutMs: 5000, description: 'the resident fake to leave on SIGTERM' });
+    expect(readdirSync(root).filter((n) => n.startsWith('@'))).toEqual([]);
+    // The next call runs in node and starts a new one.
+    expect((await fake(['list', '-q'])).exitCode).toBe(0);
+    await waitFor(() => residentPid(), { timeoutMs: 10_000, description: 'a new resident fake' });
+  });
+
+  it('is stopped by the run\'s sweep when its root is in the run dir, and not otherwise', async () => {
+    const pid = await withResident();
+    await stopResidentFakes([join(work.path, 'elsewhere')]);
+    expect(isAlive(pid)).toBe(true);
+    await stopResidentFakes([work.path]);
+    expect(isAlive(pid)).toBe(false);
+    expect(existsSync(join(root, '@server'))).toBe(false);
+  });
+});
