@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
+import type { ContainerRuntimeClient } from 'testcontainers';
 
 /** The socket `scripts/dockerd start` gives the engine it starts by hand (CI, and machines without a system engine). */
 export const RTCONFORM_DOCKER_SOCKET = '/run/rtconform-docker/docker.sock';
@@ -65,5 +65,7 @@ export async function engineClient(): Promise<ContainerRuntimeClient> {
   configureTestcontainers();
   const ping = await pingEngine();
   if (!ping.reachable) throw new EngineUnavailableError(ping.reason);
+  // Loaded on first use: a run without containers does not pay its 0.3 s of start-up per process.
+  const { getContainerRuntimeClient } = await import('testcontainers');
   return getContainerRuntimeClient();
 }

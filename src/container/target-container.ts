@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import type { GenericContainer, StartedTestContainer } from 'testcontainers';
 import { attachRunner, type ContainerProcessRunner } from './container-process-runner.js';
 import { engineClient, type Dockerode } from './engine.js';
 import { imageExists } from './runtimes-image.js';
@@ -58,19 +58,20 @@ export class ImageMissingError extends Error {
 /** Engine API 1.41 has it; dockerode's types do not yet. */
 type HostConfig = NonNullable<Parameters<Dockerode['createContainer']>[0]['HostConfig']> & { CgroupnsMode?: 'host' | 'private' };
 
-/** Exposes the create options testcontainers has no builder method for. */
-class RuntimeTargetContainer extends GenericContainer {
-  withHostConfig(extra: HostConfig): this {
-    Object.assign(this.hostConfig, extra);
-    return this;
-  }
-}
-
 /** Makes the container's own cgroup2 mount, says so, then idles: runtime calls come in through exec. */
 const READY = 'rtconform-target-ready';
 const PRIVATE_CGROUP2_INIT = `umount -R /sys/fs/cgroup 2>/dev/null; mount -t cgroup2 none /sys/fs/cgroup && echo ${READY} && exec sleep infinity`;
 
-function definition(options: TargetContainerOptions, privilege: Privilege): RuntimeTargetContainer {
+async function definition(options: TargetContainerOptions, privilege: Privilege): Promise<GenericContainer> {
+  // Loaded on first use: a run without containers does not pay its 0.3 s of start-up per process.
+  const { GenericContainer, Wait } = await import('testcontainers');
+  /** Exposes the create options testcontainers has no builder method for. */
+  class RuntimeTargetContainer extends GenericContainer {
+    withHostConfig(extra: HostConfig): this {
+      Object.assign(this.hostConfig, extra);
+      return this;
+    }
+  }
   const hostView = options.cgroupView === 'host';
   const shared = hostView ? [...options.shared, '/sys/fs/cgroup'] : options.shared;
   const container = new RuntimeTargetContainer(options.image)
@@ -110,7 +111,7 @@ export async function startTargetContainer(options: TargetContainerOptions): Pro
   let lastError: unknown;
   for (const privilege of attempts) {
     try {
-      const started = await definition(options, privilege).start();
+      const started = await (await definition(options, privilege)).start();
       return described(started, options, privilege);
     } catch (error) {
       lastError = error;
