@@ -65,7 +65,10 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
         kind: 'container', description: container.description, containerId: container.id,
         image: container.image, cgroupView: container.cgroupView, privilege: container.privilege,
       };
-      const located = await locateInImage(planned, await container.runner(containerCallDir(runDir, container.id)), plan.image);
+      const runner = await container.runner(containerCallDir(runDir, container.id));
+      // One exec for the container's life: the run's calls then go through the agent, not the engine.
+      await runner.startAgent();
+      const located = await locateInImage(planned, runner, plan.image);
       if (located.unavailableReason !== undefined && plan.required) throw new Error(located.unavailableReason);
       selections.push(selectionOf(located, target, runDir));
     }

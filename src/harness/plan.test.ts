@@ -13,7 +13,7 @@ describe('the run plan', () => {
       await writeFile(file, 'name: mine\nlike: runc\nbinary: /no/such/runtime\nspecVersion: 1.0.2\n');
       const fake = planHostRuntime('fake');
       expect(fake).toMatchObject({ key: 'fake', profile: { name: 'fake', needsRoot: false } });
-      expect(fake.binary).toMatch(/fake-runtime\/main\.cjs$/);
+      expect(fake.binary).toMatch(/fake-runtime\/rtconform-fake-runtime$/);
       const mine = planHostRuntime(file);
       expect(mine).toMatchObject({ key: 'mine', claims: { specVersion: '1.0.2', source: file } });
       expect(mine.unavailableReason).toContain('/no/such/runtime');
