@@ -13,13 +13,15 @@ import { defaultImageName } from './runtimes-image.js';
 
 /**
  * The runner a container target's runtimes are driven through, against a real target container:
- * every call below is a real `docker exec` into it, every file a real file in the shared dir.
+ * every call below is a real `docker exec` into it, or a real call through its agent (a shell
+ * loop in the container fed through a fifo, as a run uses it), every file a real file in the
+ * shared dir. Both ways must behave the same.
  */
 
 /** The image the harness would use here: RTCONFORM_IMAGE, else the one `rtconform image build` makes. */
 const IMAGE = inject('rtconformPlan').containers?.image ?? defaultImageName();
 
-describe('ContainerProcessRunner in a real target container', () => {
+describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRunner in a real target container, calls through %s', (way) => {
   let problem: string | undefined;
   let shared: DirectoryResult;
   let container: TargetContainer | undefined;
@@ -39,6 +41,7 @@ describe('ContainerProcessRunner in a real target container', () => {
       hideUnifiedCgroup: false,
     });
     runner = await container.runner(callsDir);
+    if (way === 'its agent') await runner.startAgent();
   });
 
   afterAll(async () => {
@@ -54,7 +57,8 @@ describe('ContainerProcessRunner in a real target container', () => {
   afterEach(async () => {
     if (problem !== undefined) return;
     const left = await readdir(callsDir).catch(() => []);
-    expect(left, 'files a call left in the calls dir').toEqual([]);
+    const leftByAgent = await readdir(join(callsDir, 'agent')).catch(() => []);
+    expect([...left.filter((f) => f !== 'agent'), ...leftByAgent.filter((f) => f !== 'ready' && f !== 'requests')], 'files a call left in the calls dir').toEqual([]);
   });
 
   const file = (name: string): string => join(shared.path, name);
@@ -68,6 +72,11 @@ describe('ContainerProcessRunner in a real target container', () => {
   const expectGone = async (pid: number): Promise<void> => {
     await waitFor(async () => ((await alive(pid)) ? undefined : true), { timeoutMs: 3000, description: `pid ${pid} to be gone from the container` });
   };
+
+  it('goes the way it says: through the agent a call runs from a script in the agent\'s dir', async () => {
+    const result = await runner.run('sh', ['-c', 'ls "$1" 2>/dev/null', 'ls', join(callsDir, 'agent')], { timeoutMs: 10_000 });
+    expect(/^call-\w+\.sh$/m.test(result.stdout)).toBe(way === 'its agent');
+  });
 
   it('keeps the exit code, stdout and stderr apart', async () => {
     const result = await runner.run('sh', ['-c', 'echo out1; echo err1 >&2; echo out2; exit 7'], { timeoutMs: 10_000 });

@@ -79,7 +79,9 @@ export class ContainerProcessRunner implements ProcessRunner {
     const dir = join(this.#scratchDir, 'agent');
     await mkdir(dir, { recursive: true });
     const exec = await this.#docker.getContainer(this.#containerId).exec({ Cmd: ['sh', '-c', AGENT, 'rtconform-agent'], Env: [`RTCONFORM_AGENT_DIR=${dir}`] });
-    await exec.start({ Detach: true });
+    // Detached, the engine still answers with a stream it keeps open: ours would keep the process alive.
+    const answer = (await exec.start({ Detach: true })) as unknown as { destroy?: () => void } | undefined;
+    answer?.destroy?.();
     for (let waited = 0; !existsSync(join(dir, 'ready')); waited += 10) {
       if (waited > 10_000) throw new Error(`the agent in container ${this.#containerId.slice(0, 12)} did not start (no ${join(dir, 'ready')})`);
       await sleep(10);
