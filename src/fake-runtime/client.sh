@@ -21,7 +21,7 @@ for arg do
     *) break ;;
   esac
 done
-[ -n "$root" ] && [ -z "${RTCONFORM_FAKE_FAULTS-}" ] || exec node "$dir/main.cjs" "$@"
+[ -n "$root" ] || exec node "$dir/main.cjs" "$@"
 case $root in /*) ;; *) root=$PWD/$root ;; esac
 server=$root/@server
 
@@ -54,7 +54,7 @@ reply=$server/calls/$$
 mkfifo -m 600 "$reply" 2>/dev/null || exec node "$dir/main.cjs" "$@"
 exec 9<>"$reply"
 trap '' PIPE
-if printf '%s\0' "$PWD" "$@" > "$reply.argv" && printf '%s\n' "$$" > "$server/requests"; then
+if printf '%s\0' "$PWD" "${RTCONFORM_FAKE_FAULTS-}" "$@" > "$reply.argv" && printf '%s\n' "$$" > "$server/requests"; then
   trap - PIPE
   # The reply: output lines (o, e; O, E without the newline), then the exit code (x), or f.
   while IFS= read -r line <&9; do

@@ -29,6 +29,8 @@ export interface Call {
   root: string;
   log: string | undefined;
   logFormat: 'text' | 'json';
+  /** RTCONFORM_FAKE_FAULTS as the caller had it: the faults it names are active besides the root's. */
+  faultsFromEnv: string | undefined;
   faults: Set<Fault>;
 }
 

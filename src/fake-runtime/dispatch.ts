@@ -83,7 +83,7 @@ async function dispatch(argv: string[]): Promise<number> {
     print(`usage: rtconform-fake-runtime [--root DIR] [--log FILE] [--log-format json] COMMAND [ARGS]\ncommands: ${Object.keys(commands).join(', ')}\n`);
     return verbAt === -1 && !bool(parsedGlobals, 'help') ? 1 : 0;
   }
-  current.faults = activeFaults(current.root);
+  current.faults = activeFaults(current.root, current.faultsFromEnv);
   const verb = argv[verbAt]!;
   const command = commands[verb];
   if (!command) throw new UsageError(`unknown command "${verb}"`);

@@ -23,8 +23,8 @@ export function isFault(name: string): name is Fault {
   return Object.hasOwn(FAULTS, name);
 }
 
-export function activeFaults(root: string): Set<Fault> {
-  const names = (process.env.RTCONFORM_FAKE_FAULTS ?? '').split(',');
+export function activeFaults(root: string, fromEnv: string | undefined): Set<Fault> {
+  const names = (fromEnv ?? '').split(',');
   try {
     names.push(...readFileSync(join(root, 'faults'), 'utf8').split('\n'));
   } catch {

@@ -20,6 +20,7 @@ serve(
     root: '',
     log: undefined,
     logFormat: 'text',
+    faultsFromEnv: process.env.RTCONFORM_FAKE_FAULTS,
     faults: new Set(),
   },
   () => runCall(process.argv.slice(2)),

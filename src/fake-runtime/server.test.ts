@@ -129,7 +129,7 @@ describe('the resident fake', () => {
     expect(Number(await readFile(join(work.path, 'c.pid'), 'utf8'))).toBe(state.pid);
   });
 
-  it('leaves to the one-shot fake what it does not serve: a container on a socket, run, faults from the environment', async () => {
+  it('leaves to the one-shot fake what it does not serve (a container on a socket, run), and keeps each caller\'s faults', async () => {
     const pid = await withResident();
     expect((await fake(['no-such-verb'])).stderr).toContain('unknown command "no-such-verb"');
     // execa's pipes are sockets, which the resident fake cannot hand on: node runs the call, and the output arrives.

@@ -8,7 +8,8 @@
  *   pid           "PID STARTTIME", written last: a client hands calls over only while it names a
  *                 live process that started at STARTTIME
  *   requests      a fifo; a client writes its pid and a newline (one write, so never interleaved)
- *   calls/PID.argv  the call: the client's working directory, then its arguments, NUL-terminated
+ *   calls/PID.argv  the call: the client's working directory, its RTCONFORM_FAKE_FAULTS, then its
+ *                 arguments, each NUL-terminated
  *   calls/PID     the client's reply fifo, which it holds open for reading. The reply is lines:
  *                 `o` or `e` and a line of the verb's stdout or stderr; `O` or `E` and a last
  *                 piece without a newline; then `x` and the exit code. Or `f` alone: the call
@@ -46,8 +47,7 @@ if (!root?.startsWith('/')) {
   process.stderr.write('usage: server.cjs ROOT (an absolute path; the fake runtime starts this itself)\n');
   process.exit(2);
 }
-// Faults come from the root's faults file only: the client never hands over a call that sets
-// RTCONFORM_FAKE_FAULTS, and the first caller's environment must not leak into later calls.
+// Each call brings its caller's RTCONFORM_FAKE_FAULTS: the first caller's must not count for all.
 delete process.env.RTCONFORM_FAKE_FAULTS;
 process.chdir('/');
 closeInheritedDescriptors();
@@ -104,12 +104,12 @@ async function handle(line: string): Promise<void> {
     const fields = readFileSync(`${replyPath}.argv`, 'utf8').split('\0');
     unlinkSync(`${replyPath}.argv`);
     unlinkSync(replyPath);
-    const [cwd, ...argv] = fields.slice(0, -1);
-    if (cwd === undefined || !SERVED.has(verbOf(argv) ?? '')) return;
+    const [cwd, faultsFromEnv, ...argv] = fields.slice(0, -1);
+    if (cwd === undefined || faultsFromEnv === undefined || !SERVED.has(verbOf(argv) ?? '')) return;
     const out: string[] = [];
     const err: string[] = [];
     const current: Call = {
-      cwd, root: '', log: undefined, logFormat: 'text', faults: new Set(),
+      cwd, faultsFromEnv, root: '', log: undefined, logFormat: 'text', faults: new Set(),
       containerStdio: () => openStdio(Number(line), opened),
       write: (stream, text) => (stream === 'stdout' ? out : err).push(text),
     };

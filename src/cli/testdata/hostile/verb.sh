@@ -1,7 +1,7 @@
 # Sourced by the hostile runtimes: finds the verb after the global flags rtconform passes, and
 # the bundled fake runtime every one of them wraps (each misbehaves in one way, and is the fake
 # for the rest).
-FAKE="$(cd "$(dirname "$0")/../../../.." && pwd)/dist/fake-runtime/main.cjs"
+FAKE="$(cd "$(dirname "$0")/../../../.." && pwd)/dist/fake-runtime/rtconform-fake-runtime"
 verb=
 skip=
 for a in "$@"; do
