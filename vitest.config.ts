@@ -1,6 +1,5 @@
 import { defineConfig } from 'vitest/config';
 import { selfTestPlan } from './src/harness/self-test-plan.js';
-import { SelfTestSequencer } from './src/harness/self-test-sequencer.js';
 import SummaryLineReporter from './src/harness/summary-line-reporter.js';
 import { vitestSettings } from './src/harness/vitest-settings.js';
 
@@ -10,7 +9,5 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'suites/**/*.test.ts'],
     ...vitestSettings(selfTestPlan(), [new SummaryLineReporter()]),
-    // The longest files first: started last, they made the tail of `npm test`.
-    sequence: { sequencer: SelfTestSequencer },
   },
 });
