@@ -93,15 +93,15 @@ export class ContainerProcessRunner implements ProcessRunner {
     const started = performance.now();
     const call = await this.#callFiles();
     try {
-      if (this.#agentDir !== undefined) {
-        const result = await this.#runByAgent(this.#agentDir, file, args, options, call, started);
-        if (result) return result;
-      }
       const stdio = options.stdio;
       let stdin = stdio?.stdin ?? '/dev/null';
       if (!stdio && options.input) {
         await writeFile(call.input, options.input);
         stdin = call.input;
+      }
+      if (this.#agentDir !== undefined) {
+        const result = await this.#runByAgent(this.#agentDir, file, args, options, call.pid, stdin, started);
+        if (result) return result;
       }
       const exec = await this.#exec([
         'sh', '-c', WRAPPER, 'rtconform-call', call.pid, stdin,
@@ -111,31 +111,9 @@ export class ContainerProcessRunner implements ProcessRunner {
       const stdout = new CappedOutput(caps.stdoutBytes, 'stdout');
       const stderr = new CappedOutput(caps.stderrBytes, 'stderr');
       const ended = this.#demux(exec.output, (chunk) => stdout.push(chunk), (chunk) => stderr.push(chunk));
-
-      let timedOut = false;
-      let aborted = false;
-      const kill = async (): Promise<void> => {
-        await this.#killRecorded(call.pid, ended);
-        await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
-        const destroyable = exec.output as NodeJS.ReadableStream & { destroy?: () => void };
-        destroyable.destroy?.();
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        void kill();
-      }, options.timeoutMs);
-      const onAbort = (): void => {
-        aborted = true;
-        void kill();
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.signal?.aborted) onAbort();
-      try {
-        await ended;
-      } finally {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      }
+      const { timedOut, aborted } = await this.#bounded(ended, call.pid, options, () => {
+        (exec.output as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      });
       const exitCode = timedOut || aborted ? undefined : await exec.exitCode();
       return {
         exitCode,
@@ -194,22 +172,16 @@ export class ContainerProcessRunner implements ProcessRunner {
    * deadline kills its whole group) and writes its exit code, which the runner watches for.
    * Undefined when the agent does not take the call (its fifo has no reader): then the engine runs it.
    */
-  async #runByAgent(agentDir: string, file: string, args: readonly string[], options: RunOptions, call: CallFiles, started: number): Promise<RunResult | undefined> {
+  async #runByAgent(agentDir: string, file: string, args: readonly string[], options: RunOptions, pidFile: string, stdin: string, started: number): Promise<RunResult | undefined> {
     // Names the script exports must be shell names; the engine takes any.
     if (Object.keys(options.env ?? {}).some((k) => !/^[A-Za-z_]\w*$/.test(k))) return undefined;
-    const base = join(agentDir, basename(call.pid, '.pid'));
+    const base = join(agentDir, basename(pidFile, '.pid'));
     const stdio = options.stdio;
-    let stdin = stdio?.stdin ?? '/dev/null';
-    if (!stdio && options.input) {
-      await writeFile(call.input, options.input);
-      stdin = call.input;
-    }
     const files = { script: `${base}.sh`, exitCode: `${base}.rc`, stdout: `${base}.out`, stderr: `${base}.err` };
-    const remove = (): Promise<unknown> => Promise.all(Object.values(files).map((f) => rm(f, { force: true })));
     const script = [
       ...(options.cwd === undefined ? [] : [`cd ${quoted(options.cwd)} || exit 127`]),
       ...Object.entries(options.env ?? {}).map(([k, v]) => `export ${k}=${quoted(v)}`),
-      ['setsid', '-w', 'sh', '-c', WRAPPER, 'rtconform-call', call.pid, stdin, stdio?.stdout ?? files.stdout, stdio?.stderr ?? files.stderr, file, ...args].map(quoted).join(' '),
+      ['setsid', '-w', 'sh', '-c', WRAPPER, 'rtconform-call', pidFile, stdin, stdio?.stdout ?? files.stdout, stdio?.stderr ?? files.stderr, file, ...args].map(quoted).join(' '),
       `echo $? >${quoted(files.exitCode)}`,
     ].join('\n');
     await writeFile(files.script, `${script}\n`);
@@ -221,31 +193,8 @@ export class ContainerProcessRunner implements ProcessRunner {
       } catch {
         return undefined;
       }
-      const ended = exit.code.then(() => undefined);
-      let timedOut = false;
-      let aborted = false;
-      const kill = async (): Promise<void> => {
-        await this.#killRecorded(call.pid, ended);
-        await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
-        exit.stop();
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        void kill();
-      }, options.timeoutMs);
-      const onAbort = (): void => {
-        aborted = true;
-        void kill();
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.signal?.aborted) onAbort();
-      let exitCode: number | undefined;
-      try {
-        exitCode = await exit.code;
-      } finally {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      }
+      const { timedOut, aborted } = await this.#bounded(exit.code.then(() => undefined), pidFile, options, exit.stop);
+      const exitCode = await exit.code;
       const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
       const read = async (path: string, cap: number, label: string): Promise<string> => {
         if (stdio) return '';
@@ -268,8 +217,39 @@ export class ContainerProcessRunner implements ProcessRunner {
       };
     } finally {
       exit.stop();
-      await remove();
+      await Promise.all(Object.values(files).map((f) => rm(f, { force: true })));
     }
+  }
+
+  /**
+   * Waits for a call to end within its deadline and signal. Past either, kills the process the
+   * call recorded, and gives up on it (`giveUp`) if it has not ended 2 s later.
+   */
+  async #bounded(ended: Promise<void>, pidFile: string, options: RunOptions, giveUp: () => void): Promise<{ timedOut: boolean; aborted: boolean }> {
+    let timedOut = false;
+    let aborted = false;
+    const kill = async (): Promise<void> => {
+      await this.#killRecorded(pidFile, ended);
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
+      giveUp();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void kill();
+    }, options.timeoutMs);
+    const onAbort = (): void => {
+      aborted = true;
+      void kill();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    try {
+      await ended;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    return { timedOut, aborted };
   }
 
   async #exec(cmd: string[], env?: Record<string, string>, workingDir?: string): Promise<Exec> {
