@@ -51,6 +51,12 @@ export interface DeleteOptions {
 export interface CheckpointOptions {
   imagePath: string;
   workPath?: string;
+  /**
+   * Keep the container running after the dump (runc's `--leave-running`). Off by default, as in
+   * runc's CLI, where a checkpoint ends the container: containerd asks the opposite (it leaves
+   * it running unless told to exit). The default is runc's because that is the CLI contract the
+   * suites check.
+   */
   leaveRunning?: boolean;
   tcpEstablished?: boolean;
   shellJob?: boolean;

@@ -118,9 +118,9 @@ describeRuntimes('checkpoint and restore', (requirement) => {
     const store = new CheckpointStore(join(ctx.workDir, 'checkpoints'));
     await store.create(ctx.runtime, id, 'first', { leaveRunning: true });
     await store.create(ctx.runtime, id, 'second', { leaveRunning: true });
-    expect((await store.list()).map((c) => c.name)).toEqual(['first', 'second']);
+    expect((await store.list()).checkpoints.map((c) => c.name)).toEqual(['first', 'second']);
     await store.delete('first');
-    expect((await store.list()).map((c) => c.name)).toEqual(['second']);
+    expect((await store.list()).checkpoints.map((c) => c.name)).toEqual(['second']);
     await ctx.runtime.delete(id, { force: true });
     await ctx.runtime.restore(id, { imagePath: store.imagePath('second'), workPath: join(ctx.workDir, 'restore-work'), bundle: bundleDir, detach: true, stdio: QUIET });
     expect(await ctx.runtime.status(id)).toBe('running');
