@@ -96,6 +96,18 @@ describe('the adapter against misbehaving runtime binaries', () => {
     }
   });
 
+  it('a stats reading carries its record and when it was read', async () => {
+    const slow = await script('stats-slow', 'sleep 0.3; echo \'{"type":"stats","id":"x","data":{"cpu":{"usage":{"total":5}},"pids":{"current":2}}}\'');
+    const before = Date.now();
+    const stats = await slow.stats('x');
+    const after = Date.now();
+    expect(stats).toMatchObject({ cpu: { usage: { total: 5 } }, pids: { current: 2 } });
+    const readAt = Date.parse(stats.readAt);
+    // The middle of the call: after it began, before it ended.
+    expect(readAt).toBeGreaterThan(before);
+    expect(readAt).toBeLessThan(after);
+  });
+
   it('a --version that exits non-zero is an error, not a version', async () => {
     const broken = await script('version-fails', 'echo "runc version 9.9"; exit 3');
     await expect(broken.version()).rejects.toMatchObject({ name: 'RuntimeError', exitCode: 3 });

@@ -234,7 +234,8 @@ export class CliRuntime implements Runtime {
     const event = this.#parse('events', result, EventSchema);
     const parsed = StatsSchema.safeParse(event.data);
     if (!parsed.success) throw new RuntimeOutputError('events', result.argv, result.stdout, prettifyError(parsed.error));
-    return parsed.data;
+    // The middle of the call: the runtime read its counters somewhere in it.
+    return { ...parsed.data, readAt: new Date(Date.now() - result.durationMs / 2).toISOString() };
   }
 
   async *events(id: string, options: EventsOptions): AsyncIterable<RuntimeEvent> {

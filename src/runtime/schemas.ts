@@ -56,7 +56,11 @@ export const StatsSchema = z.looseObject({
   blkio: z.looseObject({}).optional(),
   hugetlb: z.record(z.string(), z.looseObject({})).optional(),
 });
-export type Stats = z.infer<typeof StatsSchema>;
+/**
+ * One stats reading: the record's data, and when the runtime gave it (`readAt`, ISO 8601), so
+ * two readings make a rate (CPU per second), as containerd's metrics carry their timestamp.
+ */
+export type Stats = z.infer<typeof StatsSchema> & { readAt: string };
 
 export const EventSchema = z.looseObject({
   type: z.string(),
