@@ -40,7 +40,7 @@ const hostile: Hostile[] = [
     script: 'does-nothing', exitCode: 1, passes: [],
     fails: { 'start.missing-id': /accepted the call; it should have refused it/, 'start.runs-process': /state printed output|waiting for output/ },
   },
-  // Output held open, or 50 MB of stderr on every refusal, change no verdict: they only must not hang or bloat.
+  // Output held open, or 5 MB of stderr on every refusal, change no verdict: they only must not hang or bloat.
   { script: 'stdout-held-open', exitCode: 0, fails: {}, passes: [...STATE_BROKEN, ...UNTOUCHED] },
   { script: 'stderr-flood-line', exitCode: 0, fails: {}, passes: [...UNTOUCHED, 'delete.unknown-id', 'start.unknown-id'] },
   {

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CappedOutput } from '../runtime/capped-output.js';
 import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type Target } from '../runtime/process-runner.js';
+import { waitFor } from '../util/wait.js';
 import { engineClient, type Dockerode } from './engine.js';
 
 /** How long a killed call gets to end on its own before we stop waiting for its output. */
@@ -82,10 +83,9 @@ export class ContainerProcessRunner implements ProcessRunner {
     // Detached, the engine still answers with a stream it keeps open: ours would keep the process alive.
     const answer = (await exec.start({ Detach: true })) as unknown as { destroy?: () => void } | undefined;
     answer?.destroy?.();
-    for (let waited = 0; !existsSync(join(dir, 'ready')); waited += 10) {
-      if (waited > 10_000) throw new Error(`the agent in container ${this.#containerId.slice(0, 12)} did not start (no ${join(dir, 'ready')})`);
-      await sleep(10);
-    }
+    await waitFor(() => (existsSync(join(dir, 'ready')) ? true : undefined), {
+      timeoutMs: 10_000, description: `the agent in container ${this.#containerId.slice(0, 12)} to start (${join(dir, 'ready')})`,
+    });
     this.#agentDir = dir;
   }
 

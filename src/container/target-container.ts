@@ -58,7 +58,7 @@ export class ImageMissingError extends Error {
 /** Engine API 1.41 has it; dockerode's types do not yet. */
 type HostConfig = NonNullable<Parameters<Dockerode['createContainer']>[0]['HostConfig']> & { CgroupnsMode?: 'host' | 'private' };
 
-/** Makes the container's own cgroup2 mount, says so, then idles: runtime calls come in through exec. */
+/** Makes the container's own cgroup2 mount, says so, then idles: runtime calls come in through its agent (or exec). */
 const READY = 'rtconform-target-ready';
 const PRIVATE_CGROUP2_INIT = `umount -R /sys/fs/cgroup 2>/dev/null; mount -t cgroup2 none /sys/fs/cgroup && echo ${READY} && exec sleep infinity`;
 

@@ -64,7 +64,9 @@ if printf '%s\0' "$PWD" "${RTCONFORM_FAKE_FAULTS-}" "$@" > "$reply.argv" && prin
       O*) printf '%s' "${line#O}" ;;
       E*) printf '%s' "${line#E}" >&2 ;;
       x*) exit "${line#x}" ;;
-      *) break ;;
+      f) break ;;
+      # Anything else is a bug of ours; the call may have run, so it must not run again in node.
+      *) echo "rtconform-fake-runtime: the resident fake answered \"$line\"" >&2; exit 1 ;;
     esac
   done
 else

@@ -36,6 +36,11 @@ export interface Call {
 
 const calls = new AsyncLocalStorage<Call>();
 
+/** A call as the caller gives it; the global flags and faults are filled in when its command line is read. */
+export function newCall(caller: Pick<Call, 'cwd' | 'faultsFromEnv' | 'containerStdio' | 'write'>): Call {
+  return { ...caller, root: '', log: undefined, logFormat: 'text', faults: new Set() };
+}
+
 export function serve<T>(current: Call, run: () => T): T {
   return calls.run(current, run);
 }

@@ -4,11 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OciConfig } from '../spec/config.js';
 import { closeInheritedDescriptors, isAlive } from '../util/procfs.js';
 import { FakeError } from './context.js';
 import { hostCwd, lookPath } from './host-paths.js';
-import { sleep } from './processes.js';
 import type { FakeContainer, Store } from './store.js';
 
 /** Starts the container process: a shell that blocks on the exec fifo, then becomes the user process. */

@@ -9,20 +9,16 @@
  * command `rtconform-fake-runtime` (client.sh) runs it, or hands the call to the resident fake of
  * the call's state root (server.ts) when one runs, which saves a node start per call.
  */
-import { serve } from './context.js';
+import { newCall, serve } from './context.js';
 import { runCall } from './dispatch.js';
 
 serve(
-  {
+  newCall({
     cwd: process.cwd(),
+    faultsFromEnv: process.env.RTCONFORM_FAKE_FAULTS,
     containerStdio: () => 'inherit',
     write: (stream, text) => process[stream].write(text),
-    root: '',
-    log: undefined,
-    logFormat: 'text',
-    faultsFromEnv: process.env.RTCONFORM_FAKE_FAULTS,
-    faults: new Set(),
-  },
+  }),
   () => runCall(process.argv.slice(2)),
 ).then((code) => {
   process.exitCode = code;

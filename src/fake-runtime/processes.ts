@@ -1,6 +1,7 @@
 /** The host processes that stand in for a container: finding them, signalling them, waiting on them. */
 import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, processTree } from '../util/procfs.js';
 import type { FakeContainer, Store } from './store.js';
 
@@ -21,11 +22,7 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals | numb
   }
 }
 
-/** Waits without blocking: the resident fake serves other calls meanwhile. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
-
+/** Waits without blocking (the resident fake serves other calls meanwhile). */
 export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

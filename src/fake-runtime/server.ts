@@ -29,11 +29,11 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, write as writeCallback } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { closeInheritedDescriptors, procStat } from '../util/procfs.js';
-import { HandOver, serve, type Call } from './context.js';
+import { HandOver, newCall, serve } from './context.js';
 import { runCall, verbOf } from './dispatch.js';
-import { sleep } from './processes.js';
 
 const write = promisify(writeCallback);
 
@@ -78,7 +78,6 @@ writeFileSync(join(home, 'pid.new'), `${process.pid} ${procStat(process.pid)?.st
 renameSync(join(home, 'pid.new'), join(home, 'pid'));
 
 setInterval(() => {
-  if (closing) return;
   if (!existsSync(root)) void leave(false);
   else if (inFlight === 0 && Date.now() - lastCall > IDLE_MS) void leave(true);
 }, 1000);
@@ -108,11 +107,11 @@ async function handle(line: string): Promise<void> {
     if (cwd === undefined || faultsFromEnv === undefined || !SERVED.has(verbOf(argv) ?? '')) return;
     const out: string[] = [];
     const err: string[] = [];
-    const current: Call = {
-      cwd, faultsFromEnv, root: '', log: undefined, logFormat: 'text', faults: new Set(),
+    const current = newCall({
+      cwd, faultsFromEnv,
       containerStdio: () => openStdio(Number(line), opened),
       write: (stream, text) => (stream === 'stdout' ? out : err).push(text),
-    };
+    });
     const code = await serve(current, () => runCall(argv));
     answer = `${replyLines('o', out.join(''))}${replyLines('e', err.join(''))}x${code}\n`;
   } catch (error) {
