@@ -5,21 +5,25 @@
  */
 import { startVitest } from 'vitest/node';
 import { packageRoot } from '../package-root.js';
+import { compiledLibrary } from './compiled-library.js';
 import { readPlan } from './plan.js';
 import { vitestSettings } from './vitest-settings.js';
 
 async function main(planFile: string | undefined): Promise<number> {
   if (planFile === undefined) throw new Error('usage: test-process.js PLAN_FILE');
   const plan = readPlan(planFile);
+  const library = compiledLibrary(packageRoot());
+  const settings = vitestSettings(plan);
   const vitest = await startVitest('test', plan.testFiles, {
     root: packageRoot(),
     // Everything comes from the plan: the repository's vitest.config.ts is for rtconform's own tests.
     config: false,
     watch: false,
     include: ['suites/**/*.test.ts'],
-    ...vitestSettings(plan),
+    ...settings,
+    server: { deps: { external: [library.external] } },
     ...(plan.shard ? { shard: `${plan.shard.index}/${plan.shard.count}` } : {}),
-  });
+  }, { plugins: [library.plugin] });
   await vitest.close();
   return 0;
 }
