@@ -10,6 +10,8 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   /** Where the container's stdio goes (files); default /dev/null in, per-container files out. */
   stdio?: { stdin?: string; stdout?: string; stderr?: string };
+  /** Limit for this call (the runtime's call timeout when absent); past it the call is killed. */
+  timeoutMs?: number;
   /** How long to wait for `created` after the create call returns. */
   waitTimeoutMs?: number;
   /** The directory the runtime is started in: what a relative bundle path is relative to. */
@@ -21,10 +23,9 @@ export interface CreateOptions {
   logFile?: string;
 }
 
+/** `timeoutMs` limits the call: in the foreground, that is how long the container may take to exit. */
 export interface RunContainerOptions extends Omit<CreateOptions, 'waitTimeoutMs'> {
   detach?: boolean;
-  /** Foreground runs: how long the container may take to exit. */
-  timeoutMs?: number;
 }
 
 export interface ExecOptions {

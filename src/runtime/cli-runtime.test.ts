@@ -46,6 +46,13 @@ describe('the adapter against misbehaving runtime binaries', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('a create given its own limit is killed at that limit, not at the call timeout', async () => {
+    const hung = await script('hung-create', 'exec sleep 600');
+    const error = await hung.create('x', { bundle: work.path, timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeTimeoutError);
+    expect((error as Error).message).toMatch(/create.*did not finish within 300 ms and was killed/);
+  });
+
   it('kills the whole process group of a hung call, children included', async () => {
     const pidFile = join(work.path, 'hung-child.pid');
     const hung = await script('hung-with-child', `sleep 600 & echo $! > ${pidFile}; exec sleep 600`);

@@ -95,7 +95,7 @@ export class CliRuntime implements Runtime {
   async create(id: string, options: CreateOptions): Promise<void> {
     this.#ensureSupported('create');
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile });
+    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile, timeoutMs: options.timeoutMs });
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
@@ -110,7 +110,7 @@ export class CliRuntime implements Runtime {
     const stdio = await this.#containerStdio(id, options.stdio);
     const result = await this.#call('run', runArgs(id, options), {
       stdio,
-      timeoutMs: options.detach ? this.#callTimeoutMs : (options.timeoutMs ?? this.#callTimeoutMs),
+      timeoutMs: options.timeoutMs,
       logFile: options.logFile,
     });
     if (options.detach) {
