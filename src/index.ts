@@ -10,13 +10,14 @@ export {
   RuntimeDeclarationSchema, ExpectedFailureSchema, type BuiltinRuntime, type ExpectedFailure, type RuntimeDeclaration,
 } from './runtime/declaration.js';
 export { CliRuntime, type CliRuntimeOptions } from './runtime/cli-runtime.js';
-export type { Runtime, RuntimeVersion, ExecResult, StopOptions, EventsOptions } from './runtime/runtime.js';
+export type { Runtime, RuntimeVersion, ExecResult, StopOptions, EventsOptions, WaitOptions } from './runtime/runtime.js';
+export type { MonitorOptions, ExitStatus, ContainerLogLine } from './runtime/monitor.js';
 export type {
   CreateOptions, RunContainerOptions, ExecOptions, KillOptions, DeleteOptions, CheckpointOptions, RestoreOptions,
 } from './runtime/argv.js';
 export {
   RuntimeError, RuntimeTimeoutError, RuntimeNotFoundError, RuntimeSpawnError, RuntimeOutputError,
-  UnsupportedOperationError, ExecTimeoutError, ContainerWaitError,
+  UnsupportedOperationError, ExecTimeoutError, ContainerWaitError, MonitorRequiredError,
 } from './runtime/errors.js';
 export {
   KNOWN_STATUSES, ContainerStateSchema, ListEntrySchema, ListSchema, PsSchema, StatsSchema, FeaturesSchema, EventSchema,

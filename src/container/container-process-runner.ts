@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, existsSync, watch } from 'node:fs';
+import { constants, createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CappedOutput } from '../runtime/capped-output.js';
 import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type Target } from '../runtime/process-runner.js';
+import { fileContent } from '../util/file-content.js';
 import { waitFor } from '../util/wait.js';
 import { engineClient, type Dockerode } from './engine.js';
 
@@ -185,7 +186,7 @@ export class ContainerProcessRunner implements ProcessRunner {
       `echo $? >${quoted(files.exitCode)}`,
     ].join('\n');
     await writeFile(files.script, `${script}\n`);
-    const exit = exitCodeFile(files.exitCode);
+    const exit = fileContent(files.exitCode, (text) => (/^\d+\n$/.test(text) ? Number(text.trim()) : undefined));
     try {
       try {
         const requests = await open(join(agentDir, 'requests'), constants.O_WRONLY | constants.O_NONBLOCK);
@@ -193,8 +194,8 @@ export class ContainerProcessRunner implements ProcessRunner {
       } catch {
         return undefined;
       }
-      const { timedOut, aborted } = await this.#bounded(exit.code.then(() => undefined), pidFile, options, exit.stop);
-      const exitCode = await exit.code;
+      const { timedOut, aborted } = await this.#bounded(exit.value.then(() => undefined), pidFile, options, exit.stop);
+      const exitCode = await exit.value;
       const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
       const read = async (path: string, cap: number, label: string): Promise<string> => {
         if (stdio) return '';
@@ -322,29 +323,6 @@ interface CallFiles {
   remove: () => Promise<void>;
 }
 
-/**
- * The exit code an agent's call writes to `path` ("N\n"), watched for: resolves with it, or with
- * undefined once stopped.
- */
-function exitCodeFile(path: string): { code: Promise<number | undefined>; stop: () => void } {
-  let settle: (code: number | undefined) => void = () => undefined;
-  const code = new Promise<number | undefined>((resolve) => (settle = resolve));
-  const check = (): void => {
-    void readFile(path, 'utf8').then((text) => {
-      if (/^\d+\n$/.test(text)) settle(Number(text.trim()));
-    }, () => undefined);
-  };
-  const watcher = watch(dirname(path), (_event, name) => {
-    if (name === basename(path)) check();
-  });
-  check();
-  const stop = (): void => {
-    watcher.close();
-    settle(undefined);
-  };
-  void code.then(() => watcher.close());
-  return { code, stop };
-}
 
 /**
  * The one way to drive commands in a target container: by its id, from any process (the test

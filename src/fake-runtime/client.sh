@@ -22,6 +22,13 @@ for arg do
   esac
 done
 [ -n "$root" ] || exec node "$dir/main.cjs" "$@"
+# Under a monitor (conmon, a subreaper) the container's process must become the monitor's child
+# once the runtime exits, as runc's does: only a create in a process of its own gives that.
+if [ "$arg" = create ]; then
+  parent=
+  { read -r parent < "/proc/$PPID/comm"; } 2>/dev/null
+  [ "$parent" = conmon ] && exec node "$dir/main.cjs" "$@"
+fi
 case $root in /*) ;; *) root=$PWD/$root ;; esac
 server=$root/@server
 

@@ -1,6 +1,7 @@
 import { attachRunner } from '../container/container-process-runner.js';
 import { HostProcessRunner, type ProcessRunner } from '../runtime/process-runner.js';
 import type { CliRuntime } from '../runtime/cli-runtime.js';
+import type { MonitorOptions } from '../runtime/monitor.js';
 import { openRuntime } from '../runtime/resolve.js';
 import { containerCallDir } from './container-targets.js';
 import type { RuntimeSelection, SelectionTarget } from './selection.js';
@@ -19,7 +20,7 @@ export async function runnerFor(target: SelectionTarget, runDir: string): Promis
  */
 export async function openSelection(
   selection: RuntimeSelection,
-  options: { runDir: string; workDir: string; callTimeoutMs: number; runner?: ProcessRunner },
+  options: { runDir: string; workDir: string; callTimeoutMs: number; runner?: ProcessRunner; monitor?: MonitorOptions },
 ): Promise<CliRuntime> {
   if (!selection.available || selection.binary === undefined) throw new Error(selection.unavailableReason ?? `${selection.key} is not available`);
   return openRuntime({ profile: selection.profile, binary: selection.binary }, {
@@ -27,5 +28,6 @@ export async function openSelection(
     workDir: options.workDir,
     root: selection.root,
     callTimeoutMs: options.callTimeoutMs,
+    monitor: options.monitor,
   });
 }

@@ -9,12 +9,16 @@ import {
   type RestoreOptions, type RunContainerOptions,
 } from './argv.js';
 import {
-  ContainerWaitError, ExecTimeoutError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
+  ContainerWaitError, ExecTimeoutError, MonitorRequiredError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
 } from './errors.js';
-import type { ProcessRunner, RunResult, StdioFiles } from './process-runner.js';
+import {
+  conmonCreateArgs, exitStatus, MonitorFiles, MONITORED_CREATE_SCRIPT, parseContainerLog, parseSync,
+  type ContainerLogLine, type ExitStatus, type MonitorOptions,
+} from './monitor.js';
+import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunResult, type StdioFiles } from './process-runner.js';
 import type { RuntimeProfile, Verb } from './profiles.js';
 import { waitForStatus } from './wait-for-status.js';
-import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions } from './runtime.js';
+import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions, WaitOptions } from './runtime.js';
 import {
   ContainerStateSchema, EventSchema, FeaturesSchema, ListSchema, LogLineSchema, PsSchema, StatsSchema,
   type ContainerState, type ContainerStatus, type Features, type ListEntry, type RuntimeEvent, type Stats,
@@ -33,6 +37,8 @@ export interface CliRuntimeOptions {
   callTimeoutMs?: number;
   /** Extra environment for every call (the fake runtime reads its fault modes from here). */
   env?: Record<string, string>;
+  /** Create containers under this monitor (conmon), which gives `wait` and `logs`; directly when absent. */
+  monitor?: MonitorOptions;
 }
 
 interface CallOptions {
@@ -60,6 +66,7 @@ export class CliRuntime implements Runtime {
   readonly #root: string | undefined;
   readonly #callTimeoutMs: number;
   readonly #env: Record<string, string> | undefined;
+  readonly monitor: MonitorOptions | undefined;
   #seq = 0;
 
   constructor(options: CliRuntimeOptions) {
@@ -72,6 +79,7 @@ export class CliRuntime implements Runtime {
     this.#root = options.root;
     this.#callTimeoutMs = options.callTimeoutMs ?? 30_000;
     this.#env = options.env;
+    this.monitor = options.monitor;
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -94,10 +102,68 @@ export class CliRuntime implements Runtime {
 
   async create(id: string, options: CreateOptions): Promise<void> {
     this.#ensureSupported('create');
+    if (this.monitor) return this.#createMonitored(id, options, this.monitor);
     const stdio = await this.#containerStdio(id, options.stdio);
     const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile, timeoutMs: options.timeoutMs });
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
+  }
+
+  /** Create under the monitor: conmon runs the runtime's create, and says how it ended (see MONITORED_CREATE_SCRIPT). */
+  async #createMonitored(id: string, options: CreateOptions, monitor: MonitorOptions): Promise<void> {
+    if (options.stdio || options.consoleSocket) {
+      throw new UnsupportedOperationError(this.name, 'create with stdio files or a console socket under a monitor', 'the monitor holds the container\'s stdio: read its output with logs(id)');
+    }
+    const files = new MonitorFiles(join(await this.#scratch(), 'monitor'), id);
+    await files.reset();
+    // What the errors quote: the monitor's command; the shell only waits for it.
+    const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), options)];
+    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
+    const result = await this.#runner.run('sh', ['-c', MONITORED_CREATE_SCRIPT, 'rtconform-monitored-create', files.sync, files.conmonPidFile, ...argv], {
+      timeoutMs, env: this.#env, cwd: options.workingDir,
+      // The monitor keeps its stdio: files, never our pipes.
+      stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },
+    });
+    const words = await tail(files.conmonOutput);
+    if (result.timedOut) throw new RuntimeTimeoutError('create', argv, timeoutMs, words, undefined);
+    if (result.exitCode !== 0) throw new RuntimeError('create', argv, result.exitCode, words, undefined);
+    const sync = parseSync(await readFile(files.sync, 'utf8'));
+    if (sync.pid < 0) throw new RuntimeError('create', argv, undefined, sync.message ?? words, undefined);
+    await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
+  }
+
+  async wait(id: string, options: WaitOptions = {}): Promise<ExitStatus> {
+    if (!this.monitor) throw new MonitorRequiredError(this.name, 'wait');
+    const files = new MonitorFiles(join(this.#workDir, 'monitor'), id);
+    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
+    const status = exitStatus(files);
+    const timer = setTimeout(status.stop, timeoutMs);
+    options.signal?.addEventListener('abort', status.stop, { once: true });
+    try {
+      const ended = await status.value;
+      if (ended === undefined) {
+        const last = await this.status(id).catch(() => undefined);
+        throw new ContainerWaitError(id, 'exited', last, options.signal?.aborted ? 'waiting was aborted' : `the monitor recorded no exit within ${timeoutMs} ms`);
+      }
+      return ended;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', status.stop);
+      status.stop();
+    }
+  }
+
+  async logs(id: string): Promise<ContainerLogLine[]> {
+    if (!this.monitor) throw new MonitorRequiredError(this.name, 'logs');
+    const files = new MonitorFiles(join(this.#workDir, 'monitor'), id);
+    // A container may write without end: the last megabyte, from its first whole line.
+    const text = await tail(files.log, DEFAULT_OUTPUT_CAPS.stdoutBytes);
+    const whole = text.length === DEFAULT_OUTPUT_CAPS.stdoutBytes ? text.slice(text.indexOf('\n') + 1) : text;
+    try {
+      return parseContainerLog(whole);
+    } catch (error) {
+      throw new RuntimeOutputError('logs', [this.monitor.binary, '--log-path', files.log], whole, (error as Error).message);
+    }
   }
 
   async start(id: string): Promise<void> {

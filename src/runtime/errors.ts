@@ -15,7 +15,8 @@ export class RuntimeError extends Error {
     readonly logError: string | undefined,
   ) {
     const words = logError ?? (firstLine(stderr) || '(no output)');
-    super(`${argv[0] ?? 'runtime'} ${verb} failed (exit ${exitCode ?? 'signal'}): ${capText(words, MESSAGE_WORDS_CAP, 'the runtime\'s words')}`);
+    // No exit code: a signal ended the call, or a monitor ran it and reported only the words.
+    super(`${argv[0] ?? 'runtime'} ${verb} failed (${exitCode === undefined ? 'no exit code' : `exit ${exitCode}`}): ${capText(words, MESSAGE_WORDS_CAP, 'the runtime\'s words')}`);
   }
 }
 
@@ -100,6 +101,14 @@ export class ExecTimeoutError extends Error {
     readonly stderr: string,
   ) {
     super(`exec in ${containerId} did not finish within ${timeoutMs} ms; the process was killed`);
+  }
+}
+
+/** `wait` or `logs` on a runtime opened without a monitor: a mistake of the caller, never the runtime's. */
+export class MonitorRequiredError extends Error {
+  override name = 'MonitorRequiredError';
+  constructor(readonly runtime: string, readonly operation: string) {
+    super(`${operation} needs a monitor: open ${runtime} with { monitor: { binary: 'conmon' } } (openRuntime), which creates its containers under conmon`);
   }
 }
 

@@ -6,6 +6,7 @@ import { HostProcessRunner, type ProcessRunner } from './process-runner.js';
 import {
   BUILTIN_RUNTIMES, builtinDeclaration, isBuiltinRuntime, loadDeclaration, resolveDeclaration, type RuntimeDeclaration,
 } from './declaration.js';
+import type { MonitorOptions } from './monitor.js';
 import type { RuntimeProfile } from './profiles.js';
 
 export function fakeRuntimePath(): string {
@@ -70,6 +71,8 @@ export interface OpenRuntimeOptions {
   callTimeoutMs?: number;
   /** Extra environment for every call. */
   env?: Record<string, string>;
+  /** Create containers under this monitor (conmon, as cri-o does), which gives `wait` and `logs`. */
+  monitor?: MonitorOptions;
 }
 
 /**
@@ -89,5 +92,6 @@ export function openRuntime(runtime: string | RuntimeDeclaration | Pick<Resolved
     root: options.root,
     callTimeoutMs: options.callTimeoutMs,
     env: options.env,
+    monitor: options.monitor,
   });
 }

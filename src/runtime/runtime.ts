@@ -2,6 +2,7 @@ import type { LinuxResources, ProcessSpec } from '../spec/config.js';
 import type {
   CheckpointOptions, CreateOptions, DeleteOptions, ExecOptions, KillOptions, RestoreOptions, RunContainerOptions,
 } from './argv.js';
+import type { ContainerLogLine, ExitStatus, MonitorOptions } from './monitor.js';
 import type { Target } from './process-runner.js';
 import type { RuntimeProfile } from './profiles.js';
 import type { ContainerState, ContainerStatus, Features, ListEntry, RuntimeEvent, Stats } from './schemas.js';
@@ -26,6 +27,12 @@ export interface StopOptions {
   graceMs?: number;
 }
 
+export interface WaitOptions {
+  /** How long the process may take to end (the runtime's call timeout when absent). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 export interface EventsOptions {
   intervalMs?: number;
   signal: AbortSignal;
@@ -37,11 +44,17 @@ export interface Runtime {
   readonly binary: string;
   readonly profile: RuntimeProfile;
   readonly target: Target;
+  /** The monitor containers are created under; undefined: created directly, as `runc create` does. */
+  readonly monitor: MonitorOptions | undefined;
 
   version(): Promise<RuntimeVersion>;
   features(): Promise<Features>;
   create(id: string, options: CreateOptions): Promise<void>;
   start(id: string): Promise<void>;
+  /** Under a monitor: waits for the container's process to end, and says how (exit code, signal, when). */
+  wait(id: string, options?: WaitOptions): Promise<ExitStatus>;
+  /** Under a monitor: what the container's process wrote, line by line, as the monitor logged it. */
+  logs(id: string): Promise<ContainerLogLine[]>;
   /** Foreground run returns the container's exit code; a detached run returns once it is running. */
   run(id: string, options: RunContainerOptions): Promise<{ exitCode: number | undefined }>;
   state(id: string): Promise<ContainerState>;

@@ -15,6 +15,11 @@ export const runcCliRequirements = [
   ]),
   ...runcManPage('runc-create.8.md', [
     ['cli.create.pid-file', 'SHOULD', 'create --pid-file writes the pid of the container process, as state reports it, to the file.'],
+    // What a monitor (cri-o's conmon, containerd's shim) relies on: it calls create as a
+    // subreaper and becomes the parent of the container's process once the runtime exits.
+    ['cli.create.monitor-exit-code', 'MUST', 'The process of a detached container becomes the child of the subreaper that called create (a monitor), which sees the exit code the process returned.'],
+    ['cli.create.monitor-signal', 'MUST', 'A detached container\'s process ended by a signal is seen by its monitor as ended by that signal.'],
+    ['cli.create.monitor-stdio', 'MUST', 'A detached container\'s stdout and stderr are those its creator gave create: a monitor holding them gets each line on its own stream.'],
   ]),
   ...runcManPage('runc-kill.8.md', [
     ['cli.kill.signal-forms', 'SHOULD', 'Kill accepts a signal by name, with or without SIG, and by number.'],

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dir } from 'tmp-promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BundleBuilder, writeConfig } from '../bundle/bundle-builder.js';
+import { ContainerWaitError, MonitorRequiredError, RuntimeError } from './errors.js';
+import { parseContainerLog } from './monitor.js';
+import { openRuntime } from './resolve.js';
+
+const CONMON = ['/usr/bin/conmon', '/usr/local/bin/conmon'].find((p) => existsSync(p));
+
+describe('parseContainerLog', () => {
+  it('reads each CRI log line: time, stream, whole or partial, text (spaces kept)', () => {
+    expect(parseContainerLog('2026-11-30T17:05:07.43+00:00 stdout F out  line\n2026-11-30T17:05:07.44+00:00 stderr P part\n')).toEqual([
+      { time: '2026-11-30T17:05:07.43+00:00', stream: 'stdout', partial: false, text: 'out  line' },
+      { time: '2026-11-30T17:05:07.44+00:00', stream: 'stderr', partial: true, text: 'part' },
+    ]);
+  });
+
+  it('quotes a line that is not in the format', () => {
+    expect(() => parseContainerLog('garbage here\n')).toThrow(/not in the CRI log format: "garbage here"/);
+  });
+});
+
+// The fake runtime under the real conmon: the adapter's side of the monitor, without root.
+describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; skipped where conmon is not installed)', () => {
+  let work: { path: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    work = await dir({ prefix: 'rtconform-monitor-', unsafeCleanup: true });
+  });
+  afterAll(async () => work.cleanup());
+
+  const open = (monitor: boolean) => openRuntime('fake', {
+    workDir: join(work.path, 'work'), root: join(work.path, 'root'), ...(monitor ? { monitor: { binary: CONMON! } } : {}),
+  });
+  const bundle = async (name: string, args: string[]): Promise<string> => {
+    const path = join(work.path, name);
+    await writeConfig(path, new BundleBuilder().args(...args).build());
+    await mkdir(join(path, 'rootfs'));
+    return path;
+  };
+
+  it('a create the runtime refuses is a RuntimeError with the runtime\'s own words', async () => {
+    const empty = join(work.path, 'empty-bundle');
+    await mkdir(empty);
+    const error = await open(true).create('refused', { bundle: empty }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect((error as Error).message).toMatch(/conmon create failed \(no exit code\): .*config\.json/);
+  });
+
+  it('a monitor that dies before the runtime\'s create ended (conmon, on a bundle that is not there) fails the create at once', async () => {
+    const started = Date.now();
+    const error = await open(true).create('nowhere', { bundle: join(work.path, 'no-such-bundle') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect((error as Error).message).toMatch(/conmon create failed \(exit 125\): conmon ended before the runtime's create did/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('wait past its limit says so, with the container\'s last status; a later wait still gets the exit', async () => {
+    const runtime = open(true);
+    await runtime.create('slow', { bundle: await bundle('slow', ['sh', '-c', 'sleep 1; exit 4']) });
+    await runtime.start('slow');
+    const error = await runtime.wait('slow', { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContainerWaitError);
+    expect((error as Error).message).toMatch(/last status: running.*no exit within 100 ms/);
+    expect(await runtime.wait('slow', { timeoutMs: 10_000 })).toMatchObject({ exitCode: 4, signal: undefined });
+    await runtime.delete('slow');
+  });
+
+  it('a container id used again waits for its new process, not the last one\'s exit', async () => {
+    const runtime = open(true);
+    for (const code of [5, 6]) {
+      await runtime.create('again', { bundle: await bundle(`again-${code}`, ['sh', '-c', `exit ${code}`]) });
+      await runtime.start('again');
+      expect(await runtime.wait('again', { timeoutMs: 10_000 })).toMatchObject({ exitCode: code });
+      await runtime.delete('again');
+    }
+  });
+
+  it('wait and logs without a monitor are the caller\'s mistake, said as such', async () => {
+    const direct = open(false);
+    await expect(direct.wait('x')).rejects.toBeInstanceOf(MonitorRequiredError);
+    await expect(direct.logs('x')).rejects.toThrow(/logs needs a monitor: open fake with \{ monitor/);
+  });
+});

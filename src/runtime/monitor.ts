@@ -1,0 +1,152 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { constants as os } from 'node:os';
+import { z } from 'zod';
+import { fileContent } from '../util/file-content.js';
+
+/**
+ * A monitor, as cri-o runs every container: conmon starts the runtime's `create`, stays the
+ * parent of the container's process (a subreaper), logs its output, and writes how it ended.
+ * The adapter then asks the runtime for everything else (start, state, kill, delete) directly.
+ */
+export interface MonitorOptions {
+  /** conmon as the runner sees it: a path, or a name on the target's PATH. */
+  binary: string;
+}
+
+/** How a container's process ended, as its monitor saw it. */
+export interface ExitStatus {
+  /**
+   * The process's exit code; for a process a signal killed, 128 + the signal's number (conmon's
+   * convention, and a shell's). -1: the monitor could not learn it.
+   */
+  exitCode: number;
+  /** The signal that killed it, read from an exit code above 128 (a process that exits 137 by itself reads as SIGKILL too). */
+  signal: NodeJS.Signals | undefined;
+  /** When the monitor recorded the exit: its exit file's time, as cri-o reads it. */
+  finishedAt: Date;
+}
+
+/** One line of a container's output, as the monitor logged it (the CRI log format). */
+export interface ContainerLogLine {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  /** A piece of a longer line (P): the line goes on in the next entry. */
+  partial: boolean;
+  text: string;
+}
+
+/** What conmon reports on its sync pipe once the runtime's create ended: the pid, or -1 and the runtime's words. */
+const SyncSchema = z.object({ pid: z.number().int(), message: z.string().optional() });
+export type MonitorSync = z.infer<typeof SyncSchema>;
+
+const LOG_LINE = /^(\S+) (stdout|stderr) ([FP]) (.*)$/;
+
+/** Where one container's monitor keeps its files, under the runtime's scratch dir (shared with a target container). */
+export class MonitorFiles {
+  readonly exitDir: string;
+  readonly socketDir: string;
+  constructor(readonly dir: string, readonly id: string) {
+    this.exitDir = join(dir, 'exits');
+    this.socketDir = join(dir, 'sockets');
+  }
+
+  get exitFile(): string { return join(this.exitDir, this.id); }
+  get log(): string { return join(this.dir, `${this.id}.log`); }
+  get sync(): string { return join(this.dir, `${this.id}.sync`); }
+  get pidFile(): string { return join(this.dir, `${this.id}.pid`); }
+  get conmonPidFile(): string { return join(this.dir, `${this.id}.conmon.pid`); }
+  /** conmon's own messages (not the container's). */
+  get conmonOutput(): string { return join(this.dir, `${this.id}.conmon.out`); }
+
+  /** A container id used again starts with none of the last one's files. */
+  async reset(): Promise<void> {
+    await mkdir(this.exitDir, { recursive: true });
+    await mkdir(this.socketDir, { recursive: true });
+    await Promise.all([this.exitFile, this.log, this.sync, this.pidFile, this.conmonPidFile, this.conmonOutput].map((f) => rm(f, { force: true })));
+  }
+}
+
+/**
+ * conmon's arguments for a create: `runtimeArgs` are the runtime's global flags (--root …),
+ * passed before the verb, as the runtime gets them without a monitor.
+ */
+export function conmonCreateArgs(files: MonitorFiles, runtime: string, runtimeArgs: readonly string[], create: { bundle: string; pidFile?: string; noPivot?: boolean; noNewKeyring?: boolean }): string[] {
+  return [
+    '--cid', files.id, '--cuuid', files.id, '--name', files.id,
+    '--runtime', runtime, ...runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
+    '--bundle', create.bundle,
+    '--exit-dir', files.exitDir,
+    '--container-pidfile', create.pidFile ?? files.pidFile,
+    '--log-path', files.log,
+    '--socket-dir-path', files.socketDir,
+    '--conmon-pidfile', files.conmonPidFile,
+    ...(create.noPivot ? ['--no-pivot'] : []),
+    ...(create.noNewKeyring ? ['--no-new-keyring'] : []),
+  ];
+}
+
+/**
+ * Runs conmon on the target and returns once the runtime's create has ended: conmon forks its
+ * monitor and exits at once, and the monitor writes one JSON line to its sync pipe (here the
+ * file on fd 3) when create is done. A monitor that dies before, which conmon does silently on
+ * some errors (a bundle path that does not exist), ends the wait too: exit 125.
+ * Arguments: SYNC_FILE CONMON_PID_FILE CONMON ARGS…
+ */
+export const MONITORED_CREATE_SCRIPT = `sync=$1 pidfile=$2; shift 2
+exec 3>>"$sync"
+_OCI_SYNCPIPE=3 "$@" || exit
+exec 3>&-
+while [ ! -s "$sync" ]; do
+  pid=
+  read -r pid < "$pidfile" 2>/dev/null
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    [ -s "$sync" ] && break
+    echo "conmon ended before the runtime's create did, and said nothing" >&2
+    exit 125
+  fi
+  sleep 0.02
+done`;
+
+/** The sync message conmon wrote: the container's pid, or -1 and the runtime's words. Text that is not one is quoted. */
+export function parseSync(text: string): MonitorSync {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { pid: -1, message: `conmon wrote a sync message that is not JSON: ${JSON.stringify(text.slice(0, 200))}` };
+  }
+  const parsed = SyncSchema.safeParse(json);
+  return parsed.success ? parsed.data : { pid: -1, message: `conmon wrote a sync message rtconform cannot read: ${text.slice(0, 200)}` };
+}
+
+/** The exit status once the monitor has written it; undefined if `stop` came first. */
+export function exitStatus(files: MonitorFiles): { value: Promise<ExitStatus | undefined>; stop: () => void } {
+  const watched = fileContent(files.exitFile, (text) => (/^-?\d+\s*$/.test(text) ? Number(text.trim()) : undefined));
+  return {
+    value: watched.value.then(async (exitCode) => {
+      if (exitCode === undefined) return undefined;
+      const { mtime } = await stat(files.exitFile);
+      return { exitCode, signal: signalOf(exitCode), finishedAt: mtime };
+    }),
+    stop: watched.stop,
+  };
+}
+
+function signalOf(exitCode: number): NodeJS.Signals | undefined {
+  if (exitCode <= 128) return undefined;
+  const number = exitCode - 128;
+  return (Object.entries(os.signals) as [NodeJS.Signals, number][]).find(([, n]) => n === number)?.[0];
+}
+
+/** The monitor's log of a container's output, line by line; a line not in the CRI format is quoted in the error. */
+export function parseContainerLog(text: string): ContainerLogLine[] {
+  const lines: ContainerLogLine[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const m = LOG_LINE.exec(line);
+    if (!m) throw new Error(`a line of the monitor's log is not in the CRI log format: ${JSON.stringify(line.slice(0, 200))}`);
+    lines.push({ time: m[1]!, stream: m[2] as 'stdout' | 'stderr', partial: m[3] === 'P', text: m[4]! });
+  }
+  return lines;
+}
