@@ -31,8 +31,9 @@ export interface ImageRecipe {
 export const DEFAULT_RECIPE: Readonly<ImageRecipe> = Object.freeze({
   suite: 'trixie',
   variant: 'minbase',
-  // CRIU checkpoints need iptables-restore (network lock), ip (netns dump) and, for crun, libcriu2.
-  packages: Object.freeze(['runc', 'crun', 'criu', 'libcriu2', 'iptables', 'iproute2', 'busybox-static']),
+  // CRIU checkpoints need iptables-restore (network lock), ip (netns dump) and, for crun, libcriu2;
+  // conmon is the monitor the monitored adapter (and suites/monitor) creates containers under.
+  packages: Object.freeze(['runc', 'crun', 'criu', 'libcriu2', 'iptables', 'iproute2', 'busybox-static', 'conmon']),
 });
 
 export class ImageBuildError extends Error {
