@@ -43,12 +43,15 @@ const CpuUsage = z.looseObject({
   percpu: z.array(z.number()).nullish(),
 });
 
+/** libcontainer's MemoryData; failcnt: how many times usage hit the limit. */
+const MemoryData = z.looseObject({ usage: z.number().optional(), limit: z.number().optional(), max: z.number().optional(), failcnt: z.number().optional() });
+
 /** The `data` of a runc `events --stats` record (libcontainer's types.Stats): every controller optional. */
 export const StatsSchema = z.looseObject({
   cpu: z.looseObject({ usage: CpuUsage.optional(), throttling: z.looseObject({}).optional() }).optional(),
   memory: z
     .looseObject({
-      usage: z.looseObject({ usage: z.number().optional(), limit: z.number().optional(), max: z.number().optional() }).optional(),
+      usage: MemoryData.optional(),
       cache: z.number().optional(),
     })
     .optional(),

@@ -45,6 +45,7 @@ export const configLinuxRequirements = specDocument('config-linux.md', [
   ['linux.resources.devices-order', 'MUST', 'allowed-device-list', 'Device rules apply in the order listed: a later rule wins over an earlier one for the devices both match.'],
   ['linux.resources.memory-limit', 'MUST', 'memory', 'memory.limit is the container cgroup\'s memory limit in bytes (memory.max on cgroup v2).'],
   ['linux.resources.memory-reservation', 'MUST', 'memory', 'memory.reservation is the cgroup\'s soft memory limit (memory.low on cgroup v2).'],
+  ['linux.resources.memory-limit-enforced', 'MUST', 'memory', 'memory.limit holds for the container\'s processes: one that allocates past it does not get the memory (the kernel\'s OOM killer ends it).'],
   ['linux.resources.memory-swap', 'MUST', 'memory', 'memory.swap limits memory plus swap (on cgroup v2 memory.swap.max holds swap minus limit).'],
   ['linux.resources.cpu-shares', 'MUST', 'cpu', 'cpu.shares sets the cgroup\'s relative CPU weight (cpu.weight on cgroup v2, converted).'],
   ['linux.resources.cpu-quota-period', 'MUST', 'cpu', 'cpu.quota and cpu.period set the cgroup\'s CPU bandwidth limit (cpu.max on cgroup v2).'],

@@ -44,6 +44,8 @@ export const runcCliRequirements = [
     ['cli.events.stats-json', 'SHOULD', 'events --stats prints exactly one JSON record, of type stats, for the container asked about.'],
     ['cli.events.cpu-grows', 'SHOULD', 'The CPU time events --stats reports grows while the container keeps a CPU busy.'],
     ['cli.events.memory', 'SHOULD', 'events --stats reports a memory usage above zero for a running container.'],
+    ['cli.events.oom', 'SHOULD', 'events reports an oom event when a process of the container is killed for passing its memory limit.'],
+    ['cli.events.memory-failcnt', 'SHOULD', 'events --stats counts the times the container\'s memory usage hit its limit (memory.usage.failcnt) once it has.'],
     ['cli.events.pids-match-ps', 'SHOULD', 'With only single-threaded processes, the pid count of events --stats is the number of pids ps lists.'],
     ['cli.events.stream', 'SHOULD', 'events --interval keeps printing stats records of the container, one per interval, until it is stopped.'],
     ['cli.events.stopped', 'SHOULD', 'events --stats of a stopped container is an error: there is nothing running to measure.'],
