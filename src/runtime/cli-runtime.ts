@@ -12,7 +12,7 @@ import {
   ContainerWaitError, ExecTimeoutError, MonitorRequiredError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
 } from './errors.js';
 import {
-  conmonCreateArgs, exitStatus, MonitorFiles, MONITORED_CREATE_SCRIPT, parseContainerLog, parseSync,
+  conmonCreateArgs, exitStatus, MonitorFiles, MONITORED_CREATE_SCRIPT, parseContainerLog, parseSync, wantsTerminal,
   type ContainerLogLine, type ExitStatus, type MonitorOptions,
 } from './monitor.js';
 import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunResult, type StdioFiles } from './process-runner.js';
@@ -117,7 +117,7 @@ export class CliRuntime implements Runtime {
     const files = new MonitorFiles(join(await this.#scratch(), 'monitor'), id);
     await files.reset();
     // What the errors quote: the monitor's command; the shell only waits for it.
-    const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), options)];
+    const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), { ...options, terminal: await wantsTerminal(options) })];
     const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
     const result = await this.#runner.run('sh', ['-c', MONITORED_CREATE_SCRIPT, 'rtconform-monitored-create', files.sync, files.conmonPidFile, ...argv], {
       timeoutMs, env: this.#env, cwd: options.workingDir,

@@ -18,6 +18,10 @@ describe('parseContainerLog', () => {
     ]);
   });
 
+  it('keeps the carriage returns a terminal writes', () => {
+    expect(parseContainerLog('2026-11-30T17:05:07.43+00:00 stdout F fd0 tty\r\n').map((l) => l.text)).toEqual(['fd0 tty\r']);
+  });
+
   it('quotes a line that is not in the format', () => {
     expect(() => parseContainerLog('garbage here\n')).toThrow(/not in the CRI log format: "garbage here"/);
   });

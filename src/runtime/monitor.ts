@@ -1,5 +1,5 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { constants as os } from 'node:os';
 import { z } from 'zod';
 import { fileContent } from '../util/file-content.js';
@@ -40,7 +40,8 @@ export interface ContainerLogLine {
 const SyncSchema = z.object({ pid: z.number().int(), message: z.string().optional() });
 export type MonitorSync = z.infer<typeof SyncSchema>;
 
-const LOG_LINE = /^(\S+) (stdout|stderr) ([FP]) (.*)$/;
+// The text may hold carriage returns (a terminal writes them): only \n ends a line.
+const LOG_LINE = /^(\S+) (stdout|stderr) ([FP]) ([^\n]*)$/;
 
 /** Where one container's monitor keeps its files, under the runtime's scratch dir (shared with a target container). */
 export class MonitorFiles {
@@ -71,9 +72,12 @@ export class MonitorFiles {
  * conmon's arguments for a create: `runtimeArgs` are the runtime's global flags (--root …),
  * passed before the verb, as the runtime gets them without a monitor.
  */
-export function conmonCreateArgs(files: MonitorFiles, runtime: string, runtimeArgs: readonly string[], create: { bundle: string; pidFile?: string; noPivot?: boolean; noNewKeyring?: boolean }): string[] {
+export function conmonCreateArgs(files: MonitorFiles, runtime: string, runtimeArgs: readonly string[], create: { bundle: string; pidFile?: string; noPivot?: boolean; noNewKeyring?: boolean; terminal: boolean }): string[] {
   return [
     '--cid', files.id, '--cuuid', files.id, '--name', files.id,
+    // With a terminal, conmon makes the console socket, passes it to the runtime's create and
+    // logs what the container writes to the terminal.
+    ...(create.terminal ? ['--terminal'] : []),
     '--runtime', runtime, ...runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
     '--bundle', create.bundle,
     '--exit-dir', files.exitDir,
@@ -118,6 +122,19 @@ export function parseSync(text: string): MonitorSync {
   }
   const parsed = SyncSchema.safeParse(json);
   return parsed.success ? parsed.data : { pid: -1, message: `conmon wrote a sync message rtconform cannot read: ${text.slice(0, 200)}` };
+}
+
+/** The one field of a bundle's config.json the monitored create reads. */
+const TerminalSchema = z.looseObject({ process: z.looseObject({ terminal: z.boolean().optional() }).optional() });
+
+/**
+ * Whether the bundle's process asks for a terminal, which the monitor must then hold (cri-o knows
+ * from the spec it wrote). A config that cannot be read asks for none: the runtime will say why.
+ */
+export async function wantsTerminal(create: { bundle: string; workingDir?: string }): Promise<boolean> {
+  const file = resolve(create.workingDir ?? '.', create.bundle, 'config.json');
+  const parsed = TerminalSchema.safeParse(await readFile(file, 'utf8').then((text) => JSON.parse(text) as unknown, () => undefined));
+  return parsed.success && parsed.data.process?.terminal === true;
 }
 
 /** The exit status once the monitor has written it; undefined if `stop` came first. */

@@ -1,37 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import type { ProcessSpec } from '../../src/spec/config.js';
 import { waitFor } from '../../src/util/wait.js';
-
-/**
- * Receives the pty master a runtime sends to --console-socket (SCM_RIGHTS) and copies what the
- * container writes to it into a file, chunk by chunk. Node cannot receive file descriptors, so
- * this is python3 on the host; the socket lives in the run directory, which a target container
- * shares at the same path, so the runtime reaches it from there too.
- */
-const CONSOLE_RECEIVER = `
-import os, socket, sys
-path, out = sys.argv[1], sys.argv[2]
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
-srv.listen(1)
-print('ready', flush=True)
-srv.settimeout(60)
-conn, _ = srv.accept()
-_, fds, _, _ = socket.recv_fds(conn, 4096, 4)
-with open(out, 'ab', buffering=0) as sink:
-    while True:
-        try:
-            chunk = os.read(fds[0], 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        sink.write(chunk)
-`;
 
 /** What the container process reports about its stdio, one line each; `done` ends it. */
 const REPORT = 'for f in 0 1 2; do if [ -t $f ]; then echo "fd$f tty"; else echo "fd$f notty"; fi; done; '
@@ -42,46 +14,27 @@ function parseReport(text: string): Record<string, string> {
   return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
 }
 
-/** Listens on a console socket in the test's work dir; resolves once it is listening. */
-async function consoleReceiver(ctx: RuntimeTestContext): Promise<{ socket: string; output: () => Promise<string> }> {
-  if (spawnSync('python3', ['-c', 'import socket; socket.recv_fds'], { stdio: 'ignore' }).status !== 0) {
-    ctx.skip('no python3 (3.9+) on the host: rtconform receives the pty master from --console-socket through a python3 helper, as Node cannot receive file descriptors');
-  }
-  const socket = join(ctx.workDir, 'console.sock');
-  // sun_path holds 108 bytes; a longer run directory cannot host the socket.
-  if (Buffer.byteLength(socket) > 107) ctx.skip(`the console socket path ${socket} is longer than a unix socket path may be`);
-  const out = join(ctx.workDir, 'console.out');
-  await writeFile(out, '');
-  const script = join(ctx.workDir, 'console-receiver.py');
-  await writeFile(script, CONSOLE_RECEIVER);
-  const child = spawn('python3', [script, socket, out], { stdio: ['ignore', 'pipe', 'pipe'] });
-  ctx.onTestFinished(() => void child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`console receiver exited (${code}) before listening: ${stderr}`)));
-  });
-  return { socket, output: () => readFile(out, 'utf8') };
-}
-
 /** Device numbers (hex major:minor) of /dev/console and of the terminal on stdin, and how often /dev/console is a mount point. */
 const CONSOLE_REPORT = 'echo "console $(stat -c %t:%T /dev/console 2>/dev/null || echo missing)"; echo "tty $(stat -L -c %t:%T /proc/self/fd/0)"; '
   + 'echo "console-mounts $(grep -c " /dev/console " /proc/self/mountinfo)"; echo done';
 
-/** Creates and starts a container with a terminal and returns what `report` (default REPORT) printed on it. */
+/**
+ * Creates and starts a container with a terminal under the monitor, as cri-o does: conmon makes
+ * the console socket, receives the pty master the runtime sends there and logs what the
+ * container writes to it. Returns what `report` (default REPORT) printed on the terminal.
+ */
 async function reportOnTerminal(ctx: RuntimeTestContext, consoleSize?: { height: number; width: number }, report = REPORT): Promise<Record<string, string>> {
   skipIfLimited(ctx, 'noProcessIsolation');
-  const receiver = await consoleReceiver(ctx);
+  const monitored = await ctx.monitored();
   // The process stays alive after reporting, so the pty is read before it hangs up.
   const bundle = await ctx.bundle((b) => b.shell(`${report}; exec sleep 600`).edit((c) => {
     c.process!.terminal = true;
     if (consoleSize) c.process!.consoleSize = consoleSize;
   }));
-  await ctx.runtime.create(ctx.id, { bundle: bundle.dir, consoleSocket: receiver.socket, stdio: bundle.stdio });
-  await ctx.runtime.start(ctx.id);
+  await monitored.create(ctx.id, { bundle: bundle.dir });
+  await monitored.start(ctx.id);
   const text = await waitFor(async (seen) => {
-    const output = await receiver.output();
+    const output = (await monitored.logs(ctx.id)).map((l) => l.text + (l.partial ? '' : '\n')).join('');
     seen(output);
     return /done/.test(output) ? output : undefined;
   }, { timeoutMs: 15_000, description: 'the container to report on its terminal' });
