@@ -219,7 +219,9 @@ export class CliRuntime implements Runtime {
     const args = execArgs(id, { ...options, pidFile, processFile }, argv);
     try {
       if (timeoutMs === undefined || options.detach) {
-        const result = await this.#call('exec', args, { input: options.input });
+        // A detached process outlives the call with its stdio: files, never our pipes.
+        const stdio = options.detach ? await this.#containerStdio(`${id}-exec-${n}`, undefined) : undefined;
+        const result = await this.#call('exec', args, { input: options.input, stdio });
         if (result.exitCode === undefined || result.logError !== undefined || result.timedOut) throw await this.#failure('exec', result);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       }

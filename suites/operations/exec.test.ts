@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
@@ -42,6 +44,18 @@ describeRuntimes('operations: exec', (requirement) => {
       user: { uid: 0, gid: 0 }, args: ['sh', '-c', 'echo "$FROM_SPEC"; pwd; exit 3'], env: ['PATH=/usr/bin:/bin', 'FROM_SPEC=yes'], cwd: '/tmp',
     });
     expect(result).toMatchObject({ exitCode: 3, stdout: 'yes\n/tmp\n' });
+  });
+
+  requirement('cli.exec.detach', 'exec --detach returns while the process runs on, and its --pid-file names a pid ps lists', async (ctx) => {
+    const id = await running(ctx);
+    const pidFile = join(ctx.workDir, 'exec.pid');
+    const started = Date.now();
+    const result = await ctx.runtime.exec(id, ['sleep', '500'], { detach: true, pidFile });
+    expect(result.exitCode, 'exec --detach exit code').toBe(0);
+    expect(Date.now() - started, 'ms until exec --detach returned (the process sleeps 500 s)').toBeLessThan(10_000);
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '(no file)')).trim());
+    expect(Number.isInteger(pid) && pid > 0, `the pid file holds a pid: ${pid}`).toBe(true);
+    expect(await ctx.runtime.ps(id), 'ps of the container').toContain(pid);
   });
 
   requirement('cli.exec.stopped', 'exec into a stopped container fails', async ({ runtime, id, bundle }) => {

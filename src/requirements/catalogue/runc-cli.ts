@@ -12,6 +12,7 @@ export const runcCliRequirements = [
     ['cli.exec.cwd', 'SHOULD', 'Exec --cwd sets the working directory of the process.'],
     ['cli.exec.process-file', 'SHOULD', 'Exec --process runs the process described by a process.json.'],
     ['cli.exec.stopped', 'MUST', 'Exec into a stopped container is an error.'],
+    ['cli.exec.detach', 'SHOULD', 'Exec --detach returns once the process has started, and --pid-file holds its pid, one of those ps lists.'],
   ]),
   ...runcManPage('runc-create.8.md', [
     ['cli.create.pid-file', 'SHOULD', 'create --pid-file writes the pid of the container process, as state reports it, to the file.'],
