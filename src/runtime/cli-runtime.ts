@@ -12,7 +12,7 @@ import {
   ContainerWaitError, ExecTimeoutError, MonitorRequiredError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
 } from './errors.js';
 import {
-  conmonCreateArgs, exitStatus, MonitorFiles, MONITORED_CREATE_SCRIPT, parseContainerLog, parseSync, wantsTerminal,
+  conmonCreateArgs, conmonExecArgs, exitStatus, MonitorFiles, MONITORED_CREATE_SCRIPT, parseContainerLog, parseSync, wantsTerminal,
   type ContainerLogLine, type ExitStatus, type MonitorOptions,
 } from './monitor.js';
 import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunResult, type StdioFiles } from './process-runner.js';
@@ -128,7 +128,7 @@ export class CliRuntime implements Runtime {
     if (result.timedOut) throw new RuntimeTimeoutError('create', argv, timeoutMs, words, undefined);
     if (result.exitCode !== 0) throw new RuntimeError('create', argv, result.exitCode, words, undefined);
     const sync = parseSync(await readFile(files.sync, 'utf8'));
-    if (sync.pid < 0) throw new RuntimeError('create', argv, undefined, sync.message ?? words, undefined);
+    if (sync.value < 0) throw new RuntimeError('create', argv, undefined, sync.message ?? words, undefined);
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
 
@@ -205,6 +205,7 @@ export class CliRuntime implements Runtime {
 
   async exec(id: string, process: ProcessSpec | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.#ensureSupported('exec');
+    if (options.tty) return this.#execOnTerminal(id, process, options);
     const n = ++this.#seq;
     let processFile: string | undefined;
     let argv: readonly string[] = [];
@@ -229,6 +230,43 @@ export class CliRuntime implements Runtime {
     } finally {
       if (processFile) await rm(processFile, { force: true });
       if (pidFile && pidFile !== options.pidFile) await rm(pidFile, { force: true });
+    }
+  }
+
+  /**
+   * An exec with a terminal needs someone to hold the console: the monitor, as cri-o's ExecSync
+   * does it (conmon --exec --terminal). What the process wrote to the terminal is its stdout.
+   */
+  async #execOnTerminal(id: string, process: ProcessSpec | readonly string[], options: ExecOptions): Promise<ExecResult> {
+    if (!this.monitor) throw new MonitorRequiredError(this.name, 'exec with a terminal');
+    if (options.detach || options.input !== undefined || options.pidFile !== undefined) {
+      throw new UnsupportedOperationError(this.name, 'exec with a terminal and detach, input or a pid file', 'the monitor runs a terminal exec to its end and holds its stdio');
+    }
+    const n = ++this.#seq;
+    const files = new MonitorFiles(join(await this.#scratch(), 'monitor'), `${id}-exec-${n}`);
+    await files.reset();
+    const spec: ProcessSpec = isArgv(process)
+      ? { args: [...process], cwd: options.cwd ?? '/', env: options.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], user: userOf(options.user) }
+      : { ...process };
+    spec.terminal = true;
+    const processFile = join(files.dir, `${files.id}-process.json`);
+    await writeFile(processFile, JSON.stringify(spec));
+    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
+    const argv = [this.monitor.binary, ...conmonExecArgs(files, id, this.binary, this.#globalArgs(), processFile, Math.ceil(timeoutMs / 1000))];
+    try {
+      // conmon ends the process at its timeout and reports it; ours is the backstop.
+      const result = await this.#runner.run('sh', ['-c', MONITORED_CREATE_SCRIPT, 'rtconform-monitored-exec', files.sync, files.conmonPidFile, ...argv], {
+        timeoutMs: timeoutMs + 5000, env: this.#env, stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },
+      });
+      const words = await tail(files.conmonOutput);
+      const output = async (): Promise<string> => (await this.logs(files.id)).map((l) => l.text + (l.partial ? '' : '\n')).join('');
+      if (result.timedOut) throw new ExecTimeoutError(id, timeoutMs, await output(), words);
+      if (result.exitCode !== 0) throw new RuntimeError('exec', argv, result.exitCode, words, undefined);
+      const sync = parseSync(await readFile(files.sync, 'utf8'));
+      if (sync.value < 0) throw new RuntimeError('exec', argv, undefined, sync.message ?? words, undefined);
+      return { exitCode: sync.value, stdout: await output(), stderr: '' };
+    } finally {
+      await rm(processFile, { force: true });
     }
   }
 
@@ -417,6 +455,12 @@ export class CliRuntime implements Runtime {
 
 async function mkdirs(...dirs: (string | undefined)[]): Promise<void> {
   for (const dir of dirs) if (dir !== undefined) await mkdir(dir, { recursive: true });
+}
+
+/** `uid[:gid]` as exec --user takes it, as a process spec's user; root when absent. */
+function userOf(user: string | undefined): NonNullable<ProcessSpec['user']> {
+  const [uid, gid] = (user ?? '0:0').split(':').map(Number);
+  return { uid: uid ?? 0, gid: gid ?? 0 };
 }
 
 function isArgv(process: ProcessSpec | readonly string[]): process is readonly string[] {

@@ -36,9 +36,19 @@ export interface ContainerLogLine {
   text: string;
 }
 
-/** What conmon reports on its sync pipe once the runtime's create ended: the pid, or -1 and the runtime's words. */
-const SyncSchema = z.object({ pid: z.number().int(), message: z.string().optional() });
-export type MonitorSync = z.infer<typeof SyncSchema>;
+/**
+ * What conmon reports on its sync pipe: after a create, the container's pid; after an exec, the
+ * process's exit code; -1 and the runtime's words when the runtime failed.
+ */
+const SyncSchema = z.union([
+  z.object({ pid: z.number().int(), message: z.string().optional() }).transform(({ pid, message }) => ({ value: pid, message })),
+  z.object({ exit_code: z.number().int(), message: z.string().optional() }).transform(({ exit_code, message }) => ({ value: exit_code, message })),
+]);
+export interface MonitorSync {
+  /** The pid (create) or exit code (exec); -1: the runtime failed. */
+  value: number;
+  message: string | undefined;
+}
 
 // The text may hold carriage returns (a terminal writes them): only \n ends a line.
 const LOG_LINE = /^(\S+) (stdout|stderr) ([FP]) ([^\n]*)$/;
@@ -90,11 +100,27 @@ export function conmonCreateArgs(files: MonitorFiles, runtime: string, runtimeAr
   ];
 }
 
+/** conmon's arguments for an exec with a terminal, as cri-o's ExecSync runs one: conmon holds the console. */
+export function conmonExecArgs(files: MonitorFiles, containerId: string, runtime: string, runtimeArgs: readonly string[], processFile: string, timeoutSeconds: number): string[] {
+  return [
+    // --timeout: conmon kills the process past it, so the exec is bounded on the target too.
+    '--exec', '--exec-process-spec', processFile, '--terminal', '--timeout', String(timeoutSeconds),
+    '--cid', containerId, '--cuuid', files.id, '--name', files.id,
+    '--runtime', runtime, ...runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
+    '--exit-dir', files.exitDir,
+    '--container-pidfile', files.pidFile,
+    '--log-path', files.log,
+    '--socket-dir-path', files.socketDir,
+    '--conmon-pidfile', files.conmonPidFile,
+  ];
+}
+
 /**
- * Runs conmon on the target and returns once the runtime's create has ended: conmon forks its
- * monitor and exits at once, and the monitor writes one JSON line to its sync pipe (here the
- * file on fd 3) when create is done. A monitor that dies before, which conmon does silently on
- * some errors (a bundle path that does not exist), ends the wait too: exit 125.
+ * Runs conmon on the target and returns once the runtime's create (or exec) has ended: conmon
+ * forks its monitor and exits at once, and the monitor writes one JSON line to its sync pipe
+ * (here the file on fd 3) when create is done (an exec: when its process has exited). A monitor
+ * that dies before, which conmon does silently on some errors (a bundle path that does not
+ * exist), ends the wait too: exit 125.
  * Arguments: SYNC_FILE CONMON_PID_FILE CONMON ARGS…
  */
 export const MONITORED_CREATE_SCRIPT = `sync=$1 pidfile=$2; shift 2
@@ -118,10 +144,10 @@ export function parseSync(text: string): MonitorSync {
   try {
     json = JSON.parse(text);
   } catch {
-    return { pid: -1, message: `conmon wrote a sync message that is not JSON: ${JSON.stringify(text.slice(0, 200))}` };
+    return { value: -1, message: `conmon wrote a sync message that is not JSON: ${JSON.stringify(text.slice(0, 200))}` };
   }
   const parsed = SyncSchema.safeParse(json);
-  return parsed.success ? parsed.data : { pid: -1, message: `conmon wrote a sync message rtconform cannot read: ${text.slice(0, 200)}` };
+  return parsed.success ? parsed.data : { value: -1, message: `conmon wrote a sync message rtconform cannot read: ${text.slice(0, 200)}` };
 }
 
 /** The one field of a bundle's config.json the monitored create reads. */

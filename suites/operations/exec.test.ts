@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
-import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
 describeRuntimes('operations: exec', (requirement) => {
@@ -56,6 +56,16 @@ describeRuntimes('operations: exec', (requirement) => {
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '(no file)')).trim());
     expect(Number.isInteger(pid) && pid > 0, `the pid file holds a pid: ${pid}`).toBe(true);
     expect(await ctx.runtime.ps(id), 'ps of the container').toContain(pid);
+  });
+
+  requirement('cli.exec.tty', 'exec --tty gives the process a terminal on stdin, stdout and stderr (held by the monitor)', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const monitored = await ctx.monitored();
+    const id = await running(ctx);
+    const report = 'for f in 0 1 2; do if [ -t $f ]; then echo "fd$f tty"; else echo "fd$f notty"; fi; done; exit 5';
+    const result = await monitored.exec(id, ['sh', '-c', report], { tty: true });
+    expect(result.exitCode, 'exit code of the process on the terminal').toBe(5);
+    expect(result.stdout.replace(/\r/g, '').trim().split('\n'), 'what the process said of its stdio').toEqual(['fd0 tty', 'fd1 tty', 'fd2 tty']);
   });
 
   requirement('cli.exec.stopped', 'exec into a stopped container fails', async ({ runtime, id, bundle }) => {

@@ -12,6 +12,7 @@ export const runcCliRequirements = [
     ['cli.exec.cwd', 'SHOULD', 'Exec --cwd sets the working directory of the process.'],
     ['cli.exec.process-file', 'SHOULD', 'Exec --process runs the process described by a process.json.'],
     ['cli.exec.stopped', 'MUST', 'Exec into a stopped container is an error.'],
+    ['cli.exec.tty', 'SHOULD', 'Exec --tty gives the process a terminal on stdin, stdout and stderr, sent to --console-socket as for create.'],
     ['cli.exec.detach', 'SHOULD', 'Exec --detach returns once the process has started, and --pid-file holds its pid, one of those ps lists.'],
   ]),
   ...runcManPage('runc-create.8.md', [
