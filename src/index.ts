@@ -27,7 +27,7 @@ export {
   VERBS, LIMITATIONS, RuntimeProfileSchema, type Verb, type Limitation, type RuntimeProfile,
 } from './runtime/profiles.js';
 export {
-  HostProcessRunner, DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles, type Target,
+  HostProcessRunner, DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles, type Target, type Input,
 } from './runtime/process-runner.js';
 export { waitForStatus } from './runtime/wait-for-status.js';
 export { BundleBuilder, defaultConfig, writeConfig } from './bundle/bundle-builder.js';

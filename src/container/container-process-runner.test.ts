@@ -111,6 +111,24 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     expect(empty).toMatchObject({ exitCode: 0, stdout: '', timedOut: false });
   });
 
+  it('streams `input` piece by piece while the process runs, then end of file; a process that never reads costs no wait', async () => {
+    const marker = file(`read-first-${way.length}`);
+    async function* pieces(): AsyncGenerator<string> {
+      yield 'first\n';
+      // The second piece goes only once the process has read the first: streamed, not buffered.
+      await waitFor(() => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, description: 'the process to read the first piece' });
+      yield 'second\n';
+    }
+    const fed = await runner.run('sh', ['-c', 'read a; echo "$a" > "$1"; read b; echo "$a then $b"; cat; echo eof', 'sh', marker], { timeoutMs: 15_000, input: pieces() });
+    expect(fed).toMatchObject({ exitCode: 0, stdout: 'first then second\neof\n' });
+    // A process that ends without reading: the call ends with it, the feed is dropped.
+    async function* endless(): AsyncGenerator<string> {
+      for (;;) yield 'x'.repeat(65536);
+    }
+    const ignored = await runner.run('true', [], { timeoutMs: 10_000, input: endless() });
+    expect(ignored).toMatchObject({ exitCode: 0, timedOut: false });
+  });
+
   it('appends output to `stdio` files and reads stdin from one', async () => {
     const [stdin, stdout, stderr] = [file('stdio.in'), file('stdio.out'), file('stdio.err')];
     await writeFile(stdin, 'from the stdin file\n');

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, existsSync } from 'node:fs';
+import { constants, createReadStream, existsSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { Socket } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CappedOutput } from '../runtime/capped-output.js';
@@ -18,6 +22,8 @@ const FORCE_KILL_AFTER_MS = 2000;
  * Records its own pid (so a deadline can kill it), wires stdio to files when asked, then
  * becomes the command. Arguments: pid file, stdin file, stdout file or '', stderr file or ''.
  */
+const execFileAsync = promisify(execFile);
+
 const WRAPPER =
   'p=$1 i=$2 o=$3 e=$4; shift 4; echo $$ >"$p"; ' +
   'if [ -n "$o" ]; then exec "$@" <"$i" >>"$o" 2>>"$e"; else exec "$@" <"$i"; fi';
@@ -96,8 +102,11 @@ export class ContainerProcessRunner implements ProcessRunner {
     try {
       const stdio = options.stdio;
       let stdin = stdio?.stdin ?? '/dev/null';
-      if (!stdio && options.input) {
+      if (!stdio && typeof options.input === 'string' && options.input !== '') {
         await writeFile(call.input, options.input);
+        stdin = call.input;
+      } else if (!stdio && options.input !== undefined && typeof options.input !== 'string') {
+        call.feed = await feedThroughFifo(call.input, options.input);
         stdin = call.input;
       }
       if (this.#agentDir !== undefined) {
@@ -312,15 +321,39 @@ export class ContainerProcessRunner implements ProcessRunner {
   async #callFiles(): Promise<CallFiles> {
     await mkdir(this.#scratchDir, { recursive: true });
     const base = join(this.#scratchDir, `call-${randomBytes(5).toString('hex')}`);
-    const files = { pid: `${base}.pid`, input: `${base}.stdin` };
-    return { ...files, remove: async () => void (await Promise.all([rm(files.pid, { force: true }), rm(files.input, { force: true })])) };
+    const call: CallFiles = {
+      pid: `${base}.pid`,
+      input: `${base}.stdin`,
+      feed: undefined,
+      remove: async () => {
+        call.feed?.destroy();
+        await Promise.all([rm(call.pid, { force: true }), rm(call.input, { force: true })]);
+      },
+    };
+    return call;
   }
 }
 
 interface CallFiles {
   pid: string;
   input: string;
+  /** The writing end of a streamed input's fifo, closed when the call ends. */
+  feed: Socket | undefined;
   remove: () => Promise<void>;
+}
+
+/**
+ * Streams `input` into a fifo at `path` in the shared dir, which the call in the container opens
+ * as its stdin: the process reads each piece as it comes, and end of file once all were written.
+ * Opened read-write so neither side waits for the other to open it (a call that never reads
+ * costs nothing); written through a libuv pipe, so a full fifo never blocks a thread.
+ */
+async function feedThroughFifo(path: string, input: AsyncIterable<string | Uint8Array>): Promise<Socket> {
+  await execFileAsync('mkfifo', ['-m', '600', path]);
+  // Opening a fifo non-blocking returns at once; the socket owns the fd from here.
+  const feed = new Socket({ fd: openSync(path, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true });
+  void pipeline(Readable.from(input), feed).catch(() => undefined);
+  return feed;
 }
 
 

@@ -2,6 +2,8 @@
  * One function per verb turns its options into the runc-style argv after the verb. The CLI
  * contract is runc's (runc(8)); crun and runsc accept the same flags.
  */
+import type { Input } from './process-runner.js';
+
 export interface CreateOptions {
   bundle: string;
   pidFile?: string;
@@ -37,8 +39,8 @@ export interface ExecOptions {
   user?: string;
   /** Kill the exec'd process after this long and raise ExecTimeoutError. */
   timeoutMs?: number;
-  /** Text fed to the process's stdin. */
-  input?: string;
+  /** What the process reads on stdin: text at once, or pieces streamed as they come (a Readable, an async generator), then end of file. */
+  input?: Input;
 }
 
 export interface KillOptions {

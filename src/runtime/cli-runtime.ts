@@ -15,7 +15,7 @@ import {
   conmonCreateArgs, conmonExecArgs, exitStatus, MonitorFiles, MONITORED_CREATE_SCRIPT, parseContainerLog, parseSync, wantsTerminal,
   type ContainerLogLine, type ExitStatus, type MonitorOptions,
 } from './monitor.js';
-import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunResult, type StdioFiles } from './process-runner.js';
+import { DEFAULT_OUTPUT_CAPS, type Input, type ProcessRunner, type RunResult, type StdioFiles } from './process-runner.js';
 import type { RuntimeProfile, Verb } from './profiles.js';
 import { waitForStatus } from './wait-for-status.js';
 import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions, WaitOptions } from './runtime.js';
@@ -45,7 +45,7 @@ interface CallOptions {
   timeoutMs?: number;
   cwd?: string;
   stdio?: StdioFiles;
-  input?: string;
+  input?: Input;
   signal?: AbortSignal;
   /** Where the runtime logs this call; kept afterwards. */
   logFile?: string;
@@ -271,7 +271,7 @@ export class CliRuntime implements Runtime {
   }
 
   /** Like cri-o's ExecSync: past the deadline the exec'd process is killed and the output kept. */
-  async #execWithTimeout(id: string, args: string[], timeoutMs: number, pidFile: string, input: string | undefined): Promise<ExecResult> {
+  async #execWithTimeout(id: string, args: string[], timeoutMs: number, pidFile: string, input: Input | undefined): Promise<ExecResult> {
     const abort = new AbortController();
     let expired = false;
     const timer = setTimeout(() => {

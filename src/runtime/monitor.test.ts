@@ -86,5 +86,6 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     const direct = open(false);
     await expect(direct.wait('x')).rejects.toBeInstanceOf(MonitorRequiredError);
     await expect(direct.logs('x')).rejects.toThrow(/logs needs a monitor: open fake with \{ monitor/);
+    await expect(direct.exec('x', ['true'], { tty: true })).rejects.toThrow(/exec with a terminal needs a monitor/);
   });
 });

@@ -1,7 +1,8 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { openSync, closeSync, constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { capText } from '../util/text.js';
 import { CappedOutput } from './capped-output.js';
 import { RuntimeSpawnError } from './errors.js';
@@ -22,8 +23,8 @@ export interface StdioFiles {
 
 export interface RunOptions {
   timeoutMs: number;
-  /** Text written to stdin (ignored when stdio.stdin is given). */
-  input?: string;
+  /** What the command reads on stdin (ignored when stdio.stdin is given): text, or pieces fed as they come. */
+  input?: Input;
   /**
    * Files instead of pipes. Needed whenever the runtime leaves a process behind that inherits
    * its stdio (create, run --detach): a pipe would keep the call open until the container exits.
@@ -37,6 +38,9 @@ export interface RunOptions {
   /** Bytes of stdout and stderr kept (DEFAULT_OUTPUT_CAPS when absent); the rest is cut, visibly. */
   outputCaps?: { stdoutBytes?: number; stderrBytes?: number };
 }
+
+/** Text at once, or a stream of pieces (a Readable, an async generator) the process reads as they come, then end of file. */
+export type Input = string | AsyncIterable<string | Uint8Array>;
 
 export interface RunResult {
   exitCode: number | undefined;
@@ -216,7 +220,10 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
       reject(new RuntimeSpawnError(file, error));
     });
     child.once('spawn', () => {
-      child.stdin?.end(options.input ?? '');
+      const input = options.input ?? '';
+      if (typeof input === 'string') child.stdin?.end(input);
+      // A process that stops reading or ends first only ends the feed: the call still ends as it does.
+      else if (child.stdin) void pipeline(Readable.from(input), child.stdin).catch(() => undefined);
     });
     child.stdin?.on('error', () => undefined); // a runtime that never reads its stdin closes it early
     child.once('exit', (code, signal) => {

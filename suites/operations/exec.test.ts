@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
+import { waitFor } from '../../src/util/wait.js';
 
 describeRuntimes('operations: exec', (requirement) => {
   const running = async (ctx: RuntimeTestContext): Promise<string> => {
@@ -25,6 +26,26 @@ describeRuntimes('operations: exec', (requirement) => {
     expect(result.stdout).toBe('to-stdout\n');
     expect(result.stderr).toContain('to-stderr');
     expect(result.stderr).not.toContain('to-stdout');
+  });
+
+  requirement('cli.exec.stdin', 'exec streams stdin: the process reads the first line before the second is written, then end of file', async (ctx) => {
+    const id = await running(ctx);
+    // The process says it has read the first line by creating a file the test looks for with a
+    // second exec; only then does the second line go. A runtime that waited for end of file
+    // before starting the process, or dropped stdin, never gets there.
+    // Relative to the process's cwd (/): inside the container's root, also for the fake, whose
+    // processes see the host's file system with their cwd in the bundle's rootfs.
+    const marker = `read-first-${id}`;
+    async function* lines(): AsyncGenerator<string> {
+      yield 'first\n';
+      await waitFor(async () => ((await ctx.runtime.exec(id, ['cat', marker])).exitCode === 0 ? true : undefined), {
+        timeoutMs: 10_000, intervalMs: 50, description: `the exec'd process to read the first line (${marker})`,
+      });
+      yield 'second\n';
+    }
+    const script = `read a; echo "$a" > ${marker}; read b; echo "read $a then $b"; if read c; then echo "more: $c"; else echo "end of file"; fi`;
+    const result = await ctx.runtime.exec(id, ['sh', '-c', script], { input: lines() });
+    expect(result.stdout.trim().split('\n'), 'what the process read, in order').toEqual(['read first then second', 'end of file']);
   });
 
   requirement('cli.exec.env', 'exec --env adds variables to the environment', async (ctx) => {

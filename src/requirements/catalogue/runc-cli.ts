@@ -8,6 +8,7 @@ export const runcCliRequirements = [
   ...runcManPage('runc-exec.8.md', [
     ['cli.exec.exit-code', 'MUST', 'Exec exits with the exit code of the executed process.'],
     ['cli.exec.stdio', 'MUST', 'Exec passes the process stdout and stderr through, separately.'],
+    ['cli.exec.stdin', 'MUST', 'Exec passes its stdin to the process as it comes: the process reads each piece while it runs, then end of file.'],
     ['cli.exec.env', 'SHOULD', 'Exec --env adds variables to the process environment.'],
     ['cli.exec.cwd', 'SHOULD', 'Exec --cwd sets the working directory of the process.'],
     ['cli.exec.process-file', 'SHOULD', 'Exec --process runs the process described by a process.json.'],
