@@ -65,10 +65,12 @@ export const runcCliRequirements = [
     ['cli.checkpoint.leave-running', 'SHOULD', 'Checkpoint --leave-running saves the container and leaves it running.'],
     ['cli.checkpoint.not-running', 'MUST', 'Checkpoint of a container that is not running is an error and changes nothing.'],
     ['cli.checkpoint.unknown-id', 'MUST', 'Checkpoint of a container that does not exist is an error.'],
+    ['cli.checkpoint.pre-dump', 'SHOULD', 'Checkpoint --pre-dump saves memory and leaves the container running; a later checkpoint with --parent-path saves only what changed since, and restores.'],
     ['cli.checkpoint.image-path', 'SHOULD', 'Each checkpoint is a self-contained image at --image-path: several coexist and any one restores.'],
   ]),
   ...runcManPage('runc-restore.8.md', [
     ['cli.restore.running', 'SHOULD', 'Restore --detach recreates a checkpointed container under its id, running.'],
+    ['cli.restore.new-id', 'SHOULD', 'Restore brings a checkpoint back under a container id other than the one it was taken from.'],
     ['cli.restore.continues', 'MUST', 'A restored process continues from the saved state instead of starting again.'],
   ]),
   ...runcManPage('runc-update.8.md', [
