@@ -65,6 +65,8 @@ export const runcCliRequirements = [
     ['cli.checkpoint.leave-running', 'SHOULD', 'Checkpoint --leave-running saves the container and leaves it running.'],
     ['cli.checkpoint.not-running', 'MUST', 'Checkpoint of a container that is not running is an error and changes nothing.'],
     ['cli.checkpoint.unknown-id', 'MUST', 'Checkpoint of a container that does not exist is an error.'],
+    ['cli.checkpoint.file-locks', 'SHOULD', 'Checkpoint --file-locks dumps a container holding a file lock (refused without it), and restore --file-locks gives the lock back to its holder.'],
+    ['cli.checkpoint.tcp-established', 'SHOULD', 'Checkpoint --tcp-established dumps a container with an established TCP connection (refused without it), and restore --tcp-established brings the connection back, carrying data.'],
     ['cli.checkpoint.pre-dump', 'SHOULD', 'Checkpoint --pre-dump saves memory and leaves the container running; a later checkpoint with --parent-path saves only what changed since, and restores.'],
     ['cli.checkpoint.image-path', 'SHOULD', 'Each checkpoint is a self-contained image at --image-path: several coexist and any one restores.'],
   ]),
