@@ -6,24 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import { dir } from 'tmp-promise';
 import { join } from 'node:path';
-import { openRuntime, resolveRuntime } from '../src/runtime/resolve.js';
+import { openRuntime } from '../src/runtime/resolve.js';
+import { installed } from './installed.js';
 import { BundleBuilder, writeConfig } from '../src/bundle/bundle-builder.js';
 import { buildBusyboxRootfs } from '../src/bundle/rootfs.js';
 
 const ROUNDS = 30;
 
 async function bench(name: string): Promise<void> {
-  let resolved;
-  try {
-    resolved = resolveRuntime(name);
-  } catch (error) {
-    console.log(`${name}: skipped (${(error as Error).message})`);
-    return;
-  }
-  if (resolved.profile.needsRoot && process.getuid?.() !== 0) {
-    console.log(`${name}: skipped (needs root)`);
-    return;
-  }
+  const resolved = installed(name);
+  if (!resolved) return;
   const work = await dir({ prefix: 'rtconform-bench-', unsafeCleanup: true });
   const root = resolved.profile.name === 'fake' ? join(work.path, 'fake-root') : undefined;
   const runtime = openRuntime(resolved, { workDir: join(work.path, 'adapter'), root });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { dir } from 'tmp-promise';
 import { BundleBuilder, writeConfig } from '../src/bundle/bundle-builder.js';
 import { buildBusyboxRootfs } from '../src/bundle/rootfs.js';
-import { openRuntime, resolveRuntime } from '../src/runtime/resolve.js';
+import { openRuntime } from '../src/runtime/resolve.js';
+import { installed } from './installed.js';
 import { waitForStatus } from '../src/runtime/wait-for-status.js';
 
 const ROUNDS = 20;
@@ -23,13 +24,8 @@ function machineCpuMs(): number {
 }
 
 async function bench(name: string): Promise<void> {
-  let resolved;
-  try {
-    resolved = resolveRuntime(name);
-  } catch (error) {
-    console.log(`${name}: skipped (${(error as Error).message})`);
-    return;
-  }
+  const resolved = installed(name);
+  if (!resolved) return;
   const work = await dir({ prefix: 'rtconform-bench-', unsafeCleanup: true });
   try {
     const bundle = join(work.path, 'bundle');

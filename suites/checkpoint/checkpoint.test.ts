@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { CheckpointStore } from '../../src/runtime/checkpoint-store.js';
-import { probeCriu, type CriuProbe } from '../../src/runtime/criu-probe.js';
+import { requireCriu } from './criu.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
@@ -17,19 +17,6 @@ const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter.new; mv /tm
 /** CRIU cannot dump a descriptor of a file outside the container's mounts, so checkpointed containers get /dev/null. */
 const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
 
-const probes = new Map<string, Promise<CriuProbe>>();
-
-/** Skips, quoting CRIU's own error, where CRIU itself cannot dump a process. */
-async function requireCriu(ctx: RuntimeTestContext): Promise<void> {
-  if (!ctx.runtime.profile.usesCriu) return;
-  let probe = probes.get(ctx.selection.key);
-  if (!probe) {
-    probe = probeCriu(ctx.runner, join(ctx.workDir, 'criu-probe'));
-    probes.set(ctx.selection.key, probe);
-  }
-  const result = await probe;
-  if (!result.usable) ctx.skip(`CRIU not usable: ${result.reason}`);
-}
 
 async function runningContainer(ctx: RuntimeTestContext, script = 'exec sleep 600'): Promise<{ id: string; bundleDir: string }> {
   const b = await ctx.bundle((c) => c.shell(script));

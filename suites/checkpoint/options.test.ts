@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { probeCriu, type CriuProbe } from '../../src/runtime/criu-probe.js';
+import { requireCriu as criuUsable } from './criu.js';
 import { waitFor } from '../../src/util/wait.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import type { CheckpointOptions } from '../../src/runtime/argv.js';
@@ -19,18 +19,10 @@ import type { CheckpointOptions } from '../../src/runtime/argv.js';
 /** CRIU cannot dump a descriptor of a file outside the container's mounts, so these containers get /dev/null. */
 const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
 
-const probes = new Map<string, Promise<CriuProbe>>();
-
+/** CRIU usable, and the runtime able to save process memory at all. */
 async function requireCriu(ctx: RuntimeTestContext): Promise<void> {
   skipIfLimited(ctx, 'noMemoryCheckpoint');
-  if (!ctx.runtime.profile.usesCriu) return;
-  let probe = probes.get(ctx.selection.key);
-  if (!probe) {
-    probe = probeCriu(ctx.runner, join(ctx.workDir, 'criu-probe'));
-    probes.set(ctx.selection.key, probe);
-  }
-  const result = await probe;
-  if (!result.usable) ctx.skip(`CRIU not usable: ${result.reason}`);
+  await criuUsable(ctx);
 }
 
 /**
