@@ -1,8 +1,11 @@
 // Bundles the fake runtime (compiled by tsc into dist/src/fake-runtime/) into dist/fake-runtime/:
 // main.cjs, the one-shot fake, and server.cjs, the resident one, each one CommonJS file (node
 // resolving and compiling ~20 ES modules cost 89 ms of CPU a call, the bundle 66; node itself
-// starts in 60); and rtconform-fake-runtime, the command, from client.sh. npm run build runs it.
-import { chmod, copyFile } from 'node:fs/promises';
+// starts in 60); rtconform-fake-runtime, the command, from client.sh; and version, what
+// `--version` prints, which the command answers without starting node. npm run build runs it.
+import { execFileSync } from 'node:child_process';
+import process from 'node:process';
+import { chmod, copyFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
@@ -16,3 +19,4 @@ await build({
 });
 await copyFile(fileURLToPath(import.meta.resolve('../src/fake-runtime/client.sh')), `${out}rtconform-fake-runtime`);
 for (const file of ['main.cjs', 'server.cjs', 'rtconform-fake-runtime']) await chmod(`${out}${file}`, 0o755);
+await writeFile(`${out}version`, execFileSync(process.execPath, [`${out}main.cjs`, '--version']));

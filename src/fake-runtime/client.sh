@@ -7,7 +7,7 @@ self=$0
 [ -L "$self" ] && self=$(readlink -f "$self")
 dir=${self%/*}
 
-root= prev=
+root= prev= version= verb=
 for arg do
   if [ -n "$prev" ]; then
     [ "$prev" = --root ] && root=$arg
@@ -17,20 +17,25 @@ for arg do
   case $arg in
     --root=*) root=${arg#*=} ;;
     --root|--log|--log-format) prev=$arg ;;
+    --version|-v) version=1 ;;
     -*) ;;
-    *) break ;;
+    *) verb=$arg; break ;;
   esac
 done
+# What --version prints is fixed at build time (the file beside this one).
+[ -n "$version" ] && [ -f "$dir/version" ] && exec cat "$dir/version"
 [ -n "$root" ] || exec node "$dir/main.cjs" "$@"
 # Under a monitor (conmon, a subreaper) the container's process must become the monitor's child
 # once the runtime exits, as runc's does: only a create in a process of its own gives that.
-if [ "$arg" = create ]; then
+if [ "$verb" = create ]; then
   parent=
   { read -r parent < "/proc/$PPID/comm"; } 2>/dev/null
   [ "$parent" = conmon ] && exec node "$dir/main.cjs" "$@"
 fi
 case $root in /*) ;; *) root=$PWD/$root ;; esac
 server=$root/@server
+# Every verb makes the root (as the fake does), so its resident fake can start on the first call.
+[ -n "$verb" ] && [ ! -d "$root" ] && mkdir -p -m 700 "$root" 2>/dev/null
 
 # alive PID START: whether process PID runs and started at START (a reused pid is another process).
 alive() {
@@ -44,11 +49,23 @@ alive() {
 pid= start=
 { read -r pid start < "$server/pid"; } 2>/dev/null
 if [ -z "$pid" ] || ! alive "$pid" "$start"; then
-  # None runs: start one (the mkdir lets one caller do it), and run this call in node meanwhile.
+  # None runs: start one (the mkdir lets one caller do it). A resident fake that is starting
+  # (its dir there, no pid yet) answers within ~0.2 s: wait for it rather than start a node of
+  # our own (70 ms of CPU). One that left a pid and died answers never: run this call in node.
+  starting=
   if mkdir "$server" 2>/dev/null; then
     setsid node "$dir/server.cjs" "$root" </dev/null >/dev/null 2>&1 &
+    starting=1
+  elif [ -z "$pid" ] && [ -d "$server" ]; then
+    starting=1
   fi
-  exec node "$dir/main.cjs" "$@"
+  [ -n "$starting" ] || exec node "$dir/main.cjs" "$@"
+  tries=0 pid=
+  until { read -r pid start < "$server/pid"; } 2>/dev/null && alive "$pid" "$start"; do
+    tries=$((tries + 1))
+    [ "$tries" -le 100 ] || exec node "$dir/main.cjs" "$@"
+    sleep 0.01
+  done
 fi
 
 # The caller's stdio, kept on 3-5 for a container process (the resident fake opens them through
