@@ -7,6 +7,7 @@ import { requireCriu as criuUsable } from './criu.js';
 import { waitFor } from '../../src/util/wait.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import type { CheckpointOptions } from '../../src/runtime/argv.js';
+import { MEMORY_LIMIT, MiB, fileIn, readCgroups } from '../resources/cgroup-reading.js';
 
 /**
  * Checkpoint options beyond a plain dump and restore, as containerd and cri-o use them: what
@@ -101,6 +102,21 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
     expect(received.split('\n').filter(Boolean), 'what the server received over its one connection').toEqual(['before', 'after-restore']);
   });
 
+  requirement('cli.restore.resources', 'a restored container runs under the memory limit of its config', async (ctx) => {
+    await requireCriu(ctx);
+    skipIfLimited(ctx, 'noCgroups');
+    fileIn(ctx, await readCgroups(ctx), MEMORY_LIMIT);
+    const b = await ctx.bundle((c) => c.resources({ memory: { limit: 64 * MiB } }).args('sleep', '600'));
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
+    await ctx.runtime.start(ctx.id);
+    expect(await memoryLimitOf(ctx), 'the memory limit of the container\'s cgroup before the checkpoint').toBe(String(64 * MiB));
+    const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
+    await ctx.runtime.checkpoint(ctx.id, paths);
+    if (await ctx.runtime.state(ctx.id).then(() => true, () => false)) await ctx.runtime.delete(ctx.id, { force: true });
+    await ctx.runtime.restore(ctx.id, { ...paths, bundle: b.dir, detach: true, stdio: QUIET });
+    expect(await memoryLimitOf(ctx), `the memory limit of the restored container's cgroup, with memory.limit ${64 * MiB} in config.json`).toBe(String(64 * MiB));
+  });
+
   requirement('cli.checkpoint.pre-dump', 'pre-dump then a dump with --parent-path: the final image holds fewer pages, and it restores', async (ctx) => {
     await requireCriu(ctx);
     // A pre-dump needs the kernel to track which pages change (soft-dirty bits): CRIU says whether it can.
@@ -136,6 +152,19 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
     await refusal(ctx.runtime.state(ctx.id));
   });
 });
+
+/**
+ * The memory limit of the cgroup the container's process is in, read where the runtime runs
+ * (the container's own view of cgroups may be rooted elsewhere after a restore): cgroup v1's
+ * memory.limit_in_bytes, or v2's memory.max.
+ */
+async function memoryLimitOf(ctx: RuntimeTestContext): Promise<string> {
+  const { pid } = await ctx.runtime.state(ctx.id);
+  const lines = (await ctx.runner.run('cat', [`/proc/${pid}/cgroup`], { timeoutMs: 10_000 })).stdout.split('\n');
+  const v1 = lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
+  const file = v1 ? `/sys/fs/cgroup/memory${v1.split(':')[2]}/memory.limit_in_bytes` : `/sys/fs/cgroup${lines.find((l) => l.startsWith('0::'))?.slice(3) ?? ''}/memory.max`;
+  return (await ctx.runner.run('cat', [file], { timeoutMs: 10_000 })).stdout.trim();
+}
 
 /** Bytes of memory pages a CRIU image holds (its pages-*.img files). */
 async function pagesBytes(image: string): Promise<number> {

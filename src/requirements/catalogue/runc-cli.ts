@@ -72,6 +72,7 @@ export const runcCliRequirements = [
   ]),
   ...runcManPage('runc-restore.8.md', [
     ['cli.restore.running', 'SHOULD', 'Restore --detach recreates a checkpointed container under its id, running.'],
+    ['cli.restore.resources', 'SHOULD', 'A restored container runs under the resources its config.json sets: its cgroup limits are the config\'s, as after create.'],
     ['cli.restore.new-id', 'SHOULD', 'Restore brings a checkpoint back under a container id other than the one it was taken from.'],
     ['cli.restore.continues', 'MUST', 'A restored process continues from the saved state instead of starting again.'],
   ]),
