@@ -13,10 +13,9 @@ import { requirementsCommand } from './requirements.js';
 import { toolVersion } from '../package-root.js';
 import { availableSuites, runCommand } from './run.js';
 
-const usage = (): string => `usage: rtconform <command> [options]
-
-commands:
-  run            run conformance suites against one or more runtimes
+/** Each command's line and options, as `rtconform --help` lists them and `rtconform COMMAND --help` shows one. */
+const COMMAND_HELP: Record<string, () => string> = {
+  run: () => `  run            run conformance suites against one or more runtimes
                    --runtime NAME|PATH   fake (default), runc, crun, runsc, a path to a binary, or a runtime
                                          declaration file (.yaml, .yml, .json); repeat for several
                    --runtime-config FILE a runtime declaration (docs/runtime-declarations.md); repeatable
@@ -37,28 +36,43 @@ commands:
                    --run-id ID           name the run (1-16 lower-case letters and digits): its containers are
                                          rtc-ID-…, its temp dirs rtconform-ID-… (default: random)
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
-                                         regression (pass → fail), whatever failed before as well
-  report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'
+                                         regression (pass → fail), whatever failed before as well`,
+  report: () => `  report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'
                  compliance.json files or directories (one per runtime, or shards of one run: merged;
                  default: reports/latest)
                    --out DIR             where to write (default: beside the first report)
-                   --allure              also generate the allure report (allure-report/index.html)
-  compare OLD NEW  regressions, fixes and new skips between two compliance.json files; exit 1 on a
+                   --allure              also generate the allure report (allure-report/index.html)`,
+  compare: () => `  compare OLD NEW  regressions, fixes and new skips between two compliance.json files; exit 1 on a
                  MUST regression
-                   --json                the comparison as JSON
-  image build    build the local runtimes image (runc, crun, criu) by debootstrap, no registry;
+                   --json                the comparison as JSON`,
+  image: () => `  image build    build the local runtimes image (runc, crun, criu, conmon) by debootstrap, no registry;
                  prints its name; reused while its recipe is unchanged (docs/container-image.md)
                    --suite NAME          Debian release (default: trixie)
                    --mirror URL          Debian mirror (default: debootstrap's)
-                   --force               build even if the image exists
-  doctor         what this machine offers and what it means for the suites
-  requirements   list the requirement catalogue, grouped by spec document, with the suites covering each
+                   --force               build even if the image exists`,
+  doctor: () => `  doctor         what this machine offers and what it means for the suites`,
+  requirements: () => `  requirements   list the requirement catalogue, grouped by spec document, with the suites covering each
                    --uncovered           only the requirements no suite tests yet
-                   --json                the catalogue with coverage as JSON
+                   --json                the catalogue with coverage as JSON`,
+};
+
+const EXIT_CODES = `exit codes of run: 0 no MUST requirement failed (with --baseline: no MUST regression), 1 one did or an expected
+failure passed, 2 the harness could not run or left requirements unjudged (errors), 130 interrupted`;
+
+const usage = (): string => `usage: rtconform <command> [options]
+
+commands:
+${Object.values(COMMAND_HELP).map((help) => help()).join('\n')}
   --version      print rtconform's version
 
-exit codes of run: 0 no MUST requirement failed (with --baseline: no MUST regression), 1 one did or an expected
-failure passed, 2 the harness could not run or left requirements unjudged (errors), 130 interrupted`;
+rtconform <command> --help shows one command's options.
+
+${EXIT_CODES}`;
+
+/** `rtconform COMMAND --help`: that command's options (and, for run, its exit codes). */
+function commandHelp(command: string): string {
+  return `usage: rtconform ${command} [options]\n\n${COMMAND_HELP[command]!()}${command === 'run' ? `\n\n${EXIT_CODES}` : ''}`;
+}
 
 function parseShard(value: string | undefined): { index: number; count: number } | undefined {
   if (value === undefined) return undefined;
@@ -74,6 +88,12 @@ function isCgroupView(value: string): value is CgroupView {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Every command answers --help (or `rtconform help COMMAND`) before it reads anything else.
+  const asked = command === 'help' ? rest[0] : command;
+  if (asked !== undefined && asked in COMMAND_HELP && (command === 'help' || rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${commandHelp(asked)}\n`);
+    return 0;
+  }
   switch (command) {
     case 'run': {
       const { values } = parseArgs({
@@ -153,8 +173,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known = error instanceof HarnessError || error instanceof DeclarationError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
-    process.stderr.write(`rtconform: ${known ? (error as Error).message : (error instanceof Error ? error.stack : String(error))}\n`);
+    const badArgs = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    const known = error instanceof HarnessError || error instanceof DeclarationError || badArgs;
+    const command = process.argv[2];
+    // An option the command does not take: say where the ones it takes are listed.
+    const hint = badArgs && command !== undefined && command in COMMAND_HELP ? ` (rtconform ${command} --help lists its options)` : '';
+    process.stderr.write(`rtconform: ${known ? (error as Error).message + hint : (error instanceof Error ? error.stack : String(error))}\n`);
     process.exitCode = 2;
   },
 );
