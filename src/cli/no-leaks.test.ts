@@ -83,9 +83,10 @@ async function startRun(runId: string, args: string[], suite: string, temp?: str
 describe('nothing of ours is left behind', () => {
   const runtimes = runcAvailable() ? ['fake', 'runc'] : ['fake'];
 
-  it(`after a completed run (${runtimes.join(', ')})`, async () => {
+  it(`after a completed run, monitored containers included (${runtimes.join(', ')})`, async () => {
     const runId = `lk${randomBytes(2).toString('hex')}`;
-    const result = await (await startRun(runId, runtimes.flatMap((r) => ['--runtime', r]), 'state')).ended();
+    // suites/monitor: containers under conmon, whose monitors must be gone too.
+    const result = await (await startRun(runId, [...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'monitor'], 'state')).ended();
     expect(result.exitCode, result.all).toBe(0);
     expect(await leftovers(runId)).toEqual([]);
   }, 180_000);
