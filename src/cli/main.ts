@@ -25,6 +25,8 @@ const COMMAND_HELP: Record<string, () => string> = {
                                          repeat for several (default: all)
                    --out DIR             where the reports go (default: reports/latest): compliance.json,
                                          compliance.md, junit.xml, compliance.html, allure-results/
+                   --force               replace files of those names in DIR that rtconform did not write
+                                         (refused otherwise; other files in DIR are never touched)
                    --shard I/N           run the I-th of N parts of the suites (merge with \`report\`)
                    --call-timeout MS     limit for one runtime call (default: 30000)
                    --retries N           run a failed test up to N more times (0-10, default 0); a
@@ -41,6 +43,7 @@ const COMMAND_HELP: Record<string, () => string> = {
                  compliance.json files or directories (one per runtime, or shards of one run: merged;
                  default: reports/latest)
                    --out DIR             where to write (default: beside the first report)
+                   --force               replace report files in DIR that rtconform did not write
                    --allure              also generate the allure report (allure-report/index.html)`,
   compare: () => `  compare OLD NEW  regressions, fixes and new skips between two compliance.json files; exit 1 on a
                  MUST regression
@@ -112,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
           baseline: { type: 'string' },
           shard: { type: 'string' },
           'run-id': { type: 'string' },
+          force: { type: 'boolean' },
         },
         strict: true,
       });
@@ -141,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
         baseline: values.baseline,
         shard: parseShard(values.shard),
         runId: values['run-id'],
+        force: values.force,
       });
     }
     case 'image':

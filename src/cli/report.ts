@@ -5,6 +5,7 @@ import { mergeReports, MergeError } from '../report/merge.js';
 import { generateAllure } from '../report/allure.js';
 import { writeReports } from '../report/write-reports.js';
 import { HarnessError } from './harness-error.js';
+import { claimOutDir } from './out-dir.js';
 import { readComplianceReport } from './read-report.js';
 
 /**
@@ -13,7 +14,7 @@ import { readComplianceReport } from './read-report.js';
  */
 export async function reportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, options: { out: { type: 'string' }, allure: { type: 'boolean' } }, allowPositionals: true, strict: true,
+    args, options: { out: { type: 'string' }, allure: { type: 'boolean' }, force: { type: 'boolean' } }, allowPositionals: true, strict: true,
   });
   const inputs = (positionals.length > 0 ? positionals : ['reports/latest']).map((p) => resolve(p));
   const files = inputs.map((p) => (existsSync(p) && statSync(p).isDirectory() ? join(p, 'compliance.json') : p));
@@ -25,7 +26,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     if (error instanceof MergeError) throw new HarnessError(error.message);
     throw error;
   }
-  const outDir = resolve(values.out ?? dirname(files[0]!));
+  const outDir = await claimOutDir(values.out ?? dirname(files[0]!), { force: values.force });
   for (const path of await writeReports(report, outDir)) process.stdout.write(`${path}\n`);
   if (values.allure) {
     const results = files.map((f) => join(dirname(f), 'allure-results')).filter((d) => existsSync(d));

@@ -19,6 +19,7 @@ import { openRuntime } from '../runtime/resolve.js';
 import { baselineGate } from './compare.js';
 import { readComplianceReport } from './read-report.js';
 import { HarnessError } from './harness-error.js';
+import { claimOutDir } from './out-dir.js';
 import { printSummary } from './summary.js';
 
 export interface RunCommandOptions {
@@ -34,6 +35,8 @@ export interface RunCommandOptions {
   specVersion?: string;
   /** How many times a failed test runs again; attempts that disagree make its requirement flaky. */
   retries?: number;
+  /** Replace files of rtconform's names in the out dir that rtconform did not write. */
+  force?: boolean;
   /** Run only this part of the suites' files (vitest --shard); `rtconform report` merges the parts. */
   shard?: { index: number; count: number };
   /** Names the run (its containers are rtc-ID-…); default a random one. */
@@ -112,8 +115,9 @@ async function preflight(plan: RunPlan): Promise<void> {
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  // Read before anything runs: a bad baseline should not cost a whole run first.
+  // Read before anything runs: a bad baseline or out dir should not cost a whole run first.
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
+  await claimOutDir(options.outDir, { force: options.force });
   const plan = planRun(options);
   await preflight(plan);
   const { runId, outDir } = plan;

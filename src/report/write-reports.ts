@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prettifyError } from 'zod';
 import { ComplianceReportSchema, RequirementResultSchema, type ComplianceReport } from './compliance.js';
@@ -47,13 +48,26 @@ export function fitToSchema(report: ComplianceReport): ComplianceReport {
   return fitted;
 }
 
-/** Writes compliance.json alone, atomically (a reader, or a kill, never sees half a file); returns its path. */
+/**
+ * Writes a file whole or not at all: beside it, then renamed into place. A reader, or a kill,
+ * never sees half a file, and a symlink standing at `path` is replaced, never written through.
+ */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  // Its own name each time (writes of one process may overlap); wx: never through a planted link.
+  const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, text, { flag: 'wx' });
+    await rename(temporary, path);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+/** Writes compliance.json alone; returns its path. */
 export async function writeJsonReport(report: ComplianceReport, outDir: string): Promise<string> {
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, REPORT_FILES.json);
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(fitToSchema(report), null, 2) + '\n');
-  await rename(temporary, path);
+  await writeAtomically(path, JSON.stringify(fitToSchema(report), null, 2) + '\n');
   return path;
 }
 
@@ -67,7 +81,7 @@ export async function writeReports(report: ComplianceReport, outDir: string): Pr
   for (const [format, render] of Object.entries(RENDERERS) as [keyof typeof RENDERERS, (r: ComplianceReport) => string][]) {
     const path = join(outDir, REPORT_FILES[format]);
     try {
-      await writeFile(path, render(fitted));
+      await writeAtomically(path, render(fitted));
       written.push(path);
     } catch (error) {
       process.stderr.write(`rtconform: could not write ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
