@@ -72,6 +72,19 @@ function metOfTested(text: string): Record<string, string> {
   return found;
 }
 
+describe('the summary printed at the end of a run', () => {
+  it('writes out the control characters a runtime put in its name, version or words, never raw', () => {
+    const r = report(mixedRun());
+    r.runs[0]!.runtime.version = '1.0\u001b[2J';
+    r.runs[0]!.runtime.path = '/usr/bin/rt\u0007';
+    const text = summaryText(r);
+    expect(text).toContain('1.0\\u001b[2J');
+    expect(text).toContain('/usr/bin/rt\\u0007');
+    // eslint-disable-next-line no-control-regex -- no control character may reach a terminal
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+});
+
 describe('every report of one run counts the same', () => {
   it('summary line, Markdown, HTML, compliance.json summary and exit code agree on every count', () => {
     const r = report(mixedRun());

@@ -6,7 +6,7 @@ import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
 import { isMandatory } from '../requirements/requirement.js';
 import { truncate } from '../report/render/text.js';
-import { firstLine } from '../util/text.js';
+import { firstLine, visibleText } from '../util/text.js';
 
 /** A reason's first line, short enough for one terminal line. */
 const brief = (text: string): string => truncate(firstLine(text), 160);
@@ -34,7 +34,8 @@ export function printSummary(report: ComplianceReport, outDir: string, out: Node
   }
   if (report.interrupted) lines.push('', `the run was interrupted: results are partial${report.note ? ` (${report.note})` : ''}`);
   lines.push('', `reports in ${outDir}: ${Object.values(REPORT_FILES).join(', ')}, allure-results/`, '');
-  out.write(lines.join('\n'));
+  // Runtime names, versions and words are the runtime's: no control character of theirs reaches the terminal.
+  out.write(visibleText(lines.join('\n')));
 }
 
 function why(r: RuntimeRun['results'][number], verdict: Verdict, run: RuntimeRun): string {

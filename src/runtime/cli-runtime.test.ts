@@ -46,6 +46,16 @@ describe('the adapter against misbehaving runtime binaries', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('quotes a refusal\'s escape sequences written out, never raw, and keeps the words as they were on the error', async () => {
+    const coloured = await script('coloured', 'printf "\\033[31mno such container\\033[0m\\a\\n" >&2; exit 1');
+    const error = await coloured.state('x').catch((e: unknown) => e) as RuntimeError;
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect(error.message).toContain('\\u001b[31mno such container\\u001b[0m\\u0007');
+    // eslint-disable-next-line no-control-regex -- no control character may reach a terminal
+    expect(error.message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(error.stderr).toContain('\u001b[31m');
+  });
+
   it('a create given its own limit is killed at that limit, not at the call timeout', async () => {
     const hung = await script('hung-create', 'exec sleep 600');
     const error = await hung.create('x', { bundle: work.path, timeoutMs: 300 }).catch((e: unknown) => e);

@@ -1,7 +1,14 @@
-import { capText, firstLine } from '../util/text.js';
+import { capText, firstLine, visibleText } from '../util/text.js';
 
 /** How much of a runtime's own words goes into an error message (the full capped text stays on the error). */
 const MESSAGE_WORDS_CAP = 2000;
+
+/**
+ * A runtime's words as an error message quotes them: capped, and with every control character
+ * written out, so an escape sequence a runtime prints reaches no terminal raw (the error keeps
+ * the words as they were).
+ */
+const quoted = (text: string, label: string): string => visibleText(capText(text, MESSAGE_WORDS_CAP, label));
 
 /** Every error the adapter raises carries what a runtime vendor needs to reproduce it. */
 export class RuntimeError extends Error {
@@ -16,7 +23,7 @@ export class RuntimeError extends Error {
   ) {
     const words = logError ?? (firstLine(stderr) || '(no output)');
     // No exit code: a signal ended the call, or a monitor ran it and reported only the words.
-    super(`${argv[0] ?? 'runtime'} ${verb} failed (${exitCode === undefined ? 'no exit code' : `exit ${exitCode}`}): ${capText(words, MESSAGE_WORDS_CAP, 'the runtime\'s words')}`);
+    super(`${argv[0] ?? 'runtime'} ${verb} failed (${exitCode === undefined ? 'no exit code' : `exit ${exitCode}`}): ${quoted(words, 'the runtime\'s words')}`);
   }
 }
 
@@ -31,7 +38,7 @@ export class RuntimeTimeoutError extends Error {
   ) {
     super(
       `${argv[0] ?? 'runtime'} ${verb} did not finish within ${timeoutMs} ms and was killed` +
-        (logError ? `; its log last said: ${capText(logError, MESSAGE_WORDS_CAP, 'the log line')}` : '') +
+        (logError ? `; its log last said: ${quoted(logError, 'the log line')}` : '') +
         '. Raise the timeout (--call-timeout) if the runtime is just slow.',
     );
   }
@@ -74,7 +81,7 @@ export class RuntimeOutputError extends Error {
     readonly problem: string,
   ) {
     super(
-      `${argv[0] ?? 'runtime'} ${verb} printed output that is not what the runc CLI contract expects (${capText(problem, MESSAGE_WORDS_CAP, 'the problem')}); ` +
+      `${argv[0] ?? 'runtime'} ${verb} printed output that is not what the runc CLI contract expects (${quoted(problem, 'the problem')}); ` +
         `it began: ${JSON.stringify(output.slice(0, 200))}` + (output.length > 200 ? ` (${output.length} characters in all)` : ''),
     );
   }

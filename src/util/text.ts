@@ -9,3 +9,24 @@ export function capText(text: string, capChars: number, label = 'text'): string 
   const half = Math.floor(capChars / 2);
   return `${text.slice(0, half)}\n[rtconform cut ${text.length - 2 * half} characters of ${label} here: ${text.length} in all]\n${text.slice(-half)}`;
 }
+
+/**
+ * Control characters a reader cannot see and XML 1.0 cannot carry (not even as `&#…;`): C0
+ * controls other than tab, LF and CR, DEL and the C1 range, U+FFFE and U+FFFF. With the `u` flag
+ * `[\uD800-\uDFFF]` only matches surrogates that are not part of a pair.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/gu;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/gu;
+
+/**
+ * The text with CRLF and CR turned into LF, every invisible control character written out as
+ * `\u001b` (so an ESC of a colour code stays visible evidence instead of vanishing or breaking
+ * XML), and lone surrogates replaced by U+FFFD.
+ */
+export function visibleText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(LONE_SURROGATE, '\uFFFD');
+}

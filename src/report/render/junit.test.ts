@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ComplianceReportSchema, type ComplianceReport } from '../compliance.js';
 import { renderJunit } from './junit.js';
-import { visibleText } from './text.js';
+import { visibleText } from '../../util/text.js';
 
 const fixture = (name: string): ComplianceReport =>
   ComplianceReportSchema.parse(JSON.parse(readFileSync(new URL(`../testdata/${name}.json`, import.meta.url), 'utf8')));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, escapeXmlAttribute, escapeXmlText, formatDuration, formatTimestamp, markdownCell, safeUrl, truncate, visibleText } from './text.js';
+import { visibleText } from '../../util/text.js';
+import { escapeHtml, escapeXmlAttribute, escapeXmlText, formatDuration, formatTimestamp, markdownCell, safeUrl, truncate } from './text.js';
 import { firstLine } from '../../util/text.js';
 
 describe('visibleText', () => {
