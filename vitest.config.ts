@@ -8,6 +8,6 @@ import { vitestSettings } from './src/harness/vitest-settings.js';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'suites/**/*.test.ts'],
-    ...vitestSettings(selfTestPlan(), [new SummaryLineReporter()]),
+    ...vitestSettings(selfTestPlan(), ['default', new SummaryLineReporter()]),
   },
 });

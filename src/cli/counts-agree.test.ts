@@ -58,7 +58,7 @@ function report(results: RequirementResult[]): ComplianceReport {
 function summaryText(r: ComplianceReport): string {
   let text = '';
   const out = new Writable({ write: (chunk: Buffer, _enc, done) => { text += chunk.toString(); done(); } });
-  printSummary(r, '/tmp/out', out);
+  printSummary(r, '/tmp/out', { out });
   return text;
 }
 

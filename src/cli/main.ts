@@ -27,6 +27,9 @@ const COMMAND_HELP: Record<string, () => string> = {
                                          compliance.md, junit.xml, compliance.html, allure-results/
                    --force               replace files of those names in DIR that rtconform did not write
                                          (refused otherwise; other files in DIR are never touched)
+                   --quiet, -q           print only each runtime's counts and verdict, and errors
+                   --verbose             print every test as it ends (default: one progress line on a
+                                         terminal, vitest's lines per file elsewhere)
                    --shard I/N           run the I-th of N parts of the suites (merge with \`report\`)
                    --call-timeout MS     limit for one runtime call (default: 30000)
                    --retries N           run a failed test up to N more times (0-10, default 0); a
@@ -116,6 +119,8 @@ async function main(argv: string[]): Promise<number> {
           shard: { type: 'string' },
           'run-id': { type: 'string' },
           force: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
+          verbose: { type: 'boolean' },
         },
         strict: true,
       });
@@ -131,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
       if (specVersion !== undefined && targetRelease(specVersion) === undefined) {
         throw new HarnessError(`--spec-version wants a runtime-spec version (${SPEC_RELEASES.join(', ')}), got "${specVersion}"`);
       }
+      if (values.quiet && values.verbose) throw new HarnessError('--quiet and --verbose ask for opposite things: give one');
       const retries = values.retries;
       if (retries !== undefined && !/^(10|\d)$/.test(retries)) throw new HarnessError(`--retries wants a number from 0 to 10, got "${retries}"`);
       const runtimes = [...(values.runtime ?? []), ...(values['runtime-config'] ?? [])];
@@ -146,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
         shard: parseShard(values.shard),
         runId: values['run-id'],
         force: values.force,
+        output: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
       });
     }
     case 'image':

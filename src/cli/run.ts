@@ -37,6 +37,8 @@ export interface RunCommandOptions {
   retries?: number;
   /** Replace files of rtconform's names in the out dir that rtconform did not write. */
   force?: boolean;
+  /** What the run prints while it goes, and how much of the summary. */
+  output?: RunPlan['output'];
   /** Run only this part of the suites' files (vitest --shard); `rtconform report` merges the parts. */
   shard?: { index: number; count: number };
   /** Names the run (its containers are rtc-ID-…); default a random one. */
@@ -83,6 +85,7 @@ export function planRun(options: RunCommandOptions): RunPlan {
     ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
     ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.output ? { output: options.output } : {}),
   });
 }
 
@@ -123,7 +126,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const { runId, outDir } = plan;
   const where = plan.containers ? ` in containers of ${plan.containers.image} (${plan.containers.cgroupView} cgroup view)` : '';
   const suites = plan.testFiles.map((f) => f.replace(/^suites\/|\/$|\.test\.ts$/g, ''));
-  process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
+  if (plan.output !== 'quiet') process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');
   await rm(reportFile, { force: true });
   // allure-vitest adds to what is there: a previous run's results would mix into this report.
@@ -168,13 +171,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     await writeReports(report, outDir);
   }
   if (interrupted) {
-    if (report) printSummary(report, outDir);
+    if (report) printSummary(report, outDir, { brief: plan.output === 'quiet' });
     process.stderr.write('rtconform: the run was interrupted; nothing of it is left on this machine\n');
     return 130;
   }
   // No runs: the global setup failed (a runtime missing from the image, a target that would not start).
   if (!report || report.runs.length === 0) throw new HarnessError('the run ended without results (see the errors above)');
-  printSummary(report, outDir);
+  printSummary(report, outDir, { brief: plan.output === 'quiet' });
   if (report.note !== undefined) {
     process.stderr.write(`rtconform: ${report.note}\n`);
     return 2;

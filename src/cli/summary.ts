@@ -17,14 +17,16 @@ const MARK: Record<Verdict, string> = {
 };
 
 /** The per-requirement verdict a person reads at the end of a run. */
-export function printSummary(report: ComplianceReport, outDir: string, out: NodeJS.WritableStream = process.stdout): void {
+/** `brief` (--quiet): each runtime's counts and verdict, without a line per requirement. */
+export function printSummary(report: ComplianceReport, outDir: string, options: { brief?: boolean; out?: NodeJS.WritableStream } = {}): void {
+  const out = options.out ?? process.stdout;
   const lines: string[] = ['', 'rtconform compliance summary'];
   for (const run of report.runs) {
     const v = run.runtime.version ? ` ${run.runtime.version}` : '';
     lines.push('', `${run.runtime.name}${v} (${run.runtime.path ?? run.runtime.key}) on ${run.target.description}`);
     if (run.judgedAgainst) lines.push(`  judged against runtime-spec ${run.judgedAgainst.specVersion} (${run.judgedAgainst.source})`);
     const idWidth = Math.max(30, ...run.results.map((r) => r.requirement.length));
-    for (const r of run.results) {
+    for (const r of options.brief ? [] : run.results) {
       const verdict = verdictOf(r);
       lines.push(`  ${MARK[verdict].padEnd(5)} ${r.level.padEnd(10)} ${r.requirement.padEnd(idWidth)} ${r.statement}${why(r, verdict, run)}`);
     }

@@ -76,6 +76,8 @@ export const RunPlanSchema = z.object({
   retries: z.number().int().min(0).max(10),
   /** vitest's shard: this part of the test files. */
   shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+  /** What the run prints while it goes: only the verdict (quiet), progress (normal), every test (verbose). */
+  output: z.enum(['quiet', 'normal', 'verbose']).default('normal'),
 });
 export type RunPlan = z.infer<typeof RunPlanSchema>;
 
@@ -85,7 +87,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
  * The one way a plan is made (the CLI, the self-test, rtconformTestConfig): a new run id, the
  * defaults for what is not given, and the schema's check.
  */
-export function makePlan(fields: Omit<RunPlan, 'runId' | 'callTimeoutMs' | 'retries'> & Partial<Pick<RunPlan, 'runId' | 'callTimeoutMs' | 'retries'>>): RunPlan {
+export function makePlan(fields: Omit<RunPlan, 'runId' | 'callTimeoutMs' | 'retries' | 'output'> & Partial<Pick<RunPlan, 'runId' | 'callTimeoutMs' | 'retries' | 'output'>>): RunPlan {
   return RunPlanSchema.parse({ runId: newRunId(), callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS, retries: 0, ...fields });
 }
 

@@ -13,7 +13,7 @@ import type { RunPlan } from './plan.js';
  * rtconform's own tests (vitest.config.ts): the plan goes to global setup through vitest's
  * provided context, and the reports go where the plan says.
  */
-export function vitestSettings(plan: RunPlan, extraReporters: Reporter[] = []): TestUserConfig {
+export function vitestSettings(plan: RunPlan, outputReporters: (Reporter | 'default' | 'verbose')[] = ['default']): TestUserConfig {
   return {
     // Beside this file: the compiled one in an installed package, the source in the repository.
     globalSetup: [join(dirname(fileURLToPath(import.meta.url)), `global-setup${extname(fileURLToPath(import.meta.url))}`)],
@@ -29,7 +29,7 @@ export function vitestSettings(plan: RunPlan, extraReporters: Reporter[] = []): 
     // reporter writes the verdicts, and fails the run when a runtime passes a requirement its
     // declaration says it breaks.
     reporters: [
-      'default', ...extraReporters,
+      ...outputReporters,
       new AllureVitestReporter({ resultsDir: join(plan.outDir, 'allure-results') }),
       new ComplianceReporter(plan),
     ],
