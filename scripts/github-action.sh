@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The GitHub Action's one step (action.yml): runs rtconform with the action's inputs, sets its
+# outputs and puts compliance.md in the job summary. Runs the same anywhere: tests call it with
+# the variables GitHub would set (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ACTION_PATH).
+set -uo pipefail
+here=${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}
+cli="$here/dist/src/cli/main.js"
+if [ ! -f "$cli" ]; then
+  # The action's own checkout has no build: install and build it once.
+  (cd "$here" && npm ci --no-audit --no-fund >&2) || { echo "rtconform action: could not install rtconform in $here" >&2; exit 2; }
+fi
+
+out=${INPUT_OUT:-rtconform-report}
+args=(run --out "$out")
+for runtime in ${INPUT_RUNTIMES//,/ }; do args+=(--runtime "$runtime"); done
+for suite in ${INPUT_SUITES//,/ }; do args+=(--suite "$suite"); done
+[ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
+[ -n "${INPUT_SPEC_VERSION:-}" ] && args+=(--spec-version "$INPUT_SPEC_VERSION")
+[ "${INPUT_IN_CONTAINER:-false}" = true ] && args+=(--in-container)
+
+node "$cli" "${args[@]}"
+code=$?
+case $code in
+  0) verdict=pass ;;
+  1) verdict=fail ;;
+  130) verdict=interrupted ;;
+  *) verdict=error ;;
+esac
+
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+  {
+    echo "verdict=$verdict"
+    echo "exit-code=$code"
+    echo "report-dir=$out"
+    echo "compliance-json=$out/compliance.json"
+    echo "compliance-md=$out/compliance.md"
+    echo "junit=$out/junit.xml"
+    echo "html=$out/compliance.html"
+  } >> "$GITHUB_OUTPUT"
+fi
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$out/compliance.md" ]; then
+  cat "$out/compliance.md" >> "$GITHUB_STEP_SUMMARY"
+fi
+exit "$code"

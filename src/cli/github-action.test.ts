@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dir } from 'tmp-promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { packageRoot } from '../package-root.js';
+
+const ActionSchema = z.object({
+  inputs: z.record(z.string(), z.object({ default: z.string() })),
+  outputs: z.record(z.string(), z.object({ value: z.string() })),
+  runs: z.object({ using: z.literal('composite'), steps: z.array(z.object({ id: z.string(), run: z.string(), env: z.record(z.string(), z.string()) })).length(1) }),
+});
+
+/**
+ * The GitHub Action (action.yml) is one step running scripts/github-action.sh: the test runs that
+ * script as GitHub would, with the action's inputs as INPUT_* variables and GitHub's files for
+ * outputs and the job summary, and checks action.yml passes every input and output through.
+ */
+describe('the GitHub Action', () => {
+  let work: { path: string; cleanup: () => Promise<void> };
+  beforeAll(async () => {
+    work = await dir({ prefix: 'rtconform-action-', unsafeCleanup: true });
+  });
+  afterAll(async () => work.cleanup());
+
+  async function runAction(name: string, inputs: Record<string, string>, env: Record<string, string> = {}) {
+    const output = join(work.path, `${name}.output`);
+    const summary = join(work.path, `${name}.summary`);
+    await writeFile(output, '');
+    await writeFile(summary, '');
+    const result = await execa(join(packageRoot(), 'scripts/github-action.sh'), [], {
+      reject: false, all: true, cwd: work.path,
+      env: { ...env, ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase().replace(/-/g, '_')}`, v])), GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, GITHUB_ACTION_PATH: packageRoot() },
+    });
+    const outputs = Object.fromEntries((await readFile(output, 'utf8')).trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return { result, outputs, summary: await readFile(summary, 'utf8') };
+  }
+
+  it('action.yml passes every input to the step and every output from it', async () => {
+    const action = ActionSchema.parse(parse(await readFile(join(packageRoot(), 'action.yml'), 'utf8')));
+    const step = action.runs.steps[0]!;
+    expect(step.run).toContain('scripts/github-action.sh');
+    for (const input of Object.keys(action.inputs)) {
+      expect(step.env[`INPUT_${input.toUpperCase().replace(/-/g, '_')}`], input).toBe(`\${{ inputs.${input} }}`);
+    }
+    const script = await readFile(join(packageRoot(), 'scripts/github-action.sh'), 'utf8');
+    for (const [output, { value }] of Object.entries(action.outputs)) {
+      expect(value, output).toBe(`\${{ steps.${step.id}.outputs.${output} }}`);
+      expect(script, `the script sets ${output}`).toContain(`echo "${output}=`);
+    }
+  });
+
+  it('a passing run: verdict pass, exit 0, the report paths, compliance.md in the job summary', async () => {
+    const { result, outputs, summary } = await runAction('pass', { runtimes: 'fake', suites: 'state', out: 'passing' });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(outputs).toMatchObject({ verdict: 'pass', 'exit-code': '0', 'report-dir': 'passing', 'compliance-json': 'passing/compliance.json', junit: 'passing/junit.xml' });
+    for (const key of ['compliance-json', 'compliance-md', 'junit', 'html']) expect(existsSync(join(work.path, outputs[key]!)), key).toBe(true);
+    expect(summary).toBe(await readFile(join(work.path, 'passing/compliance.md'), 'utf8'));
+    expect(summary).toMatch(/state\./);
+  });
+
+  it('a run where a MUST fails: verdict fail, exit 1, the summary says which', async () => {
+    const { result, outputs, summary } = await runAction('fail', { runtimes: 'fake', suites: 'lifecycle/create', out: 'failing' }, { RTCONFORM_FAKE_FAULTS: 'state-status-lies' });
+    expect(result.exitCode, result.all).toBe(1);
+    expect(outputs).toMatchObject({ verdict: 'fail', 'exit-code': '1' });
+    expect(summary).toContain('create.status-created');
+  });
+
+  it('bad input ends as verdict error, exit 2, with rtconform\'s reason', async () => {
+    const { result, outputs } = await runAction('bad', { runtimes: 'fake', suites: 'no-such-suite', out: 'bad' });
+    expect(result.exitCode).toBe(2);
+    expect(outputs).toMatchObject({ verdict: 'error', 'exit-code': '2' });
+    expect(result.all).toMatch(/unknown suite "no-such-suite"/);
+  });
+});
