@@ -153,6 +153,21 @@ export class CliRuntime implements Runtime {
     }
   }
 
+  /**
+   * Under a monitor: writes `input` to the container's terminal (or stdin), as cri-o's
+   * AttachContainer does, through conmon's attach socket. That socket is SOCK_SEQPACKET, which
+   * node cannot open: socat on the target does (the runtimes image has it).
+   */
+  async attach(id: string, input: Input, options: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.monitor) throw new MonitorRequiredError(this.name, 'attach');
+    const files = new MonitorFiles(join(this.#workDir, 'monitor'), id);
+    // From conmon's short link to the container's dir: a socket path may not exceed 107 bytes.
+    const argv = ['socat', '-u', 'STDIN', 'UNIX-CONNECT:attach,socktype=5'];
+    const result = await this.#runner.run(argv[0]!, argv.slice(1), { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, input, cwd: join(files.socketDir, id) });
+    if (result.timedOut) throw new RuntimeTimeoutError('attach', argv, options.timeoutMs ?? this.#callTimeoutMs, result.stderr, undefined);
+    if (result.exitCode !== 0) throw new RuntimeError('attach', argv, result.exitCode, result.stderr, undefined);
+  }
+
   async logs(id: string): Promise<ContainerLogLine[]> {
     if (!this.monitor) throw new MonitorRequiredError(this.name, 'logs');
     const files = new MonitorFiles(join(this.#workDir, 'monitor'), id);

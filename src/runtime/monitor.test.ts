@@ -87,5 +87,6 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     await expect(direct.wait('x')).rejects.toBeInstanceOf(MonitorRequiredError);
     await expect(direct.logs('x')).rejects.toThrow(/logs needs a monitor: open fake with \{ monitor/);
     await expect(direct.exec('x', ['true'], { tty: true })).rejects.toThrow(/exec with a terminal needs a monitor/);
+    await expect(direct.attach('x', 'input')).rejects.toThrow(/attach needs a monitor/);
   });
 });

@@ -3,7 +3,7 @@ import type {
   CheckpointOptions, CreateOptions, DeleteOptions, ExecOptions, KillOptions, RestoreOptions, RunContainerOptions,
 } from './argv.js';
 import type { ContainerLogLine, ExitStatus, MonitorOptions } from './monitor.js';
-import type { Target } from './process-runner.js';
+import type { Input, Target } from './process-runner.js';
 import type { RuntimeProfile } from './profiles.js';
 import type { ContainerState, ContainerStatus, Features, ListEntry, RuntimeEvent, Stats } from './schemas.js';
 
@@ -55,6 +55,8 @@ export interface Runtime {
   wait(id: string, options?: WaitOptions): Promise<ExitStatus>;
   /** Under a monitor: what the container's process wrote, line by line, as the monitor logged it. */
   logs(id: string): Promise<ContainerLogLine[]>;
+  /** Under a monitor: writes to the container's terminal (or stdin) through the monitor's attach socket. */
+  attach(id: string, input: Input, options?: { timeoutMs?: number }): Promise<void>;
   /** Foreground run returns the container's exit code; a detached run returns once it is running. */
   run(id: string, options: RunContainerOptions): Promise<{ exitCode: number | undefined }>;
   state(id: string): Promise<ContainerState>;

@@ -68,6 +68,26 @@ describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --p
     expect(report.size, 'stty size (rows columns) in the container').toBe(`${size.height} ${size.width}`);
   });
 
+  requirement('cli.create.console-socket', 'the terminal from --console-socket carries input to the process and its output back (typed through the monitor\'s attach socket)', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    if (!(await ctx.runner.isExecutable('/usr/bin/socat'))) ctx.skip(`socat is not on the ${ctx.selection.target.description}: rtconform types into a container's terminal through the monitor's attach socket (SOCK_SEQPACKET) with socat (apt-get install -y socat; the runtimes image has it)`);
+    const monitored = await ctx.monitored();
+    const bundle = await ctx.bundle((b) => b.shell('echo ready; read line; echo "read: $line"; exec sleep 600').edit((c) => {
+      c.process!.terminal = true;
+    }));
+    await monitored.create(ctx.id, { bundle: bundle.dir });
+    await monitored.start(ctx.id);
+    const output = async (): Promise<string> => (await monitored.logs(ctx.id)).map((l) => l.text).join('\n');
+    await waitFor(async () => ((await output()).includes('ready') ? true : undefined), { timeoutMs: 10_000, description: 'the process to be ready to read' });
+    await monitored.attach(ctx.id, 'typed-in\n');
+    const text = await waitFor(async (seen) => {
+      const now = await output();
+      seen(now);
+      return now.includes('read: typed-in') ? now : undefined;
+    }, { timeoutMs: 10_000, description: 'the process to read the typed line and say so' });
+    expect(text).toContain('read: typed-in');
+  });
+
   requirement('config.process.console-size-ignored', 'consoleSize without a terminal changes nothing', async (ctx) => {
     const plain = await reportWithoutTerminal(ctx, ctx.id, (p) => void (p.terminal = false));
     expect(plain, 'the container without consoleSize').toEqual({ exitCode: 0, report: { fd0: 'notty', fd1: 'notty', fd2: 'notty', size: 'none' } });
