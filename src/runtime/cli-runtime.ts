@@ -258,7 +258,9 @@ export class CliRuntime implements Runtime {
       throw new UnsupportedOperationError(this.name, 'exec with a terminal and detach, input or a pid file', 'the monitor runs a terminal exec to its end and holds its stdio');
     }
     const n = ++this.#seq;
-    const files = new MonitorFiles(join(await this.#scratch(), 'monitor'), `${id}-exec-${n}`);
+    // A dir of its own: conmon names an exec's exit file after the container, not the exec, and
+    // the container's own exit file must stay the container's.
+    const files = new MonitorFiles(join(await this.#scratch(), 'monitor', 'exec'), `${id}-${n}`);
     await files.reset();
     const spec: ProcessSpec = isArgv(process)
       ? { args: [...process], cwd: options.cwd ?? '/', env: options.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], user: userOf(options.user) }
@@ -274,7 +276,7 @@ export class CliRuntime implements Runtime {
         timeoutMs: timeoutMs + 5000, env: this.#env, stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },
       });
       const words = await tail(files.conmonOutput);
-      const output = async (): Promise<string> => (await this.logs(files.id)).map((l) => l.text + (l.partial ? '' : '\n')).join('');
+      const output = async (): Promise<string> => parseContainerLog(await tail(files.log, DEFAULT_OUTPUT_CAPS.stdoutBytes)).map((l) => l.text + (l.partial ? '' : '\n')).join('');
       if (result.timedOut) throw new ExecTimeoutError(id, timeoutMs, await output(), words);
       if (result.exitCode !== 0) throw new RuntimeError('exec', argv, result.exitCode, words, undefined);
       const sync = parseSync(await readFile(files.sync, 'utf8'));

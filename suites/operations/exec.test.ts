@@ -82,11 +82,17 @@ describeRuntimes('operations: exec', (requirement) => {
   requirement('cli.exec.tty', 'exec --tty gives the process a terminal on stdin, stdout and stderr (held by the monitor)', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const monitored = await ctx.monitored();
-    const id = await running(ctx);
+    const b = await ctx.bundle((c) => c.args('sleep', '600'));
+    await monitored.create(ctx.id, { bundle: b.dir });
+    await monitored.start(ctx.id);
     const report = 'for f in 0 1 2; do if [ -t $f ]; then echo "fd$f tty"; else echo "fd$f notty"; fi; done; exit 5';
-    const result = await monitored.exec(id, ['sh', '-c', report], { tty: true });
+    const result = await monitored.exec(ctx.id, ['sh', '-c', report], { tty: true });
     expect(result.exitCode, 'exit code of the process on the terminal').toBe(5);
     expect(result.stdout.replace(/\r/g, '').trim().split('\n'), 'what the process said of its stdio').toEqual(['fd0 tty', 'fd1 tty', 'fd2 tty']);
+    // The exec's end is its own: the container's process runs on, and is seen ending as it does.
+    await expect(monitored.wait(ctx.id, { timeoutMs: 500 }), 'the container\'s process, still running after the exec').rejects.toThrow(/no exit within 500 ms/);
+    await monitored.kill(ctx.id, 'KILL');
+    expect(await monitored.wait(ctx.id, { timeoutMs: 10_000 }), 'how the container\'s own process ended, after the exec').toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
   });
 
   requirement('cli.exec.stopped', 'exec into a stopped container fails', async ({ runtime, id, bundle }) => {
