@@ -12,7 +12,7 @@ import { cgroupLayout, type CgroupLayout } from '../util/cgroup-layout.js';
 import { RuntimeNotFoundError } from '../runtime/errors.js';
 import { openRuntime, resolveRuntime } from '../runtime/resolve.js';
 
-interface Finding {
+export interface Finding {
   what: string;
   status: 'ok' | 'missing' | 'limited';
   detail: string;
@@ -36,6 +36,22 @@ async function runtimeFinding(name: string, layout: CgroupLayout): Promise<Findi
     const detail = error instanceof RuntimeNotFoundError ? error.message : `unusable: ${(error as Error).message}`;
     return { what: name, status: 'missing', detail, meaning: `its suites cannot run here` };
   }
+}
+
+/** The helpers some suites need where the runtime runs: conmon (the monitor) and socat (typing into its terminals). */
+const HELPERS = [
+  { name: 'conmon', meaning: 'the monitor\'s suites (exit status, logs, terminals, OOM seen by the monitor)' },
+  { name: 'socat', meaning: 'typing into a monitored container\'s terminal (cli.create.console-socket) and, in the image, the TCP checkpoint test' },
+];
+
+export async function helperFindings(runner: ProcessRunner, where: 'host' | 'image', helpers = HELPERS): Promise<Finding[]> {
+  return Promise.all(helpers.map(async ({ name, meaning }) => {
+    const found = await runner.run('sh', ['-c', 'command -v "$1"', 'which', name], { timeoutMs: 10_000 });
+    const path = found.exitCode === 0 ? found.stdout.trim() : '';
+    return path.startsWith('/')
+      ? { what: `${name} (${where})`, status: 'ok' as const, detail: path, meaning: `${meaning}: they run ${where === 'host' ? 'on the host' : 'in containers'}` }
+      : { what: `${name} (${where})`, status: 'missing' as const, detail: where === 'host' ? `not found (apt-get install -y ${name})` : 'not in the image', meaning: `${meaning}: they skip, saying so` };
+  }));
 }
 
 async function criuFinding(runner: ProcessRunner, where: 'host' | 'image', scratch: string): Promise<Finding> {
@@ -90,6 +106,7 @@ async function containerFindings(scratch: string): Promise<Finding[]> {
         : { what: `${name} (image)`, status: 'missing', detail: `not in ${image}`, meaning: `its container suites cannot run with this image` });
     }
     findings.push(await criuFinding(runner, 'image', join(scratch, 'criu-image')));
+    findings.push(...(await helperFindings(runner, 'image')));
   } finally {
     await container.stop();
   }
@@ -106,6 +123,7 @@ export async function doctorCommand(out: NodeJS.WritableStream = process.stdout)
     { what: 'busybox', status: busybox ? 'ok' : 'missing', detail: busybox ?? 'not found (apt-get install -y busybox-static)', meaning: 'the rootfs of every bundle for real runtimes' },
     ...(await Promise.all(['fake', 'runc', 'crun', 'runsc'].map((n) => runtimeFinding(n, layout)))),
     await criuFinding(new HostProcessRunner(), 'host', join(scratch.path, 'criu-host')),
+    ...(await helperFindings(new HostProcessRunner(), 'host')),
     ...(await containerFindings(scratch.path)),
   ];
   await scratch.cleanup();
