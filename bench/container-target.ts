@@ -19,7 +19,7 @@ import { BundleBuilder, writeConfig } from '../src/bundle/bundle-builder.js';
 import { sweepCgroups } from '../src/harness/cgroup-sweep.js';
 import { buildBusyboxRootfs } from '../src/bundle/rootfs.js';
 import type { CliRuntime } from '../src/runtime/cli-runtime.js';
-import { HostProcessRunner, type ProcessRunner } from '../src/runtime/process-runner.js';
+import { commandPath, HostProcessRunner, type ProcessRunner } from '../src/runtime/process-runner.js';
 import { builtinDeclaration } from '../src/runtime/declaration.js';
 import { openRuntime, resolveRuntime } from '../src/runtime/resolve.js';
 import { cgroupLayout } from '../src/util/cgroup-layout.js';
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     targets.push(container);
     const short = container.id.slice(0, 12);
     const runner = await container.runner(join(work, `calls-${short}`));
-    const binary = await runner.which(builtinDeclaration(name).profile.binary);
+    const binary = await commandPath(runner, builtinDeclaration(name).profile.binary);
     if (binary === undefined) throw new Error(`${name} is not in image ${image}`);
     const runtime = openRuntime({ profile: builtinDeclaration(name).profile, binary }, { workDir: join(work, `adapter-${short}`), runner, callTimeoutMs: CALL_TIMEOUT_MS });
     all.push({ where: `${name}, container`, runner, runtime });

@@ -5,7 +5,7 @@ import { pingEngine } from '../container/engine.js';
 import { defaultImageName, imageExists } from '../container/runtimes-image.js';
 import { startTargetContainer, type TargetContainer } from '../container/target-container.js';
 import { probeCriu } from '../runtime/criu-probe.js';
-import { HostProcessRunner, type ProcessRunner } from '../runtime/process-runner.js';
+import { commandPath, HostProcessRunner, type ProcessRunner } from '../runtime/process-runner.js';
 import { findBusybox } from '../bundle/rootfs.js';
 import { isRoot } from '../util/is-root.js';
 import { cgroupLayout, type CgroupLayout } from '../util/cgroup-layout.js';
@@ -46,9 +46,8 @@ const HELPERS = [
 
 export async function helperFindings(runner: ProcessRunner, where: 'host' | 'image', helpers = HELPERS): Promise<Finding[]> {
   return Promise.all(helpers.map(async ({ name, meaning }) => {
-    const found = await runner.run('sh', ['-c', 'command -v "$1"', 'which', name], { timeoutMs: 10_000 });
-    const path = found.exitCode === 0 ? found.stdout.trim() : '';
-    return path.startsWith('/')
+    const path = await commandPath(runner, name);
+    return path
       ? { what: `${name} (${where})`, status: 'ok' as const, detail: path, meaning: `${meaning}: they run ${where === 'host' ? 'on the host' : 'in containers'}` }
       : { what: `${name} (${where})`, status: 'missing' as const, detail: where === 'host' ? `not found (apt-get install -y ${name})` : 'not in the image', meaning: `${meaning}: they skip, saying so` };
   }));
@@ -99,7 +98,7 @@ async function containerFindings(scratch: string): Promise<Finding[]> {
   try {
     const runner = await container.runner(join(scratch, 'calls'));
     for (const name of ['runc', 'crun']) {
-      const binary = await runner.which(name);
+      const binary = await commandPath(runner, name);
       const version = binary ? (await runner.run(binary, ['--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0] : undefined;
       findings.push(binary
         ? { what: `${name} (image)`, status: 'ok', detail: `${version ?? '?'} at ${binary}`, meaning: `rtconform run --in-container --runtime ${name}` }

@@ -51,7 +51,7 @@ const COMMAND_HELP: Record<string, () => string> = {
   compare: () => `  compare OLD NEW  regressions, fixes and new skips between two compliance.json files; exit 1 on a
                  MUST regression
                    --json                the comparison as JSON`,
-  image: () => `  image build    build the local runtimes image (runc, crun, criu, conmon) by debootstrap, no registry;
+  image: () => `  image build    build the local runtimes image (runc, crun, criu, conmon, socat) by debootstrap, no registry;
                  prints its name; reused while its recipe is unchanged (docs/container-image.md)
                    --suite NAME          Debian release (default: trixie)
                    --mirror URL          Debian mirror (default: debootstrap's)

@@ -26,7 +26,7 @@ describe('the out dir: checked before the run, written without harm to what is n
       await expect(claimOutDir(out), out).rejects.toThrow(/is a system directory; choose a directory of your own/);
       expect(Date.now() - started, out).toBeLessThan(1000);
     }
-    expect(existsSync('/x'), 'nothing written under /').toBe(false);
+    expect(existsSync('/.rtconform-out'), 'no marker of ours written into /').toBe(false);
   });
 
   it('refuses a dir it cannot create or write, before anything runs, saying why', async () => {

@@ -1,11 +1,11 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { REPORT_FILES } from '../report/write-reports.js';
+import { REPORT_FILES, writeAtomically } from '../report/write-reports.js';
 import { HarnessError } from './harness-error.js';
 
 /** What rtconform writes into an out dir, and replaces on the next run. */
-export const OUR_ENTRIES: readonly string[] = [...Object.values(REPORT_FILES), 'allure-results', 'allure-report'];
+const OUR_ENTRIES: readonly string[] = [...Object.values(REPORT_FILES), 'allure-results', 'allure-report'];
 
 /** The out dir's record that rtconform wrote those entries: only then does a run replace them. */
 const MARKER = '.rtconform-out';
@@ -21,8 +21,8 @@ const SYSTEM_DIRS = ['/', '/bin', '/boot', '/etc', '/lib', '/lib32', '/lib64', '
  * rtconform did not write (another tool's junit.xml or allure-results/), which only `force`
  * replaces. Nothing in the dir is touched until it passes; then it is marked as rtconform's.
  */
-export async function claimOutDir(outDir: string, options: { force?: boolean; flag?: string } = {}): Promise<string> {
-  const flag = options.flag ?? '--out';
+export async function claimOutDir(outDir: string, options: { force?: boolean } = {}): Promise<string> {
+  const flag = '--out';
   const path = resolve(outDir);
   if (SYSTEM_DIRS.includes(path) || SYSTEM_TREES.some((t) => path === t || path.startsWith(`${t}/`))) {
     throw new HarnessError(`${flag} ${outDir}: ${path} is a system directory; choose a directory of your own (e.g. reports/latest)`);
@@ -40,9 +40,7 @@ export async function claimOutDir(outDir: string, options: { force?: boolean; fl
   if (foreign.length > 0 && !options.force) {
     throw new HarnessError(`${flag} ${outDir}: ${path} already holds ${foreign.join(', ')}, which rtconform did not write; pass --force to replace them, or choose another directory`);
   }
-  const temporary = join(path, `${MARKER}.${process.pid}.tmp`);
-  await writeFile(temporary, JSON.stringify({ writtenBy: 'rtconform', entries: OUR_ENTRIES }) + '\n');
-  await rename(temporary, join(path, MARKER));
+  await writeAtomically(join(path, MARKER), JSON.stringify({ writtenBy: 'rtconform', entries: OUR_ENTRIES }) + '\n');
   return path;
 }
 

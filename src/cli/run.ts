@@ -171,13 +171,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     await writeReports(report, outDir);
   }
   if (interrupted) {
-    if (report) printSummary(report, outDir, { brief: plan.output === 'quiet' });
+    if (report) printSummary(report, outDir, { countsOnly: plan.output === 'quiet' });
     process.stderr.write('rtconform: the run was interrupted; nothing of it is left on this machine\n');
     return 130;
   }
   // No runs: the global setup failed (a runtime missing from the image, a target that would not start).
   if (!report || report.runs.length === 0) throw new HarnessError('the run ended without results (see the errors above)');
-  printSummary(report, outDir, { brief: plan.output === 'quiet' });
+  printSummary(report, outDir, { countsOnly: plan.output === 'quiet' });
   if (report.note !== undefined) {
     process.stderr.write(`rtconform: ${report.note}\n`);
     return 2;

@@ -16,9 +16,11 @@ const MARK: Record<Verdict, string> = {
   'beyond-target': 'NEWER', withdrawn: 'OLDER',
 };
 
-/** The per-requirement verdict a person reads at the end of a run. */
-/** `brief` (--quiet): each runtime's counts and verdict, without a line per requirement. */
-export function printSummary(report: ComplianceReport, outDir: string, options: { brief?: boolean; out?: NodeJS.WritableStream } = {}): void {
+/**
+ * The per-requirement verdict a person reads at the end of a run; with `countsOnly` (--quiet),
+ * each runtime's counts and verdict without a line per requirement.
+ */
+export function printSummary(report: ComplianceReport, outDir: string, options: { countsOnly?: boolean; out?: NodeJS.WritableStream } = {}): void {
   const out = options.out ?? process.stdout;
   const lines: string[] = ['', 'rtconform compliance summary'];
   for (const run of report.runs) {
@@ -26,7 +28,7 @@ export function printSummary(report: ComplianceReport, outDir: string, options: 
     lines.push('', `${run.runtime.name}${v} (${run.runtime.path ?? run.runtime.key}) on ${run.target.description}`);
     if (run.judgedAgainst) lines.push(`  judged against runtime-spec ${run.judgedAgainst.specVersion} (${run.judgedAgainst.source})`);
     const idWidth = Math.max(30, ...run.results.map((r) => r.requirement.length));
-    for (const r of options.brief ? [] : run.results) {
+    for (const r of options.countsOnly ? [] : run.results) {
       const verdict = verdictOf(r);
       lines.push(`  ${MARK[verdict].padEnd(5)} ${r.level.padEnd(10)} ${r.requirement.padEnd(idWidth)} ${r.statement}${why(r, verdict, run)}`);
     }

@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_OUTPUT_CAPS } from '../runtime/process-runner.js';
+import { commandPath, DEFAULT_OUTPUT_CAPS } from '../runtime/process-runner.js';
 import { waitFor } from '../util/wait.js';
 import { ContainerProcessRunner } from './container-process-runner.js';
 import { startTargetContainer, type TargetContainer } from './target-container.js';
@@ -261,12 +261,12 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     await runner.run('rm', ['-f', onlyInside], { timeoutMs: 10_000 });
   });
 
-  it('which finds the runtimes on the container PATH, and nothing that is not a binary', async () => {
-    expect(await runner.which('runc')).toMatch(/^\/.*\/runc$/);
-    expect(await runner.which('crun')).toMatch(/^\/.*\/crun$/);
-    expect(await runner.which('sh')).toMatch(/^\/.*\/sh$/);
-    expect(await runner.which('no-such-command-here')).toBeUndefined();
+  it('commandPath finds the runtimes on the container PATH, and nothing that is not a binary', async () => {
+    expect(await commandPath(runner, 'runc')).toMatch(/^\/.*\/runc$/);
+    expect(await commandPath(runner, 'crun')).toMatch(/^\/.*\/crun$/);
+    expect(await commandPath(runner, 'sh')).toMatch(/^\/.*\/sh$/);
+    expect(await commandPath(runner, 'no-such-command-here')).toBeUndefined();
     // A shell builtin has no path.
-    expect(await runner.which('cd')).toBeUndefined();
+    expect(await commandPath(runner, 'cd')).toBeUndefined();
   });
 });

@@ -15,6 +15,8 @@ import { fileContent } from '../util/file-content.js';
 import { waitFor } from '../util/wait.js';
 import { engineClient, type Dockerode } from './engine.js';
 
+const execFileAsync = promisify(execFile);
+
 /** How long a killed call gets to end on its own before we stop waiting for its output. */
 const FORCE_KILL_AFTER_MS = 2000;
 
@@ -22,8 +24,6 @@ const FORCE_KILL_AFTER_MS = 2000;
  * Records its own pid (so a deadline can kill it), wires stdio to files when asked, then
  * becomes the command. Arguments: pid file, stdin file, stdout file or '', stderr file or ''.
  */
-const execFileAsync = promisify(execFile);
-
 const WRAPPER =
   'p=$1 i=$2 o=$3 e=$4; shift 4; echo $$ >"$p"; ' +
   'if [ -n "$o" ]; then exec "$@" <"$i" >>"$o" 2>>"$e"; else exec "$@" <"$i"; fi';
@@ -102,11 +102,10 @@ export class ContainerProcessRunner implements ProcessRunner {
     try {
       const stdio = options.stdio;
       let stdin = stdio?.stdin ?? '/dev/null';
-      if (!stdio && typeof options.input === 'string' && options.input !== '') {
-        await writeFile(call.input, options.input);
-        stdin = call.input;
-      } else if (!stdio && options.input !== undefined && typeof options.input !== 'string') {
-        call.feed = await feedThroughFifo(call.input, options.input);
+      if (!stdio && options.input !== undefined && options.input !== '') {
+        // Text goes as a file; a stream through a fifo, piece by piece.
+        if (typeof options.input === 'string') await writeFile(call.input, options.input);
+        else call.feed = await feedThroughFifo(call.input, options.input);
         stdin = call.input;
       }
       if (this.#agentDir !== undefined) {
@@ -168,13 +167,6 @@ export class ContainerProcessRunner implements ProcessRunner {
 
   async isExecutable(file: string): Promise<boolean> {
     return (await this.run('test', ['-x', file], { timeoutMs: 10_000 })).exitCode === 0;
-  }
-
-  /** The absolute path of a command on the container's PATH, or undefined. */
-  async which(command: string): Promise<string | undefined> {
-    const result = await this.run('sh', ['-c', 'command -v "$1"', 'which', command], { timeoutMs: 10_000 });
-    const path = result.stdout.trim();
-    return result.exitCode === 0 && path.startsWith('/') ? path : undefined;
   }
 
   /**
@@ -355,7 +347,6 @@ async function feedThroughFifo(path: string, input: AsyncIterable<string | Uint8
   void pipeline(Readable.from(input), feed).catch(() => undefined);
   return feed;
 }
-
 
 /**
  * The one way to drive commands in a target container: by its id, from any process (the test

@@ -2,6 +2,7 @@ import { pingEngine } from '../container/engine.js';
 import { imageExists } from '../container/runtimes-image.js';
 import { startTargetContainer, type Privilege, type TargetContainer } from '../container/target-container.js';
 import { cgroupLayout } from '../util/cgroup-layout.js';
+import { commandPath } from '../runtime/process-runner.js';
 import type { ContainerPlan, PlannedRuntime } from './plan.js';
 import { selectionOf, type RuntimeSelection, type SelectionTarget } from './selection.js';
 
@@ -83,7 +84,7 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
 async function locateInImage(planned: PlannedRuntime, runner: Awaited<ReturnType<TargetContainer['runner']>>, image: string): Promise<PlannedRuntime> {
   const wanted = planned.profile.binary;
   const byPath = wanted.includes('/');
-  const binary = byPath ? ((await runner.isExecutable(wanted)) ? wanted : undefined) : await runner.which(wanted);
+  const binary = byPath ? ((await runner.isExecutable(wanted)) ? wanted : undefined) : await commandPath(runner, wanted);
   if (binary !== undefined) return { ...planned, binary };
   const name = planned.key.replace(/@container$/, '');
   return {

@@ -52,7 +52,7 @@ export function fitToSchema(report: ComplianceReport): ComplianceReport {
  * Writes a file whole or not at all: beside it, then renamed into place. A reader, or a kill,
  * never sees half a file, and a symlink standing at `path` is replaced, never written through.
  */
-async function writeAtomically(path: string, text: string): Promise<void> {
+export async function writeAtomically(path: string, text: string): Promise<void> {
   // Its own name each time (writes of one process may overlap); wx: never through a planted link.
   const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {

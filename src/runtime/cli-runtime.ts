@@ -12,8 +12,8 @@ import {
   ContainerWaitError, ExecTimeoutError, MonitorRequiredError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
 } from './errors.js';
 import {
-  conmonCreateArgs, conmonExecArgs, exitStatus, MonitorFiles, MONITORED_CREATE_SCRIPT, parseContainerLog, parseSync, wantsTerminal,
-  type ContainerLogLine, type ExitStatus, type MonitorOptions,
+  CONMON_SCRIPT, conmonCreateArgs, conmonExecArgs, exitStatus, logText, MonitorFiles, parseContainerLog, parseSync, wantsTerminal,
+  type ContainerLogLine, type ExitStatus, type MonitorOptions, type MonitorSync,
 } from './monitor.js';
 import { DEFAULT_OUTPUT_CAPS, type Input, type ProcessRunner, type RunResult, type StdioFiles } from './process-runner.js';
 import type { RuntimeProfile, Verb } from './profiles.js';
@@ -37,7 +37,7 @@ export interface CliRuntimeOptions {
   callTimeoutMs?: number;
   /** Extra environment for every call (the fake runtime reads its fault modes from here). */
   env?: Record<string, string>;
-  /** Create containers under this monitor (conmon), which gives `wait` and `logs`; directly when absent. */
+  /** Create containers under this monitor (conmon), which gives `wait`, `logs`, `attach` and exec with a terminal; directly when absent. */
   monitor?: MonitorOptions;
 }
 
@@ -109,32 +109,55 @@ export class CliRuntime implements Runtime {
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
 
-  /** Create under the monitor: conmon runs the runtime's create, and says how it ended (see MONITORED_CREATE_SCRIPT). */
+  /** Create under the monitor: conmon runs the runtime's create, and says how it ended. */
   async #createMonitored(id: string, options: CreateOptions, monitor: MonitorOptions): Promise<void> {
     if (options.stdio || options.consoleSocket) {
       throw new UnsupportedOperationError(this.name, 'create with stdio files or a console socket under a monitor', 'the monitor holds the container\'s stdio: read its output with logs(id)');
     }
-    const files = new MonitorFiles(join(await this.#scratch(), 'monitor'), id);
+    const files = this.#monitorFiles(id);
     await files.reset();
-    // What the errors quote: the monitor's command; the shell only waits for it.
     const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), { ...options, terminal: await wantsTerminal(options) })];
-    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
-    const result = await this.#runner.run('sh', ['-c', MONITORED_CREATE_SCRIPT, 'rtconform-monitored-create', files.sync, files.conmonPidFile, ...argv], {
-      timeoutMs, env: this.#env, cwd: options.workingDir,
+    await this.#runConmon('create', files, argv, { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, cwd: options.workingDir });
+    await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
+  }
+
+  /** Where the monitor keeps a container's files (`scope` apart: an exec's must not meet its container's). */
+  #monitorFiles(id: string, scope: 'container' | 'exec' = 'container'): MonitorFiles {
+    return new MonitorFiles(join(this.#workDir, 'monitor', ...(scope === 'exec' ? ['exec'] : [])), id);
+  }
+
+  /**
+   * Runs conmon (CONMON_SCRIPT) until the runtime's call has ended, and returns what conmon
+   * reported on its sync pipe. The errors quote conmon's command: the shell only waits for it.
+   */
+  async #runConmon(verb: string, files: MonitorFiles, argv: string[], options: { timeoutMs: number; cwd?: string }): Promise<MonitorSync> {
+    const result = await this.#runner.run('sh', ['-c', CONMON_SCRIPT, `rtconform-monitored-${verb}`, files.sync, files.conmonPidFile, ...argv], {
+      timeoutMs: options.timeoutMs, env: this.#env, cwd: options.cwd,
       // The monitor keeps its stdio: files, never our pipes.
       stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },
     });
     const words = await tail(files.conmonOutput);
-    if (result.timedOut) throw new RuntimeTimeoutError('create', argv, timeoutMs, words, undefined);
-    if (result.exitCode !== 0) throw new RuntimeError('create', argv, result.exitCode, words, undefined);
+    if (result.timedOut) throw new RuntimeTimeoutError(verb, argv, options.timeoutMs, words, undefined);
+    if (result.exitCode !== 0) throw new RuntimeError(verb, argv, result.exitCode, words, undefined);
     const sync = parseSync(await readFile(files.sync, 'utf8'));
-    if (sync.value < 0) throw new RuntimeError('create', argv, undefined, sync.message ?? words, undefined);
-    await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
+    if (sync.value < 0) throw new RuntimeError(verb, argv, undefined, sync.message ?? words, undefined);
+    return sync;
+  }
+
+  /** What the monitor logged of a process: the last megabyte (a process may write without end), from its first whole line. */
+  async #readLog(files: MonitorFiles): Promise<ContainerLogLine[]> {
+    const text = await tail(files.log, DEFAULT_OUTPUT_CAPS.stdoutBytes);
+    const whole = text.length === DEFAULT_OUTPUT_CAPS.stdoutBytes ? text.slice(text.indexOf('\n') + 1) : text;
+    try {
+      return parseContainerLog(whole);
+    } catch (error) {
+      throw new RuntimeOutputError('logs', [this.monitor?.binary ?? 'conmon', '--log-path', files.log], whole, (error as Error).message);
+    }
   }
 
   async wait(id: string, options: WaitOptions = {}): Promise<ExitStatus> {
     if (!this.monitor) throw new MonitorRequiredError(this.name, 'wait');
-    const files = new MonitorFiles(join(this.#workDir, 'monitor'), id);
+    const files = this.#monitorFiles(id);
     const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
     const status = exitStatus(files);
     const timer = setTimeout(status.stop, timeoutMs);
@@ -160,7 +183,7 @@ export class CliRuntime implements Runtime {
    */
   async attach(id: string, input: Input, options: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.monitor) throw new MonitorRequiredError(this.name, 'attach');
-    const files = new MonitorFiles(join(this.#workDir, 'monitor'), id);
+    const files = this.#monitorFiles(id);
     // From conmon's short link to the container's dir: a socket path may not exceed 107 bytes.
     const argv = ['socat', '-u', 'STDIN', 'UNIX-CONNECT:attach,socktype=5'];
     const result = await this.#runner.run(argv[0]!, argv.slice(1), { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, input, cwd: join(files.socketDir, id) });
@@ -170,15 +193,7 @@ export class CliRuntime implements Runtime {
 
   async logs(id: string): Promise<ContainerLogLine[]> {
     if (!this.monitor) throw new MonitorRequiredError(this.name, 'logs');
-    const files = new MonitorFiles(join(this.#workDir, 'monitor'), id);
-    // A container may write without end: the last megabyte, from its first whole line.
-    const text = await tail(files.log, DEFAULT_OUTPUT_CAPS.stdoutBytes);
-    const whole = text.length === DEFAULT_OUTPUT_CAPS.stdoutBytes ? text.slice(text.indexOf('\n') + 1) : text;
-    try {
-      return parseContainerLog(whole);
-    } catch (error) {
-      throw new RuntimeOutputError('logs', [this.monitor.binary, '--log-path', files.log], whole, (error as Error).message);
-    }
+    return this.#readLog(this.#monitorFiles(id));
   }
 
   async start(id: string): Promise<void> {
@@ -257,10 +272,9 @@ export class CliRuntime implements Runtime {
     if (options.detach || options.input !== undefined || options.pidFile !== undefined) {
       throw new UnsupportedOperationError(this.name, 'exec with a terminal and detach, input or a pid file', 'the monitor runs a terminal exec to its end and holds its stdio');
     }
-    const n = ++this.#seq;
-    // A dir of its own: conmon names an exec's exit file after the container, not the exec, and
-    // the container's own exit file must stay the container's.
-    const files = new MonitorFiles(join(await this.#scratch(), 'monitor', 'exec'), `${id}-${n}`);
+    // Files of their own: conmon names an exec's exit file after the container, and the
+    // container's own exit file must stay the container's.
+    const files = this.#monitorFiles(`${id}-${++this.#seq}`, 'exec');
     await files.reset();
     const spec: ProcessSpec = isArgv(process)
       ? { args: [...process], cwd: options.cwd ?? '/', env: options.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], user: userOf(options.user) }
@@ -270,17 +284,13 @@ export class CliRuntime implements Runtime {
     await writeFile(processFile, JSON.stringify(spec));
     const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
     const argv = [this.monitor.binary, ...conmonExecArgs(files, id, this.binary, this.#globalArgs(), processFile, Math.ceil(timeoutMs / 1000))];
+    const output = async (): Promise<string> => logText(await this.#readLog(files));
     try {
       // conmon ends the process at its timeout and reports it; ours is the backstop.
-      const result = await this.#runner.run('sh', ['-c', MONITORED_CREATE_SCRIPT, 'rtconform-monitored-exec', files.sync, files.conmonPidFile, ...argv], {
-        timeoutMs: timeoutMs + 5000, env: this.#env, stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },
+      const sync = await this.#runConmon('exec', files, argv, { timeoutMs: timeoutMs + 5000 }).catch(async (error: unknown) => {
+        if (error instanceof RuntimeTimeoutError) throw new ExecTimeoutError(id, timeoutMs, await output(), error.stderr);
+        throw error;
       });
-      const words = await tail(files.conmonOutput);
-      const output = async (): Promise<string> => parseContainerLog(await tail(files.log, DEFAULT_OUTPUT_CAPS.stdoutBytes)).map((l) => l.text + (l.partial ? '' : '\n')).join('');
-      if (result.timedOut) throw new ExecTimeoutError(id, timeoutMs, await output(), words);
-      if (result.exitCode !== 0) throw new RuntimeError('exec', argv, result.exitCode, words, undefined);
-      const sync = parseSync(await readFile(files.sync, 'utf8'));
-      if (sync.value < 0) throw new RuntimeError('exec', argv, undefined, sync.message ?? words, undefined);
       return { exitCode: sync.value, stdout: await output(), stderr: '' };
     } finally {
       await rm(processFile, { force: true });

@@ -111,7 +111,7 @@ export class ExecTimeoutError extends Error {
   }
 }
 
-/** `wait` or `logs` on a runtime opened without a monitor: a mistake of the caller, never the runtime's. */
+/** `wait`, `logs`, `attach` or an exec with a terminal on a runtime opened without a monitor: a mistake of the caller, never the runtime's. */
 export class MonitorRequiredError extends Error {
   override name = 'MonitorRequiredError';
   constructor(readonly runtime: string, readonly operation: string) {

@@ -57,7 +57,7 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     const started = Date.now();
     const error = await open(true).create('nowhere', { bundle: join(work.path, 'no-such-bundle') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeError);
-    expect((error as Error).message).toMatch(/conmon create failed \(exit 125\): conmon ended before the runtime's create did/);
+    expect((error as Error).message).toMatch(/conmon create failed \(exit 125\): conmon ended before the runtime's call did/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 

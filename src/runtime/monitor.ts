@@ -84,17 +84,11 @@ export class MonitorFiles {
  */
 export function conmonCreateArgs(files: MonitorFiles, runtime: string, runtimeArgs: readonly string[], create: { bundle: string; pidFile?: string; noPivot?: boolean; noNewKeyring?: boolean; terminal: boolean }): string[] {
   return [
-    '--cid', files.id, '--cuuid', files.id, '--name', files.id,
     // With a terminal, conmon makes the console socket, passes it to the runtime's create and
     // logs what the container writes to the terminal.
     ...(create.terminal ? ['--terminal'] : []),
-    '--runtime', runtime, ...runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
+    ...conmonArgs(files, files.id, runtime, runtimeArgs, create.pidFile),
     '--bundle', create.bundle,
-    '--exit-dir', files.exitDir,
-    '--container-pidfile', create.pidFile ?? files.pidFile,
-    '--log-path', files.log,
-    '--socket-dir-path', files.socketDir,
-    '--conmon-pidfile', files.conmonPidFile,
     ...(create.noPivot ? ['--no-pivot'] : []),
     ...(create.noNewKeyring ? ['--no-new-keyring'] : []),
   ];
@@ -105,10 +99,17 @@ export function conmonExecArgs(files: MonitorFiles, containerId: string, runtime
   return [
     // --timeout: conmon kills the process past it, so the exec is bounded on the target too.
     '--exec', '--exec-process-spec', processFile, '--terminal', '--timeout', String(timeoutSeconds),
+    ...conmonArgs(files, containerId, runtime, runtimeArgs),
+  ];
+}
+
+/** What every conmon call names: the container, the runtime with its global flags, and the monitor's files. */
+function conmonArgs(files: MonitorFiles, containerId: string, runtime: string, runtimeArgs: readonly string[], pidFile = files.pidFile): string[] {
+  return [
     '--cid', containerId, '--cuuid', files.id, '--name', files.id,
     '--runtime', runtime, ...runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
     '--exit-dir', files.exitDir,
-    '--container-pidfile', files.pidFile,
+    '--container-pidfile', pidFile,
     '--log-path', files.log,
     '--socket-dir-path', files.socketDir,
     '--conmon-pidfile', files.conmonPidFile,
@@ -123,7 +124,7 @@ export function conmonExecArgs(files: MonitorFiles, containerId: string, runtime
  * exist), ends the wait too: exit 125.
  * Arguments: SYNC_FILE CONMON_PID_FILE CONMON ARGS…
  */
-export const MONITORED_CREATE_SCRIPT = `sync=$1 pidfile=$2; shift 2
+export const CONMON_SCRIPT = `sync=$1 pidfile=$2; shift 2
 exec 3>>"$sync"
 _OCI_SYNCPIPE=3 "$@" || exit
 exec 3>&-
@@ -132,7 +133,7 @@ while [ ! -s "$sync" ]; do
   read -r pid < "$pidfile" 2>/dev/null
   if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
     [ -s "$sync" ] && break
-    echo "conmon ended before the runtime's create did, and said nothing" >&2
+    echo "conmon ended before the runtime's call did, and said nothing" >&2
     exit 125
   fi
   sleep 0.02
@@ -180,6 +181,11 @@ function signalOf(exitCode: number): NodeJS.Signals | undefined {
   if (exitCode <= 128) return undefined;
   const number = exitCode - 128;
   return (Object.entries(os.signals) as [NodeJS.Signals, number][]).find(([, n]) => n === number)?.[0];
+}
+
+/** The output the log lines hold, as the process wrote it: a partial line goes on in the next. */
+export function logText(lines: readonly ContainerLogLine[]): string {
+  return lines.map((l) => l.text + (l.partial ? '' : '\n')).join('');
 }
 
 /** The monitor's log of a container's output, line by line; a line not in the CRI format is quoted in the error. */

@@ -62,6 +62,13 @@ export interface ProcessRunner {
   isExecutable(file: string): Promise<boolean>;
 }
 
+/** The absolute path of a command on the PATH where `runner` runs it, or undefined. */
+export async function commandPath(runner: ProcessRunner, command: string): Promise<string | undefined> {
+  const result = await runner.run('sh', ['-c', 'command -v "$1"', 'which', command], { timeoutMs: 10_000 });
+  const path = result.stdout.trim();
+  return result.exitCode === 0 && path.startsWith('/') ? path : undefined;
+}
+
 /** Per-call caps on what is kept of a runtime's output (the rest is counted and cut, visibly). */
 export const DEFAULT_OUTPUT_CAPS = { stdoutBytes: 1024 * 1024, stderrBytes: 256 * 1024 } as const;
 

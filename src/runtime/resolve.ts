@@ -71,7 +71,7 @@ export interface OpenRuntimeOptions {
   callTimeoutMs?: number;
   /** Extra environment for every call. */
   env?: Record<string, string>;
-  /** Create containers under this monitor (conmon, as cri-o does), which gives `wait` and `logs`. */
+  /** Create containers under this monitor (conmon, as cri-o does), which gives `wait`, `logs`, `attach` and exec with a terminal. */
   monitor?: MonitorOptions;
 }
 

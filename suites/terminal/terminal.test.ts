@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { logText } from '../../src/runtime/monitor.js';
+import { commandPath } from '../../src/runtime/process-runner.js';
 import type { ProcessSpec } from '../../src/spec/config.js';
 import { waitFor } from '../../src/util/wait.js';
 
@@ -34,7 +36,7 @@ async function reportOnTerminal(ctx: RuntimeTestContext, consoleSize?: { height:
   await monitored.create(ctx.id, { bundle: bundle.dir });
   await monitored.start(ctx.id);
   const text = await waitFor(async (seen) => {
-    const output = (await monitored.logs(ctx.id)).map((l) => l.text + (l.partial ? '' : '\n')).join('');
+    const output = logText(await monitored.logs(ctx.id));
     seen(output);
     return /done/.test(output) ? output : undefined;
   }, { timeoutMs: 15_000, description: 'the container to report on its terminal' });
@@ -70,14 +72,14 @@ describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --p
 
   requirement('cli.create.console-socket', 'the terminal from --console-socket carries input to the process and its output back (typed through the monitor\'s attach socket)', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
-    if (!(await ctx.runner.isExecutable('/usr/bin/socat'))) ctx.skip(`socat is not on the ${ctx.selection.target.description}: rtconform types into a container's terminal through the monitor's attach socket (SOCK_SEQPACKET) with socat (apt-get install -y socat; the runtimes image has it)`);
+    if ((await commandPath(ctx.runner, 'socat')) === undefined) ctx.skip(`socat is not on the ${ctx.selection.target.description}: rtconform types into a container's terminal through the monitor's attach socket (SOCK_SEQPACKET) with socat (apt-get install -y socat; the runtimes image has it)`);
     const monitored = await ctx.monitored();
     const bundle = await ctx.bundle((b) => b.shell('echo ready; read line; echo "read: $line"; exec sleep 600').edit((c) => {
       c.process!.terminal = true;
     }));
     await monitored.create(ctx.id, { bundle: bundle.dir });
     await monitored.start(ctx.id);
-    const output = async (): Promise<string> => (await monitored.logs(ctx.id)).map((l) => l.text).join('\n');
+    const output = async (): Promise<string> => logText(await monitored.logs(ctx.id));
     await waitFor(async () => ((await output()).includes('ready') ? true : undefined), { timeoutMs: 10_000, description: 'the process to be ready to read' });
     await monitored.attach(ctx.id, 'typed-in\n');
     const text = await waitFor(async (seen) => {
