@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { dockerHost } from '../container/engine.js';
+import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
 import { parseArgs } from 'node:util';
 import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
@@ -38,6 +40,9 @@ const COMMAND_HELP: Record<string, () => string> = {
                    --image NAME          the container's image (default: the one \`rtconform image build\` makes)
                    --cgroup-view VIEW    host (default: the host's hierarchy, v2 part hidden for crun on
                                          hybrid hosts) or private (own cgroup namespace, cgroup2 mount)
+                   --file-sharing HOW    how the run dir reaches the containers: bind (a bind mount; the
+                                         default for a unix-socket engine) or bridge (sshfs over the
+                                         engine; the default for DOCKER_HOST=tcp://… or ssh://…)
                    --run-id ID           name the run (1-16 lower-case letters and digits): its containers are
                                          rtc-ID-…, its temp dirs rtconform-ID-… (default: random)
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
@@ -115,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
           'in-container': { type: 'boolean' },
           image: { type: 'string' },
           'cgroup-view': { type: 'string' },
+          'file-sharing': { type: 'string' },
           baseline: { type: 'string' },
           shard: { type: 'string' },
           'run-id': { type: 'string' },
@@ -129,9 +135,11 @@ async function main(argv: string[]): Promise<number> {
       const view = values['cgroup-view'] ?? 'host';
       if (!isCgroupView(view)) throw new HarnessError(`--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`);
       const inContainer = values['in-container'] ?? false;
-      if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined)) {
-        throw new HarnessError('--image and --cgroup-view apply to container targets: add --in-container');
+      if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined || values['file-sharing'] !== undefined)) {
+        throw new HarnessError('--image, --cgroup-view and --file-sharing apply to container targets: add --in-container');
       }
+      const sharing = values['file-sharing'] ?? fileSharingFor(dockerHost());
+      if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new HarnessError(`--file-sharing wants ${FILE_SHARINGS.join(' or ')}, got "${sharing}"`);
       const specVersion = values['spec-version'];
       if (specVersion !== undefined && targetRelease(specVersion) === undefined) {
         throw new HarnessError(`--spec-version wants a runtime-spec version (${SPEC_RELEASES.join(', ')}), got "${specVersion}"`);
@@ -147,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
         suites: values.suite ?? [],
         outDir: values.out ?? 'reports/latest',
         callTimeoutMs: timeout === undefined ? undefined : Number(timeout),
-        container: inContainer ? { image: values.image ?? defaultImageName(), cgroupView: view } : undefined,
+        container: inContainer ? { image: values.image ?? defaultImageName(), cgroupView: view, fileSharing: sharing as FileSharing } : undefined,
         baseline: values.baseline,
         shard: parseShard(values.shard),
         runId: values['run-id'],

@@ -161,13 +161,15 @@ describe('nothing of ours is left behind', () => {
   describe('in containers (runc, crun)', () => {
     const inContainer = ['--in-container', '--runtime', 'runc', '--runtime', 'crun'];
 
-    it('after a completed run', async (ctx) => {
+    // Over the file bridge, as a remote engine would have it: its sftp-server and mounts must go too.
+    it('after a completed run, the run dir over the file bridge', async (ctx) => {
       const problem = await containerTestSkipReason(inject('rtconformPlan').containers);
       if (problem) return ctx.skip(problem);
       const runId = `lc${randomBytes(2).toString('hex')}`;
-      const result = await (await startRun(runId, inContainer, 'state')).ended();
+      const result = await (await startRun(runId, [...inContainer, '--file-sharing', 'bridge'], 'state')).ended();
       // crun and runc both pass every state requirement: a red run here is a harness problem.
       expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).toMatch(/run dir over the file bridge/);
       expect(await leftovers(runId)).toEqual([]);
     }, 180_000);
 

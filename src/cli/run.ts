@@ -1,3 +1,4 @@
+import type { FileSharing } from '../container/file-bridge.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ export interface RunCommandOptions {
   outDir: string;
   callTimeoutMs: number | undefined;
   /** Run the runtimes inside a target container instead of on the host. */
-  container?: { image: string; cgroupView: CgroupView };
+  container?: { image: string; cgroupView: CgroupView; fileSharing: FileSharing };
   /** An earlier compliance.json: the exit code then says whether a MUST verdict regressed. */
   baseline?: string;
   /** Judge every runtime against this runtime-spec version instead of the one it declares. */
@@ -124,7 +125,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const plan = planRun(options);
   await preflight(plan);
   const { runId, outDir } = plan;
-  const where = plan.containers ? ` in containers of ${plan.containers.image} (${plan.containers.cgroupView} cgroup view)` : '';
+  const where = plan.containers ? ` in containers of ${plan.containers.image} (${plan.containers.cgroupView} cgroup view; run dir by ${plan.containers.fileSharing === 'bind' ? 'bind mount' : 'the file bridge'})` : '';
   const suites = plan.testFiles.map((f) => f.replace(/^suites\/|\/$|\.test\.ts$/g, ''));
   if (plan.output !== 'quiet') process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');

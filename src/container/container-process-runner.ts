@@ -84,6 +84,8 @@ export class ContainerProcessRunner implements ProcessRunner {
    * runner attached later with the same scratch dir hand their calls to it.
    */
   async startAgent(): Promise<void> {
+    // The agent's fifo cannot live on the file bridge: there every call is an engine exec.
+    if (this.target.fileSharing === 'bridge') return;
     const dir = join(this.#scratchDir, 'agent');
     await mkdir(dir, { recursive: true });
     const exec = await this.#docker.getContainer(this.#containerId).exec({ Cmd: ['sh', '-c', AGENT, 'rtconform-agent'], Env: [`RTCONFORM_AGENT_DIR=${dir}`] });
@@ -102,20 +104,29 @@ export class ContainerProcessRunner implements ProcessRunner {
     try {
       const stdio = options.stdio;
       let stdin = stdio?.stdin ?? '/dev/null';
+      let streamed: AsyncIterable<string | Uint8Array> | undefined;
       if (!stdio && options.input !== undefined && options.input !== '') {
-        // Text goes as a file; a stream through a fifo, piece by piece.
-        if (typeof options.input === 'string') await writeFile(call.input, options.input);
-        else call.feed = await feedThroughFifo(call.input, options.input);
-        stdin = call.input;
+        // Text goes as a file; a stream through a fifo, piece by piece (or, on the file bridge,
+        // which has no fifos, through the exec's own stdin).
+        if (typeof options.input === 'string') {
+          await writeFile(call.input, options.input);
+          stdin = call.input;
+        } else if (this.target.fileSharing === 'bridge') {
+          streamed = options.input;
+          stdin = '/dev/stdin';
+        } else {
+          call.feed = await feedThroughFifo(call.input, options.input);
+          stdin = call.input;
+        }
       }
-      if (this.#agentDir !== undefined) {
+      if (this.#agentDir !== undefined && streamed === undefined) {
         const result = await this.#runByAgent(this.#agentDir, file, args, options, call.pid, stdin, started);
         if (result) return result;
       }
       const exec = await this.#exec([
         'sh', '-c', WRAPPER, 'rtconform-call', call.pid, stdin,
         stdio ? (stdio.stdout ?? '/dev/null') : '', stdio ? (stdio.stderr ?? '/dev/null') : '', file, ...args,
-      ], options.env, options.cwd);
+      ], options.env, options.cwd, streamed);
       const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
       const stdout = new CappedOutput(caps.stdoutBytes, 'stdout');
       const stderr = new CappedOutput(caps.stderrBytes, 'stderr');
@@ -254,16 +265,22 @@ export class ContainerProcessRunner implements ProcessRunner {
     return { timedOut, aborted };
   }
 
-  async #exec(cmd: string[], env?: Record<string, string>, workingDir?: string): Promise<Exec> {
+  async #exec(cmd: string[], env?: Record<string, string>, workingDir?: string, input?: AsyncIterable<string | Uint8Array>): Promise<Exec> {
     const container = this.#docker.getContainer(this.#containerId);
     const exec = await container.exec({
       Cmd: cmd,
+      AttachStdin: input !== undefined,
       AttachStdout: true,
       AttachStderr: true,
       Env: env ? Object.entries(env).map(([k, v]) => `${k}=${v}`) : undefined,
       WorkingDir: workingDir,
     });
-    const output = await exec.start({ hijack: true, stdin: false });
+    const output = await exec.start({ hijack: true, stdin: input !== undefined });
+    if (input !== undefined) {
+      // Each piece as it comes, as fast as the process reads; then end of file, by closing our
+      // half of the connection. A process that ends first ends the connection, and the feed.
+      void pipeline(Readable.from(input), output as unknown as NodeJS.WritableStream).catch(() => undefined);
+    }
     return {
       output,
       exitCode: async () => {

@@ -34,8 +34,9 @@ export const DEFAULT_RECIPE: Readonly<ImageRecipe> = Object.freeze({
   // CRIU checkpoints need iptables-restore (network lock), ip (netns dump) and, for crun, libcriu2;
   // conmon is the monitor the monitored adapter (and suites/monitor) creates containers under;
   // socat (with util-linux's flock, in every Debian) holds the connections and locks the
-  // checkpoint-option tests dump, from the target's /usr bound into their bundles.
-  packages: Object.freeze(['runc', 'crun', 'criu', 'libcriu2', 'iptables', 'iproute2', 'busybox-static', 'conmon', 'socat']),
+  // checkpoint-option tests dump, from the target's /usr bound into their bundles; sshfs mounts
+  // the run dir over the file bridge when the engine shares no file system with the run.
+  packages: Object.freeze(['runc', 'crun', 'criu', 'libcriu2', 'iptables', 'iproute2', 'busybox-static', 'conmon', 'socat', 'sshfs']),
 });
 
 export class ImageBuildError extends Error {

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import type { GenericContainer, StartedTestContainer } from 'testcontainers';
 import { attachRunner, type ContainerProcessRunner } from './container-process-runner.js';
-import { engineClient, type Dockerode } from './engine.js';
+import { dockerHost, engineClient, type Dockerode } from './engine.js';
+import { FileBridgeError, fileSharingFor, startFileBridge, type FileBridge, type FileSharing } from './file-bridge.js';
 import { imageExists } from './runtimes-image.js';
 
 /**
@@ -28,6 +29,8 @@ export interface TargetContainerOptions {
   runId: string;
   /** Host directories shared at the same path inside, so bundle paths mean the same on both sides. */
   shared: readonly string[];
+  /** How they are shared: bind mounts (a local engine), or the file bridge (any engine). Default: from the engine's address. */
+  fileSharing?: FileSharing;
   /**
    * Hide the cgroup2 part of a hybrid host layout (crun refuses hybrid layouts: with it hidden
    * it sees, and uses, pure cgroup v1).
@@ -42,6 +45,7 @@ export interface TargetContainer {
   readonly image: string;
   readonly cgroupView: CgroupView;
   readonly privilege: Privilege;
+  readonly fileSharing: FileSharing;
   readonly description: string;
   /** Runs commands inside it; `callDir` (pid and input files of calls) must be in a dir shared with it. */
   runner(callDir: string): Promise<ContainerProcessRunner>;
@@ -62,7 +66,7 @@ type HostConfig = NonNullable<Parameters<Dockerode['createContainer']>[0]['HostC
 const READY = 'rtconform-target-ready';
 const PRIVATE_CGROUP2_INIT = `umount -R /sys/fs/cgroup 2>/dev/null; mount -t cgroup2 none /sys/fs/cgroup && echo ${READY} && exec sleep infinity`;
 
-async function definition(options: TargetContainerOptions, privilege: Privilege): Promise<GenericContainer> {
+async function definition(options: TargetContainerOptions & { fileSharing: FileSharing }, privilege: Privilege): Promise<GenericContainer> {
   // Loaded on first use: a run without containers does not pay its 0.3 s of start-up per process.
   const { GenericContainer, Wait } = await import('testcontainers');
   /** Exposes the create options testcontainers has no builder method for. */
@@ -73,7 +77,8 @@ async function definition(options: TargetContainerOptions, privilege: Privilege)
     }
   }
   const hostView = options.cgroupView === 'host';
-  const shared = hostView ? [...options.shared, '/sys/fs/cgroup'] : options.shared;
+  // The cgroup hierarchy is the engine's machine's own, wherever that is: a bind mount even for a remote engine.
+  const shared = [...(options.fileSharing === 'bind' ? options.shared : []), ...(hostView ? ['/sys/fs/cgroup'] : [])];
   const container = new RuntimeTargetContainer(options.image)
     .withPullPolicy({ shouldPull: () => false })
     .withAutoCleanup(false)
@@ -101,19 +106,37 @@ async function definition(options: TargetContainerOptions, privilege: Privilege)
     .withAddedCapabilities('ALL')
     .withDroppedCapabilities('SYS_RESOURCE')
     .withSecurityOpt('seccomp=unconfined', 'apparmor=unconfined')
-    .withHostConfig({ MaskedPaths: [], ReadonlyPaths: [], DeviceCgroupRules: ['a *:* rwm'] });
+    .withHostConfig({
+      MaskedPaths: [], ReadonlyPaths: [], DeviceCgroupRules: ['a *:* rwm'],
+      // The file bridge's sshfs needs FUSE (privileged containers have every device).
+      Devices: options.fileSharing === 'bridge' ? [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }] : [],
+    });
 }
 
 /** Starts a target container: privileged if the engine allows it, else the capability set. */
-export async function startTargetContainer(options: TargetContainerOptions): Promise<TargetContainer> {
+export async function startTargetContainer(given: TargetContainerOptions): Promise<TargetContainer> {
+  const options = { ...given, fileSharing: given.fileSharing ?? fileSharingFor(dockerHost()) };
   if (!(await imageExists(options.image))) throw new ImageMissingError(options.image);
   const attempts: Privilege[] = options.privilege ? [options.privilege] : ['privileged', 'capabilities'];
   let lastError: unknown;
   for (const privilege of attempts) {
     try {
       const started = await (await definition(options, privilege)).start();
-      return described(started, options, privilege);
+      const bridges: FileBridge[] = [];
+      try {
+        if (options.fileSharing === 'bridge') {
+          const docker = (await engineClient()).container.dockerode;
+          for (const dir of options.shared) bridges.push(await startFileBridge(docker, started.getId(), dir));
+        }
+      } catch (error) {
+        await Promise.all(bridges.map((b) => b.stop()));
+        await removeContainers({ [LABEL.run]: options.runId }, { ids: [started.getId()] });
+        // Not a refusal of the privilege: the fallback would fail the same way.
+        throw error;
+      }
+      return described(started, options, privilege, bridges);
     } catch (error) {
+      if (error instanceof FileBridgeError) throw error;
       lastError = error;
       // A failed start leaves a created container behind.
       await removeContainers({ [LABEL.run]: options.runId, [LABEL.ownerPid]: String(process.pid) }, { onlyStopped: true });
@@ -122,19 +145,23 @@ export async function startTargetContainer(options: TargetContainerOptions): Pro
   throw new Error(`could not start a container from ${options.image}: ${(lastError as Error).message}`);
 }
 
-function described(started: StartedTestContainer, options: TargetContainerOptions, privilege: Privilege): TargetContainer {
+function described(started: StartedTestContainer, options: TargetContainerOptions & { fileSharing: FileSharing }, privilege: Privilege, bridges: FileBridge[]): TargetContainer {
   const view = options.cgroupView === 'host'
     ? `host cgroups${options.hideUnifiedCgroup ? ', cgroup v2 part hidden' : ''}`
     : 'private cgroup2';
   const privilegeWords = privilege === 'privileged' ? 'privileged' : 'all capabilities but SYS_RESOURCE';
+  const sharing = options.fileSharing === 'bridge' ? '; run dir over the file bridge' : '';
+  const description = `container ${options.image} (${view}; ${privilegeWords}${sharing})`;
   return {
     id: started.getId(),
     image: options.image,
     cgroupView: options.cgroupView,
     privilege,
-    description: `container ${options.image} (${view}; ${privilegeWords})`,
-    runner: (callDir) => attachRunner(started.getId(), { kind: 'container', description: `container ${options.image} (${view}; ${privilegeWords})` }, callDir),
+    fileSharing: options.fileSharing,
+    description,
+    runner: (callDir) => attachRunner(started.getId(), { kind: 'container', description, fileSharing: options.fileSharing }, callDir),
     stop: async () => {
+      await Promise.all(bridges.map((b) => b.stop()));
       await removeContainers({ [LABEL.run]: options.runId }, { ids: [started.getId()] });
     },
   };

@@ -178,6 +178,7 @@ function targetOf({ target }: RuntimeSelection): RuntimeRun['target'] {
   return {
     kind: 'container', description: target.description, image: target.image, cgroupView: target.cgroupView,
     ...(target.privilege ? { privilege: target.privilege } : {}),
+    ...(target.fileSharing ? { fileSharing: target.fileSharing } : {}),
   };
 }
 

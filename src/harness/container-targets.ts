@@ -57,6 +57,7 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
         cgroupView: plan.cgroupView,
         runId,
         shared: [runDir],
+        fileSharing: plan.fileSharing,
         hideUnifiedCgroup: plan.cgroupView === 'host' && hybrid && planned.profile.refusesHybridCgroups,
         privilege,
       });
@@ -64,7 +65,7 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
       privilege = container.privilege;
       const target: SelectionTarget = {
         kind: 'container', description: container.description, containerId: container.id,
-        image: container.image, cgroupView: container.cgroupView, privilege: container.privilege,
+        image: container.image, cgroupView: container.cgroupView, privilege: container.privilege, fileSharing: container.fileSharing,
       };
       const runner = await container.runner(containerCallDir(runDir, container.id));
       // One exec for the container's life: the run's calls then go through the agent, not the engine.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { FILE_SHARINGS, type FileSharing } from '../container/file-bridge.js';
 import { CGROUP_VIEWS } from '../container/target-container.js';
 import { packageRoot } from '../package-root.js';
 import { hasRequirement } from '../requirements/catalogue.js';
@@ -52,6 +53,8 @@ export const ContainerPlanSchema = z.object({
   cgroupView: z.enum(CGROUP_VIEWS),
   /** No engine, no image or a runtime missing from the image is an error; else its tests skip with the reason. */
   required: z.boolean(),
+  /** How the run dir reaches the target containers: bind mounts (a local engine), or the file bridge (any engine). */
+  fileSharing: z.enum(FILE_SHARINGS as [FileSharing, ...FileSharing[]]),
   /** One target container each. */
   runtimes: z.array(PlannedRuntimeSchema),
 });

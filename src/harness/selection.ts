@@ -1,3 +1,4 @@
+import type { FileSharing } from '../container/file-bridge.js';
 import type { CgroupView, Privilege } from '../container/target-container.js';
 import type { ExpectedFailure } from '../runtime/declaration.js';
 import type { RuntimeProfile } from '../runtime/profiles.js';
@@ -15,6 +16,8 @@ export type SelectionTarget =
     cgroupView: CgroupView;
     /** The engine's id of the container the runtime runs in; absent when none could start. */
     containerId?: string;
+    /** How the run dir reaches it: bind mount or file bridge. */
+    fileSharing?: FileSharing;
     privilege?: Privilege;
   };
 

@@ -1,3 +1,5 @@
+import { dockerHost } from '../container/engine.js';
+import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
 import { join } from 'node:path';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { defaultImageName } from '../container/runtimes-image.js';
@@ -19,6 +21,8 @@ export const SELF_TEST_VARIABLES = {
   image: 'RTCONFORM_IMAGE',
   /** host (default) or private. */
   cgroupView: 'RTCONFORM_CGROUP_VIEW',
+  /** bind or bridge; default: bind for a unix-socket engine, bridge for any other (DOCKER_HOST=tcp://…). */
+  fileSharing: 'RTCONFORM_FILE_SHARING',
 } as const;
 
 export const DEFAULT_HOST_RUNTIMES = ['fake', 'runc', 'runsc'];
@@ -35,6 +39,8 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
   if (!['auto', 'required', 'off'].includes(mode)) throw new Error(`${v.container}=${mode}: use auto, required or off`);
   const view = env[v.cgroupView] ?? 'host';
   if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new Error(`${v.cgroupView}=${view}: use ${CGROUP_VIEWS.join(' or ')}`);
+  const sharing = env[v.fileSharing] || fileSharingFor(dockerHost(env));
+  if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new Error(`${v.fileSharing}=${sharing}: use ${FILE_SHARINGS.join(' or ')}`);
   return makePlan({
     toolVersion: 'self-test',
     outDir: join(packageRoot(), 'reports', 'self-test'),
@@ -43,6 +49,7 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
     containers: {
       image: env[v.image] || defaultImageName(),
       cgroupView: view as CgroupView,
+      fileSharing: sharing as FileSharing,
       required: mode === 'required',
       runtimes: mode === 'off' ? [] : list(env[v.containerRuntimes], DEFAULT_CONTAINER_RUNTIMES).map(planContainerRuntime),
     },

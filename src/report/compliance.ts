@@ -70,6 +70,8 @@ export const RuntimeRunSchema = z.object({
     image: z.string().optional(),
     cgroupView: z.enum(['host', 'private']).optional(),
     privilege: z.enum(['privileged', 'capabilities']).optional(),
+    /** How the run dir reached the container: a bind mount, or the file bridge (sshfs over the engine). */
+    fileSharing: z.enum(['bind', 'bridge']).optional(),
   }),
   /** Counts of verdicts (a requirement outside the judged spec version is in none of pass…error). */
   summary: z.object({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -55,6 +56,20 @@ interface CallResult extends RunResult {
   argv: string[];
   logError: string | undefined;
 }
+
+/** BUNDLE LOCAL: LOCAL made on the target, with BUNDLE's dirs bound into it and its files linked. */
+const BUNDLE_ON_TARGET = `b=$(cd "$1" && pwd) || exit 1
+l=$2
+mkdir -p "$l" || exit 1
+for f in "$b"/* "$b"/.[!.]*; do
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  n=\${f##*/}
+  if [ -d "$f" ] && [ ! -L "$f" ]; then
+    mkdir "$l/$n" && mount --bind "$f" "$l/$n" || exit 1
+  else
+    ln -s "$f" "$l/$n" || exit 1
+  fi
+done`;
 
 export class CliRuntime implements Runtime {
   readonly name: string;
@@ -116,9 +131,27 @@ export class CliRuntime implements Runtime {
     }
     const files = this.#monitorFiles(id);
     await files.reset();
-    const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), { ...options, terminal: await wantsTerminal(options) })];
-    await this.#runConmon('create', files, argv, { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, cwd: options.workingDir });
+    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
+    const bundle = this.#runner.target.fileSharing === 'bridge' ? await this.#bundleOnTarget(options.bundle, options.workingDir, timeoutMs) : options.bundle;
+    const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), { ...options, bundle, terminal: await wantsTerminal(options) })];
+    await this.#runConmon('create', files, argv, { timeoutMs, cwd: options.workingDir });
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
+  }
+
+  /**
+   * conmon makes fifos and a socket in the bundle dir, which a work dir shared over the file
+   * bridge (sshfs) cannot hold. So it gets a bundle on the target's own file system instead:
+   * each dir of the real bundle bound into it (a runtime refuses a rootfs that is a symlink),
+   * each file linked. A fresh one per create: it is never removed while the target runs, as
+   * removing it would go through the binds into the real bundle.
+   */
+  async #bundleOnTarget(bundle: string, workingDir: string | undefined, timeoutMs: number): Promise<string> {
+    const local = `/run/rtconform-bundles/${randomBytes(6).toString('hex')}`;
+    const result = await this.#runner.run('sh', ['-c', BUNDLE_ON_TARGET, 'rtconform-bundle', bundle, local], { timeoutMs, cwd: workingDir });
+    if (result.exitCode !== 0) {
+      throw new RuntimeError('create', ['sh', '-c', 'BUNDLE_ON_TARGET', bundle, local], result.exitCode, `could not make the monitor's bundle ${local} on the target: ${result.stderr.trim()}`, undefined);
+    }
+    return local;
   }
 
   /** Where the monitor keeps a container's files (`scope` apart: an exec's must not meet its container's). */

@@ -11,6 +11,11 @@ import { RuntimeSpawnError } from './errors.js';
 export interface Target {
   readonly kind: 'host' | 'container';
   readonly description: string;
+  /**
+   * How the work dir reaches the target: `bind` (the same dir), or `bridge` (sshfs over the
+   * engine: regular files, dirs and symlinks only, no fifos or sockets). Absent: the host.
+   */
+  readonly fileSharing?: 'bind' | 'bridge';
 }
 
 export interface StdioFiles {

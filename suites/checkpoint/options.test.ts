@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipIfLimited, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { requireCriu as criuUsable } from './criu.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -86,6 +86,7 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
 
   requirement('cli.checkpoint.tcp-established', 'an established loopback TCP connection: refused without --tcp-established, carrying data again after restore with it', async (ctx) => {
     await requireCriu(ctx);
+    skipOverBridge(ctx, 'the fifo the container makes in its rootfs');
     const tools = await targetTools(ctx, ['socat']);
     // A server appends what it receives to /tmp/received; a client sends what is written to the
     // fifo /tmp/in, which the init holds open read-write so the client never sees its end.

@@ -1,19 +1,6 @@
-import { join } from 'node:path';
+import { alone } from '../../src/fixtures/alone.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
-import { openRuntime } from '../../src/runtime/resolve.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
-
-/**
- * The runtime over a state root of the test's own. A runtime that resolves ids by prefix
- * (runsc) takes '' for the only container of its root: in the shared root, with the other
- * tests' containers coming and going, it would act on a neighbour's container, at random.
- */
-function alone(ctx: RuntimeTestContext): Runtime {
-  return openRuntime({ profile: ctx.runtime.profile, binary: ctx.runtime.binary }, {
-    runner: ctx.runner, workDir: join(ctx.workDir, 'alone'), root: join(ctx.workDir, 'alone-root'), callTimeoutMs: ctx.run.plan.callTimeoutMs,
-  });
-}
+import { describeRuntimes } from '../../src/fixtures/test-context.js';
 
 /** An operation that needs a container id, called without one: the runtime must say so, not guess. */
 describeRuntimes('lifecycle: operations without a container id', (requirement) => {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
-import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipIfLimited, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { UnsupportedOperationError } from '../../src/runtime/errors.js';
 import { waitFor } from '../../src/util/wait.js';
 import { ALL_SYSCALLS } from './syscalls.js';
@@ -168,6 +168,7 @@ describeRuntimes('security: seccomp', (requirement) => {
 
   requirement('linux.seccomp.notify-send-error', 'SCMP_ACT_NOTIFY with nothing listening at listenerPath is an error and creates nothing', async (ctx) => {
     if (await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' })) return;
+    skipOverBridge(ctx, 'the unix socket of a listener on this host');
     const profile: SeccompProfile = {
       defaultAction: 'SCMP_ACT_ALLOW', listenerPath: join(ctx.workDir, 'nobody-listens.sock'),
       syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],

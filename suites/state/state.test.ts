@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { expect } from 'vitest';
 import { prettifyError } from 'zod';
 import { OciStateSchema } from '../../src/spec/state.js';
@@ -7,7 +7,7 @@ import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { openRuntime } from '../../src/runtime/resolve.js';
+import { alone } from '../../src/fixtures/alone.js';
 
 describeRuntimes('state', (requirement) => {
   requirement('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
@@ -97,17 +97,17 @@ describeRuntimes('state', (requirement) => {
     expect(seen, 'status after create, after start, after the process was killed').toEqual(['created', 'running', 'stopped']);
   });
 
-  requirement('state.missing-id', 'state without a container id is an error, also when one container is all there is', async ({ runtime, runner, workDir, id, bundle }) => {
-    await refusal(runtime.state(''));
+  requirement('state.missing-id', 'state without a container id is an error, also when one container is all there is', async (ctx) => {
+    await refusal(ctx.runtime.state(''));
     // A runtime that resolves ids by prefix (runsc) takes '' for the only container of its
     // root: a root of the test's own, with exactly one container, asks that deterministically.
-    const alone = openRuntime({ profile: runtime.profile, binary: runtime.binary }, { runner, workDir: join(workDir, 'alone'), root: join(workDir, 'alone-root') });
-    const b = await bundle((c) => c.args('sleep', '600'));
-    await alone.create(id, { bundle: b.dir, stdio: b.stdio });
+    const own = alone(ctx);
+    const b = await ctx.bundle((c) => c.args('sleep', '600'));
+    await own.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
     try {
-      await refusal(alone.state(''));
+      await refusal(own.state(''));
     } finally {
-      await alone.delete(id, { force: true });
+      await own.delete(ctx.id, { force: true });
     }
   });
 
