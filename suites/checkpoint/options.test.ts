@@ -89,9 +89,10 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
     skipOverBridge(ctx, 'the fifo the container makes in its rootfs');
     const tools = await targetTools(ctx, ['socat']);
     // A server appends what it receives to /tmp/received; a client sends what is written to the
-    // fifo /tmp/in, which the init holds open read-write so the client never sees its end.
+    // fifo /tmp/in, which the init holds open read-write so the client never sees its end. The
+    // client tries again until the server listens (on a loaded machine that takes a while).
     const script = '/usr/bin/socat -u TCP-LISTEN:7000,bind=127.0.0.1,reuseaddr OPEN:/tmp/received,creat,append & '
-      + 'mkfifo /tmp/in; exec 8<>/tmp/in; sleep 0.3; /usr/bin/socat -u FD:8 TCP:127.0.0.1:7000 & echo before > /tmp/in; exec /bin/sleep 600';
+      + 'mkfifo /tmp/in; exec 8<>/tmp/in; /usr/bin/socat -u FD:8 TCP:127.0.0.1:7000,retry=100,interval=0.05 & echo before > /tmp/in; exec /bin/sleep 600';
     const bundleDir = await runningWith(ctx, script, ['/bin/grep', '-q', 'before', '/tmp/received'], tools);
     await onlyWith(ctx, bundleDir, { tcpEstablished: true });
     await ctx.runtime.exec(ctx.id, ['/bin/sh', '-c', 'echo after-restore > /tmp/in']);
