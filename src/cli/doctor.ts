@@ -1,3 +1,4 @@
+import { fileSharingFor, findSftpServer } from '../container/file-bridge.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
@@ -72,6 +73,14 @@ async function containerFindings(scratch: string): Promise<Finding[]> {
   const ping = await pingEngine();
   if (!ping.reachable) return [{ what: 'Docker engine', status: 'missing', detail: ping.reason, meaning }];
   const findings: Finding[] = [{ what: 'Docker engine', status: 'ok', detail: `${ping.version} at ${ping.host}`, meaning }];
+  if (fileSharingFor(ping.host) === 'bridge') {
+    const sftpServer = findSftpServer();
+    const bridge = 'the engine is not a local socket: the run dir reaches its containers over the file bridge';
+    findings.push(sftpServer
+      ? { what: 'sftp-server (host)', status: 'ok', detail: sftpServer, meaning: bridge }
+      : { what: 'sftp-server (host)', status: 'missing', detail: 'not found (apt-get install -y openssh-sftp-server)', meaning: `${bridge}, which needs it` });
+    if (!sftpServer) return findings;
+  }
   const image = defaultImageName();
   if (!(await imageExists(image))) {
     findings.push({ what: 'image', status: 'missing', detail: `${image} not built`, meaning: 'run `rtconform image build` (or give your own with --image)' });

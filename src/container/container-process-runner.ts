@@ -14,6 +14,7 @@ import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResul
 import { fileContent } from '../util/file-content.js';
 import { waitFor } from '../util/wait.js';
 import { engineClient, type Dockerode } from './engine.js';
+import { engineExec, engineExecExitCode } from './engine-exec.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -47,11 +48,6 @@ const AGENT = [
 /** A word for sh: single-quoted, each ' spelled '\''. */
 function quoted(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-interface Exec {
-  output: NodeJS.ReadableStream;
-  exitCode: () => Promise<number | undefined>;
 }
 
 /**
@@ -123,14 +119,14 @@ export class ContainerProcessRunner implements ProcessRunner {
         const result = await this.#runByAgent(this.#agentDir, file, args, options, call.pid, stdin, started);
         if (result) return result;
       }
-      const exec = await this.#exec([
+      const exec = await engineExec(this.#docker, this.#containerId, [
         'sh', '-c', WRAPPER, 'rtconform-call', call.pid, stdin,
         stdio ? (stdio.stdout ?? '/dev/null') : '', stdio ? (stdio.stderr ?? '/dev/null') : '', file, ...args,
-      ], options.env, options.cwd, streamed);
+      ], { env: options.env, workingDir: options.cwd, input: streamed });
       const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
       const stdout = new CappedOutput(caps.stdoutBytes, 'stdout');
       const stderr = new CappedOutput(caps.stderrBytes, 'stderr');
-      const ended = this.#demux(exec.output, (chunk) => stdout.push(chunk), (chunk) => stderr.push(chunk));
+      const ended = exec.demux((chunk) => stdout.push(chunk), (chunk) => stderr.push(chunk));
       const { timedOut, aborted } = await this.#bounded(ended, call.pid, options, () => {
         (exec.output as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       });
@@ -151,9 +147,9 @@ export class ContainerProcessRunner implements ProcessRunner {
 
   async *lines(file: string, args: readonly string[], options: { signal: AbortSignal; env?: Record<string, string> }): AsyncIterable<string> {
     const call = await this.#callFiles();
-    const exec = await this.#exec(['sh', '-c', WRAPPER, 'rtconform-call', call.pid, '/dev/null', '', '', file, ...args], options.env);
+    const exec = await engineExec(this.#docker, this.#containerId, ['sh', '-c', WRAPPER, 'rtconform-call', call.pid, '/dev/null', '', '', file, ...args], { env: options.env });
     const stdout = new PassThrough();
-    const ended = this.#demux(exec.output, (chunk) => stdout.write(chunk), () => undefined).finally(() => stdout.end());
+    const ended = exec.demux((chunk) => stdout.write(chunk), () => undefined).finally(() => stdout.end());
     const stop = (): void => void this.#killRecorded(call.pid, ended).finally(() => stdout.end());
     options.signal.addEventListener('abort', stop, { once: true });
     try {
@@ -172,8 +168,7 @@ export class ContainerProcessRunner implements ProcessRunner {
   async killPid(pid: number, signal: NodeJS.Signals): Promise<void> {
     // The shell's builtin: a minimal image need not have a kill binary. The process group first,
     // where the pid leads one, so that the runtime's children go with it.
-    const exec = await this.#exec(['sh', '-c', 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2"', 'kill', signal.replace(/^SIG/, ''), String(pid)]);
-    await this.#demux(exec.output, () => undefined, () => undefined);
+    await engineExecExitCode(this.#docker, this.#containerId, ['sh', '-c', 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2"', 'kill', signal.replace(/^SIG/, ''), String(pid)]);
   }
 
   async isExecutable(file: string): Promise<boolean> {
@@ -263,51 +258,6 @@ export class ContainerProcessRunner implements ProcessRunner {
       options.signal?.removeEventListener('abort', onAbort);
     }
     return { timedOut, aborted };
-  }
-
-  async #exec(cmd: string[], env?: Record<string, string>, workingDir?: string, input?: AsyncIterable<string | Uint8Array>): Promise<Exec> {
-    const container = this.#docker.getContainer(this.#containerId);
-    const exec = await container.exec({
-      Cmd: cmd,
-      AttachStdin: input !== undefined,
-      AttachStdout: true,
-      AttachStderr: true,
-      Env: env ? Object.entries(env).map(([k, v]) => `${k}=${v}`) : undefined,
-      WorkingDir: workingDir,
-    });
-    const output = await exec.start({ hijack: true, stdin: input !== undefined });
-    if (input !== undefined) {
-      // Each piece as it comes, as fast as the process reads; then end of file, by closing our
-      // half of the connection. A process that ends first ends the connection, and the feed.
-      void pipeline(Readable.from(input), output as unknown as NodeJS.WritableStream).catch(() => undefined);
-    }
-    return {
-      output,
-      exitCode: async () => {
-        // The stream can end a moment before the engine records the exit.
-        for (let attempt = 0; attempt < 50; attempt++) {
-          const inspected = await exec.inspect();
-          if (!inspected.Running) return inspected.ExitCode ?? undefined;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        return undefined;
-      },
-    };
-  }
-
-  /** Splits the engine's multiplexed stream; resolves when it ends. */
-  #demux(stream: NodeJS.ReadableStream, onStdout: (chunk: Buffer) => void, onStderr: (chunk: Buffer) => void): Promise<void> {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    out.on('data', onStdout);
-    err.on('data', onStderr);
-    this.#docker.modem.demuxStream(stream, out, err);
-    return new Promise((resolve) => {
-      const done = (): void => resolve();
-      stream.once('end', done);
-      stream.once('close', done);
-      stream.once('error', done);
-    });
   }
 
   /**

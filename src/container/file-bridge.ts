@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, type Duplex } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Target } from '../runtime/process-runner.js';
+import { waitFor, WaitTimeoutError } from '../util/wait.js';
+import { engineExec, engineExecExitCode } from './engine-exec.js';
 import type { Dockerode } from './engine.js';
 
 /**
@@ -12,7 +13,7 @@ import type { Dockerode } from './engine.js';
  * (DOCKER_HOST=tcp://…, ssh://…), so sshfs in the container mounts the run dir at the same path,
  * speaking SFTP over the stdin and stdout of one engine exec to an sftp-server on this host.
  */
-export type FileSharing = 'bind' | 'bridge';
+export type FileSharing = NonNullable<Target['fileSharing']>;
 export const FILE_SHARINGS: readonly FileSharing[] = ['bind', 'bridge'];
 
 /** A unix socket is an engine on this machine, which can bind-mount our dirs; any other is not. */
@@ -61,82 +62,42 @@ export async function startFileBridge(docker: Dockerode, containerId: string, di
     throw new FileBridgeError(`the engine shares no file system with this machine, and the file bridge needs sftp-server here (${SFTP_SERVERS[0]}): apt-get install -y openssh-sftp-server`);
   }
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new FileBridgeError(`the file bridge serves a directory, and ${dir} is none`);
-  const container = docker.getContainer(containerId);
-  const exec = await container.exec({ Cmd: ['sh', '-c', MOUNT, 'rtconform-bridge', dir, SSHFS_OPTIONS], AttachStdin: true, AttachStdout: true, AttachStderr: true });
-  const channel = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
   // Started in a session of its own: a Ctrl-C for the run must not cut the mount before teardown.
   const server: ChildProcess = spawn(sftpServer, ['-d', dir], { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
+  const mount = await engineExec(docker, containerId, ['sh', '-c', MOUNT, 'rtconform-bridge', dir, SSHFS_OPTIONS], { input: server.stdout! });
   let said = '';
-  const fromContainer = new PassThrough();
-  const containerErrors = new PassThrough();
-  containerErrors.on('data', (chunk: Buffer) => void (said = (said + chunk.toString()).slice(-2000)));
-  docker.modem.demuxStream(channel, fromContainer, containerErrors);
-  fromContainer.pipe(server.stdin!);
-  server.stdout!.pipe(channel);
   let ended = false;
-  const end = (): void => {
-    ended = true;
-  };
-  channel.once('close', end);
-  channel.once('end', end);
-  server.once('exit', end);
-  // Errors on either side end the bridge; what sshfs said explains it.
-  channel.on('error', end);
-  server.stdin!.on('error', end);
+  void mount.demux((chunk) => server.stdin!.write(chunk), (chunk) => void (said = (said + chunk.toString()).slice(-2000))).finally(() => (ended = true));
+  server.once('exit', () => (ended = true));
+  // A bridge whose other side is gone: its writes fail, and the checks below say why.
+  server.stdin!.on('error', () => (ended = true));
 
   const stop = async (): Promise<void> => {
-    try {
-      const unmount = await container.exec({ Cmd: ['sh', '-c', 'fusermount3 -u -z "$1" 2>/dev/null || fusermount -u -z "$1" 2>/dev/null || umount -l "$1"', 'rtconform-unmount', dir] });
-      const answer = (await unmount.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadableStream;
-      await new Promise((resolve) => {
-        answer.once('end', resolve);
-        answer.once('close', resolve);
-        answer.once('error', resolve);
-        answer.resume();
-      });
-    } catch {
+    await engineExecExitCode(docker, containerId, ['sh', '-c', 'fusermount3 -u -z "$1" 2>/dev/null || fusermount -u -z "$1" 2>/dev/null || umount -l "$1"', 'rtconform-unmount', dir])
       // a container already gone took the mount with it
-    }
-    channel.destroy();
+      .catch(() => undefined);
+    (mount.output as NodeJS.ReadableStream & { destroy: () => void }).destroy();
     server.kill('SIGKILL');
   };
 
   // A file written here that the container sees proves the whole way works.
   const marker = join(dir, `.rtconform-bridge-${containerId.slice(0, 12)}`);
-  await writeFile(marker, '').catch(async (error: unknown) => {
+  const where = `container ${containerId.slice(0, 12)}`;
+  try {
+    await writeFile(marker, '').catch((error: unknown) => {
+      throw new FileBridgeError(`the file bridge cannot write in ${dir}: ${(error as Error).message}`);
+    });
+    await waitFor(async () => {
+      if (ended) throw new FileBridgeError(`the file bridge into ${where} ended before it mounted ${dir}: ${said.trim() || 'sshfs said nothing'} (the image needs sshfs, and the container /dev/fuse)`);
+      return (await engineExecExitCode(docker, containerId, ['test', '-e', marker])) === 0 ? true : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 50, description: `${dir} to show in ${where} over the file bridge` }).catch((error: unknown) => {
+      if (error instanceof WaitTimeoutError) throw new FileBridgeError(`${error.message}${said.trim() ? `: sshfs said ${said.trim()}` : ''}`);
+      throw error;
+    });
+  } catch (error) {
     await stop();
-    throw new FileBridgeError(`the file bridge cannot write in ${dir}: ${(error as Error).message}`);
-  });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (ended) {
-      await stop();
-      throw new FileBridgeError(`the file bridge into container ${containerId.slice(0, 12)} ended before it mounted ${dir}: ${said.trim() || 'sshfs said nothing'} (the image needs sshfs, and the container /dev/fuse)`);
-    }
-    if (await seenInside(container, marker)) {
-      await rm(marker, { force: true });
-      return { stop };
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new FileBridgeError(`the file bridge into container ${containerId.slice(0, 12)} did not show ${dir} within 15 s${said.trim() ? `: sshfs said ${said.trim()}` : ''}`);
-    }
-    await sleep(50);
+    throw error;
   }
-}
-
-async function seenInside(container: ReturnType<Dockerode['getContainer']>, path: string): Promise<boolean> {
-  const exec = await container.exec({ Cmd: ['test', '-e', path] });
-  const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadableStream;
-  await new Promise((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.resume();
-  });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const inspected = await exec.inspect();
-    if (!inspected.Running) return inspected.ExitCode === 0;
-    await sleep(10);
-  }
-  return false;
+  await rm(marker, { force: true });
+  return { stop };
 }

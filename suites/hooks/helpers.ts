@@ -137,9 +137,9 @@ function hook(bundle: Bundle, kind: HookKind, spec: HookSpec): Hook {
   };
 }
 
-type HookPlan = Partial<Record<HookKind, HookSpec[]>>;
+export type HookPlan = Partial<Record<HookKind, HookSpec[]>>;
 
-interface Prepared {
+export interface Prepared {
   bundle: Bundle;
   log: () => Promise<LogEntry[]>;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
-import { type HookKind, labelsOf, recordOf, stateOf, prepare, create, programStarted, stopAndDelete, lifecycle, expectProgramNeverRan, expectDestroyed } from './helpers.js';
+import { type HookKind, type HookPlan, type Prepared, labelsOf, recordOf, stateOf, prepare, create, programStarted, stopAndDelete, lifecycle, expectProgramNeverRan, expectDestroyed } from './helpers.js';
 
 describeRuntimes('hooks: where they run, and what their failure does', (requirement) => {
   const inRuntimeNamespace = (kind: HookKind) => async (ctx: RuntimeTestContext) => {
@@ -42,38 +42,41 @@ describeRuntimes('hooks: where they run, and what their failure does', (requirem
   requirement('hooks.create-runtime.failure', 'a failing createRuntime hook makes create fail, and the container is destroyed', createFailsWith('createRuntime'));
   requirement('hooks.create-container.failure', 'a failing createContainer hook makes create fail, and the container is destroyed', createFailsWith('createContainer'));
 
-  requirement('hooks.start-container.failure', 'a failing startContainer hook makes start fail, and the container is destroyed', async (ctx) => {
-    const { bundle, log } = await prepare(ctx, { startContainer: [{ label: 'fails', action: 'fail' }] });
+  /** Start fails on the failing hook of `plan`, and the container is destroyed. Returns the log. */
+  const startFailsWith = async (ctx: RuntimeTestContext, plan: HookPlan): Promise<Prepared['log']> => {
+    const { bundle, log } = await prepare(ctx, plan);
     await create(ctx, bundle);
     await refusal(ctx.runtime.start(ctx.id));
     expect(labelsOf(await log()), 'the failing hook ran').toContain('fails');
     await expectDestroyed(ctx);
-    await expectProgramNeverRan(log);
-  });
-
-  requirement('hooks.poststart.failure-continues', 'a failing poststart hook only warns: start succeeds, the program runs on, the next hook runs', async (ctx) => {
-    const { bundle, log } = await prepare(ctx, { poststart: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
+    return log;
+  };
+  /** A started container whose failing `kind` hook is followed by a `next` one, its program running. Returns the log. */
+  const runningPastFailing = async (ctx: RuntimeTestContext, kind: HookKind): Promise<Prepared['log']> => {
+    const { bundle, log } = await prepare(ctx, { [kind]: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
     await create(ctx, bundle);
     await ctx.runtime.start(ctx.id);
     await programStarted(log);
+    return log;
+  };
+
+  requirement('hooks.start-container.failure', 'a failing startContainer hook makes start fail, and the container is destroyed', async (ctx) => {
+    await expectProgramNeverRan(await startFailsWith(ctx, { startContainer: [{ label: 'fails', action: 'fail' }] }));
+  });
+
+  requirement('hooks.poststart.failure-continues', 'a failing poststart hook only warns: start succeeds, the program runs on, the next hook runs', async (ctx) => {
+    const log = await runningPastFailing(ctx, 'poststart');
     expect(await ctx.runtime.status(ctx.id), 'status after start').toBe('running');
     expect(labelsOf(await log()).filter((l) => l !== 'program'), 'poststart hooks that ran').toEqual(['fails', 'next']);
     await stopAndDelete(ctx);
   });
 
   requirement('hooks.poststart.failure-stops', 'a failing poststart hook makes start fail, and the container is stopped and destroyed', async (ctx) => {
-    const { bundle, log } = await prepare(ctx, { poststart: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
-    await create(ctx, bundle);
-    await refusal(ctx.runtime.start(ctx.id));
-    expect(labelsOf(await log()), 'the failing hook ran').toContain('fails');
-    await expectDestroyed(ctx);
+    await startFailsWith(ctx, { poststart: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
   });
 
   requirement('hooks.poststop.failure-continues', 'a failing poststop hook only warns: delete succeeds and the next hook runs', async (ctx) => {
-    const { bundle, log } = await prepare(ctx, { poststop: [{ label: 'fails', action: 'fail' }, { label: 'next' }] });
-    await create(ctx, bundle);
-    await ctx.runtime.start(ctx.id);
-    await programStarted(log);
+    const log = await runningPastFailing(ctx, 'poststop');
     await stopAndDelete(ctx);
     expect(labelsOf(await log()), 'the log once delete returned').toEqual(['program', 'fails', 'next']);
     await expectDestroyed(ctx);
