@@ -107,6 +107,18 @@ describe('the file bridge: the run dir in a target container, through the engine
     expect(made.exitCode, 'mkfifo on the bridge').not.toBe(0);
   });
 
+  it('serves the run dir and nothing else of this machine: its sftp-server sees the run dir, read-only /usr and libs, no /etc of ours', async () => {
+    const servers = processesNaming(shared.path).filter((line) => line.includes('sftp-server -d'));
+    expect(servers, 'the bridge\'s sftp-server').toHaveLength(1);
+    const root = `/proc/${servers[0]!.split(':')[0]}/root`;
+    const top = shared.path.split('/')[1]!;
+    expect(readdirSync(root).filter((e) => !['dev', 'etc', 'usr', 'lib', 'lib32', 'lib64', 'libx32', top].includes(e)), 'what else its root holds').toEqual([]);
+    expect(readdirSync(join(root, 'etc')), 'its /etc').toEqual(['passwd']);
+    expect(readdirSync(join(root, 'dev')), 'its /dev').toEqual(['null']);
+    expect(readdirSync(join(root, shared.path)).sort(), 'the run dir as it sees it').toEqual(readdirSync(shared.path).sort());
+    await expect(writeFile(join(root, 'usr', 'rtconform-bridge-probe'), 'x'), 'writing into its /usr').rejects.toThrow(/EROFS/);
+  });
+
   it('ends with stop: no mount in the container, no sftp-server of ours left on the host', async () => {
     const path = shared.path;
     expect(processesNaming(path).length, 'the bridge\'s sftp-server while it runs').toBeGreaterThan(0);

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Target } from '../runtime/process-runner.js';
+import { isRoot } from '../util/is-root.js';
 import { waitFor, WaitTimeoutError } from '../util/wait.js';
 import { engineExec, engineExecExitCode } from './engine-exec.js';
 import type { Dockerode } from './engine.js';
@@ -43,6 +44,31 @@ const SSHFS_OPTIONS = [
   'entry_timeout=0', 'attr_timeout=0', 'negative_timeout=0',
 ].join(',');
 
+/**
+ * sftp-server confined to DIR (arguments: DIR SFTP_SERVER), as a runtime under test is assumed
+ * hostile and could speak SFTP through sshfs's pipe itself: in a mount namespace of its own it is
+ * chrooted into a tmpfs holding DIR at its path, /usr and the lib dirs read-only, /dev/null and
+ * a passwd line for its uid. The tmpfs goes over a dir that does not hold DIR; the host never
+ * sees any of these mounts, and they end with the process.
+ */
+const CONFINED_SFTP_SERVER = `d=$1 server=$2 j=
+for c in /mnt /srv /opt /media /home; do
+  case "$d/" in "$c"/*) continue ;; esac
+  [ -d "$c" ] && j=$c && break
+done
+[ -n "$j" ] || { echo "no dir to build the bridge's root on" >&2; exit 1; }
+mount --make-rprivate / && mount -t tmpfs -o mode=755 rtconform-bridge "$j" || exit 1
+mkdir -p "$j/usr" "$j/etc" "$j/dev" "$j$d" && : > "$j/dev/null" && mount --bind /dev/null "$j/dev/null" || exit 1
+mount --rbind /usr "$j/usr" && mount -o remount,bind,ro "$j/usr" || exit 1
+for l in lib lib64 lib32 libx32; do
+  if [ -L "/$l" ]; then ln -s "$(readlink "/$l")" "$j/$l" || exit 1
+  elif [ -d "/$l" ]; then mkdir "$j/$l" && mount --rbind "/$l" "$j/$l" && mount -o remount,bind,ro "$j/$l" || exit 1
+  fi
+done
+echo "rtconform:x:$(id -u):$(id -g)::/:/nonexistent" > "$j/etc/passwd"
+mount --bind "$d" "$j$d" || exit 1
+exec chroot "$j" "$server" -d "$d"`;
+
 /** Makes the mount point, then serves it in the foreground; its stdio is the SFTP channel. */
 const MOUNT = 'mkdir -p "$1" && exec sshfs -f -o "$2" ":$1" "$1"';
 
@@ -63,7 +89,13 @@ export async function startFileBridge(docker: Dockerode, containerId: string, di
   }
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new FileBridgeError(`the file bridge serves a directory, and ${dir} is none`);
   // Started in a session of its own: a Ctrl-C for the run must not cut the mount before teardown.
-  const server: ChildProcess = spawn(sftpServer, ['-d', dir], { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
+  // Not root: a user namespace gives the mount namespace (the files it writes are still ours).
+  const unshare = [...(isRoot() ? [] : ['--user', '--map-root-user']), '--mount'];
+  const server: ChildProcess = spawn('unshare', [...unshare, 'sh', '-c', CONFINED_SFTP_SERVER, 'rtconform-bridge-server', dir, sftpServer], {
+    stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+  });
+  let serverSaid = '';
+  server.stderr!.on('data', (chunk: Buffer) => void (serverSaid = (serverSaid + chunk.toString()).slice(-2000)));
   const mount = await engineExec(docker, containerId, ['sh', '-c', MOUNT, 'rtconform-bridge', dir, SSHFS_OPTIONS], { input: server.stdout! });
   let said = '';
   let ended = false;
@@ -88,7 +120,10 @@ export async function startFileBridge(docker: Dockerode, containerId: string, di
       throw new FileBridgeError(`the file bridge cannot write in ${dir}: ${(error as Error).message}`);
     });
     await waitFor(async () => {
-      if (ended) throw new FileBridgeError(`the file bridge into ${where} ended before it mounted ${dir}: ${said.trim() || 'sshfs said nothing'} (the image needs sshfs, and the container /dev/fuse)`);
+      if (ended) {
+        const words = [said.trim() && `sshfs said: ${said.trim()}`, serverSaid.trim() && `sftp-server's side said: ${serverSaid.trim()}`].filter(Boolean).join('; ');
+        throw new FileBridgeError(`the file bridge into ${where} ended before it mounted ${dir}: ${words || 'neither side said why'} (the image needs sshfs, and the container /dev/fuse)`);
+      }
       return (await engineExecExitCode(docker, containerId, ['test', '-e', marker])) === 0 ? true : undefined;
     }, { timeoutMs: 15_000, intervalMs: 50, description: `${dir} to show in ${where} over the file bridge` }).catch((error: unknown) => {
       if (error instanceof WaitTimeoutError) throw new FileBridgeError(`${error.message}${said.trim() ? `: sshfs said ${said.trim()}` : ''}`);
