@@ -13,7 +13,8 @@ import { imageCommand } from './image.js';
 import { reportCommand } from './report.js';
 import { requirementsCommand } from './requirements.js';
 import { toolVersion } from '../package-root.js';
-import { availableSuites, runCommand } from './run.js';
+import { availableSuites, runCommand, type RunCommandOptions } from './run.js';
+import { fanOutCommand } from './fan-out.js';
 
 /** Each command's line and options, as `rtconform --help` lists them and `rtconform COMMAND --help` shows one. */
 const COMMAND_HELP: Record<string, () => string> = {
@@ -40,6 +41,9 @@ const COMMAND_HELP: Record<string, () => string> = {
                    --image NAME          the container's image (default: the one \`rtconform image build\` makes)
                    --cgroup-view VIEW    host (default: the host's hierarchy, v2 part hidden for crun on
                                          hybrid hosts) or private (own cgroup namespace, cgroup2 mount)
+                   --engine URL          spread the runtimes over several Docker engines at once (repeat it:
+                                         --engine tcp://a:2375 --engine unix:///run/docker.sock); one
+                                         report; a share an engine fails is retried on another
                    --file-sharing HOW    how the run dir reaches the containers: bind (a bind mount; the
                                          default for a unix-socket engine) or bridge (sshfs over the
                                          engine; the default for DOCKER_HOST=tcp://… or ssh://…)
@@ -121,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
           image: { type: 'string' },
           'cgroup-view': { type: 'string' },
           'file-sharing': { type: 'string' },
+          engine: { type: 'string', multiple: true },
           baseline: { type: 'string' },
           shard: { type: 'string' },
           'run-id': { type: 'string' },
@@ -135,8 +140,8 @@ async function main(argv: string[]): Promise<number> {
       const view = values['cgroup-view'] ?? 'host';
       if (!isCgroupView(view)) throw new HarnessError(`--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`);
       const inContainer = values['in-container'] ?? false;
-      if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined || values['file-sharing'] !== undefined)) {
-        throw new HarnessError('--image, --cgroup-view and --file-sharing apply to container targets: add --in-container');
+      if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined || values['file-sharing'] !== undefined || values.engine !== undefined)) {
+        throw new HarnessError('--image, --cgroup-view, --file-sharing and --engine apply to container targets: add --in-container');
       }
       const sharing = values['file-sharing'] ?? fileSharingFor(dockerHost());
       if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new HarnessError(`--file-sharing wants ${FILE_SHARINGS.join(' or ')}, got "${sharing}"`);
@@ -148,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
       const retries = values.retries;
       if (retries !== undefined && !/^(10|\d)$/.test(retries)) throw new HarnessError(`--retries wants a number from 0 to 10, got "${retries}"`);
       const runtimes = [...(values.runtime ?? []), ...(values['runtime-config'] ?? [])];
-      return runCommand({
+      const runOptions: RunCommandOptions = {
         runtimes: runtimes.length > 0 ? runtimes : (inContainer ? ['runc'] : ['fake']),
         specVersion,
         retries: retries === undefined ? 0 : Number(retries),
@@ -161,7 +166,10 @@ async function main(argv: string[]): Promise<number> {
         runId: values['run-id'],
         force: values.force,
         output: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
-      });
+      };
+      // Each engine's share defaults its file sharing from its own address.
+      if (values.engine) return fanOutCommand(runOptions, values.engine, values['file-sharing']);
+      return runCommand(runOptions);
     }
     case 'image':
       return imageCommand(rest);

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dir } from 'tmp-promise';
+import { describe, expect, inject, it } from 'vitest';
+import { dockerHost } from '../container/engine.js';
+import { removeAbandonedContainers } from '../container/target-container.js';
+import { containerTestSkipReason } from '../harness/container-targets.js';
+import { packageRoot } from '../package-root.js';
+import { ComplianceReportSchema } from '../report/compliance.js';
+import { sharesFor } from './fan-out.js';
+
+/**
+ * Fan-out over engines, for real: engine A is the self-test's engine; engine B is the same
+ * engine reached through a TCP proxy on loopback, so it is remote to the run (its share goes
+ * over the file bridge) and can be killed mid-run, as a remote engine that goes down, by
+ * closing the proxy: every connection cut, every new one refused.
+ */
+const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+
+interface Proxy {
+  url: string;
+  /** Whether a client has asked the engine, through it, to create a container. */
+  createdContainer: () => boolean;
+  kill: () => Promise<void>;
+}
+
+async function proxyTo(socketPath: string): Promise<Proxy> {
+  const open = new Set<Socket>();
+  let created = false;
+  const server: Server = createServer((client) => {
+    client.on('data', (chunk: Buffer) => void (created ||= chunk.includes('/containers/create')));
+    const engine = connect(socketPath);
+    for (const s of [client, engine]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(engine).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    createdContainer: () => created,
+    kill: async () => {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('rtconform run --engine: one run over several engines', () => {
+  it('cuts a run into shares so that every engine gets one', () => {
+    expect(sharesFor(['runc', 'crun'], 2)).toEqual([{ runtime: 'runc' }, { runtime: 'crun' }]);
+    expect(sharesFor(['runc'], 3)).toEqual([1, 2, 3].map((index) => ({ runtime: 'runc', shard: { index, count: 3 } })));
+    expect(sharesFor(['runc', 'crun'], 1)).toEqual([{ runtime: 'runc' }, { runtime: 'crun' }]);
+  });
+
+  const run = async (engines: string[], runtimes: string[], whileRunning?: () => Promise<void>) => {
+    const out = await dir({ prefix: 'rtconform-fanout-out-', unsafeCleanup: true });
+    const child = execa('node', [CLI(), 'run', '--in-container', ...engines.flatMap((e) => ['--engine', e]), ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'state', '--out', out.path], { reject: false, all: true });
+    await whileRunning?.();
+    const ended = await child;
+    const report = (() => {
+      try {
+        return ComplianceReportSchema.parse(JSON.parse(readFileSync(join(out.path, 'compliance.json'), 'utf8')));
+      } catch {
+        return undefined;
+      }
+    })();
+    await out.cleanup();
+    return { exitCode: ended.exitCode, all: ended.all ?? '', report };
+  };
+
+  /**
+   * Kills the proxy mid-share: 2.5 s after the share asked for its target container (the bridge
+   * mounted, tests going; the state suite takes 6 s or more).
+   */
+  const killWhenBusy = (proxy: Proxy) => async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (!proxy.createdContainer() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await proxy.kill();
+  };
+
+  it('runs runc and crun on two engines at once into one report; a share whose engine dies is run again on the other', async (ctx) => {
+    const problem = await containerTestSkipReason(inject('rtconformPlan').containers);
+    if (problem) return ctx.skip(problem);
+    const local = dockerHost();
+    if (!local.startsWith('unix://')) return ctx.skip(`the test proxies a local engine, and DOCKER_HOST is ${local}`);
+
+    const healthy = await proxyTo(local.slice('unix://'.length));
+    try {
+      const both = await run([local, healthy.url], ['runc', 'crun']);
+      expect(both.exitCode, both.all).toBe(0);
+      expect(both.report?.runs.map((r) => r.runtime.key).sort(), 'runtimes in the merged report').toEqual(['crun@container', 'runc@container']);
+      expect(both.report?.interrupted).toBe(false);
+      // Each engine ran one share; the remote one's over the file bridge.
+      expect(both.all).toMatch(new RegExp(`done on ${local.replaceAll('/', '\\/')}`));
+      expect(both.all).toMatch(new RegExp(`done on ${healthy.url.replaceAll('/', '\\/')}`));
+      expect(both.report?.runs.filter((r) => r.target.description.includes('file bridge'))).toHaveLength(1);
+    } finally {
+      await healthy.kill();
+    }
+
+    const dying = await proxyTo(local.slice('unix://'.length));
+    const retried = await run([dying.url, local], ['runc', 'crun'], killWhenBusy(dying));
+    expect(retried.all).toMatch(/failed after [\d.]+ s: the engine stopped answering/);
+    expect(retried.all).toMatch(/again \(it failed on tcp:\/\/127\.0\.0\.1:\d+\)/);
+    expect(retried.exitCode, retried.all).toBe(0);
+    expect(retried.report?.runs.map((r) => r.runtime.key).sort(), 'runtimes in the report after the retry').toEqual(['crun@container', 'runc@container']);
+    expect(retried.report?.interrupted).toBe(false);
+    // The dead engine's target container outlives its run; the next run removes it (its owner is gone).
+    await removeAbandonedContainers();
+  }, 240_000);
+
+  it('a share that no engine could finish is named in the report as not run', async (ctx) => {
+    const problem = await containerTestSkipReason(inject('rtconformPlan').containers);
+    if (problem) return ctx.skip(problem);
+    const local = dockerHost();
+    if (!local.startsWith('unix://')) return ctx.skip(`the test proxies a local engine, and DOCKER_HOST is ${local}`);
+    const dying = await proxyTo(local.slice('unix://'.length));
+    const unreachable = `tcp://127.0.0.1:1`;
+    // Two shares (runc, crun): the dying engine takes the first, the unreachable one none.
+    const result = await run([dying.url, unreachable], ['runc', 'crun'], killWhenBusy(dying));
+    expect(result.exitCode, result.all).toBe(2);
+    expect(result.all).toMatch(new RegExp(`engine ${unreachable} takes no work`));
+    expect(result.report?.interrupted, 'the report is marked partial').toBe(true);
+    expect(result.report?.note).toMatch(/^not run: runc \(on tcp:\/\/127\.0\.0\.1:\d+: the engine stopped answering .*\); crun \(no engine took it\)$/);
+    await removeAbandonedContainers();
+  }, 240_000);
+
+  it('refuses --engine without --in-container, and with --shard', async () => {
+    const without = await execa('node', [CLI(), 'run', '--engine', 'tcp://127.0.0.1:1'], { reject: false, all: true });
+    expect(without.exitCode).toBe(2);
+    expect(without.all).toMatch(/--engine apply to container targets: add --in-container/);
+    const out = await dir({ prefix: 'rtconform-fanout-out-', unsafeCleanup: true });
+    const sharded = await execa('node', [CLI(), 'run', '--in-container', '--engine', 'tcp://127.0.0.1:1', '--shard', '1/2', '--out', join(out.path, randomBytes(3).toString('hex'))], { reject: false, all: true });
+    await out.cleanup();
+    expect(sharded.all).toMatch(/--engine cuts the run into shares itself: drop --shard/);
+  });
+});
