@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { describe, expect, inject, it } from 'vitest';
 import { dockerHost } from '../container/engine.js';
+import { loopbackEngine, type LoopbackEngine } from '../container/loopback-engine.js';
 import { removeAbandonedContainers } from '../container/target-container.js';
 import { containerTestSkipReason } from '../harness/container-targets.js';
 import { packageRoot } from '../package-root.js';
@@ -14,43 +14,10 @@ import { sharesFor } from './fan-out.js';
 
 /**
  * Fan-out over engines, for real: engine A is the self-test's engine; engine B is the same
- * engine reached through a TCP proxy on loopback, so it is remote to the run (its share goes
- * over the file bridge) and can be killed mid-run, as a remote engine that goes down, by
- * closing the proxy: every connection cut, every new one refused.
+ * engine behind a loopback TCP proxy (loopbackEngine), so it is remote to the run (its share
+ * goes over the file bridge) and can be killed mid-run, as a remote engine that goes down.
  */
 const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
-
-interface Proxy {
-  url: string;
-  /** Whether a client has asked the engine, through it, to create a container. */
-  createdContainer: () => boolean;
-  kill: () => Promise<void>;
-}
-
-async function proxyTo(socketPath: string): Promise<Proxy> {
-  const open = new Set<Socket>();
-  let created = false;
-  const server: Server = createServer((client) => {
-    client.on('data', (chunk: Buffer) => void (created ||= chunk.includes('/containers/create')));
-    const engine = connect(socketPath);
-    for (const s of [client, engine]) {
-      open.add(s);
-      s.on('close', () => open.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(engine).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `tcp://127.0.0.1:${port}`,
-    createdContainer: () => created,
-    kill: async () => {
-      for (const s of open) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe('rtconform run --engine: one run over several engines', () => {
   it('cuts a run into shares so that every engine gets one', () => {
@@ -79,7 +46,7 @@ describe('rtconform run --engine: one run over several engines', () => {
    * Kills the proxy mid-share: 2.5 s after the share asked for its target container (the bridge
    * mounted, tests going; the state suite takes 6 s or more).
    */
-  const killWhenBusy = (proxy: Proxy) => async (): Promise<void> => {
+  const killWhenBusy = (proxy: LoopbackEngine) => async (): Promise<void> => {
     const deadline = Date.now() + 60_000;
     while (!proxy.createdContainer() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -92,7 +59,7 @@ describe('rtconform run --engine: one run over several engines', () => {
     const local = dockerHost();
     if (!local.startsWith('unix://')) return ctx.skip(`the test proxies a local engine, and DOCKER_HOST is ${local}`);
 
-    const healthy = await proxyTo(local.slice('unix://'.length));
+    const healthy = await loopbackEngine(local.slice('unix://'.length));
     try {
       const both = await run([local, healthy.url], ['runc', 'crun']);
       expect(both.exitCode, both.all).toBe(0);
@@ -106,7 +73,7 @@ describe('rtconform run --engine: one run over several engines', () => {
       await healthy.kill();
     }
 
-    const dying = await proxyTo(local.slice('unix://'.length));
+    const dying = await loopbackEngine(local.slice('unix://'.length));
     const retried = await run([dying.url, local], ['runc', 'crun'], killWhenBusy(dying));
     expect(retried.all).toMatch(/failed after [\d.]+ s: the engine stopped answering/);
     expect(retried.all).toMatch(/again \(it failed on tcp:\/\/127\.0\.0\.1:\d+\)/);
@@ -122,7 +89,7 @@ describe('rtconform run --engine: one run over several engines', () => {
     if (problem) return ctx.skip(problem);
     const local = dockerHost();
     if (!local.startsWith('unix://')) return ctx.skip(`the test proxies a local engine, and DOCKER_HOST is ${local}`);
-    const dying = await proxyTo(local.slice('unix://'.length));
+    const dying = await loopbackEngine(local.slice('unix://'.length));
     const unreachable = `tcp://127.0.0.1:1`;
     // Two shares (runc, crun): the dying engine takes the first, the unreachable one none.
     const result = await run([dying.url, unreachable], ['runc', 'crun'], killWhenBusy(dying));
