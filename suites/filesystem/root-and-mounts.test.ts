@@ -1,10 +1,12 @@
-import { chmod, chown, readFile, rename } from 'node:fs/promises';
+import { chmod, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { buildBusyboxRootfs } from '../../src/bundle/rootfs.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { describeRuntimes, skipIfLimited, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { ownDir } from '../../src/fixtures/own-dir.js';
+import { where } from '../../src/fixtures/where.js';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import type { Mount } from '../../src/probe/observation.js';
 import { plant, probe, shell, shellFrom, visibleMount, withSubmount } from './helpers.js';
@@ -277,12 +279,11 @@ describeRuntimes('filesystem: root and mounts', (requirement) => {
 
   requirement('config.mounts.idmap', 'idmap mounts map file owners through the container\'s user namespace, or through the mount\'s own mappings', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
-    skipOverBridge(ctx, 'an idmapped mount of a dir in the bundle');
-    const host = join(ctx.workDir, 'idmap-source');
-    await plant(host, { file: 'x\n' });
+    // Where the runtime runs, on a file system that can be idmapped (ownDir: not the file bridge).
+    const host = ownDir(ctx, 'idmap-source');
     // On disk 1:1, which the container's mappings leave unmapped (it shows as the overflow id)
     // unless a mount maps it. Container root stays host root, so the rootfs needs no chown.
-    await chown(join(host, 'file'), 1, 1);
+    await where(ctx, 'mkdir -p "$1" && printf "x\\n" > "$1/file" && chown 1:1 "$1/file"', host);
     const userns = [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: 100_001, size: 65_535 }];
     if (await unsupportedByItsOwnWord(ctx, {
       list: 'mountOptions', needs: ['idmap'],

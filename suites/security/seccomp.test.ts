@@ -1,11 +1,13 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
-import { describeRuntimes, skipIfLimited, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { ownDir } from '../../src/fixtures/own-dir.js';
+import { look, where } from '../../src/fixtures/where.js';
+import { commandPath } from '../../src/runtime/process-runner.js';
 import { UnsupportedOperationError } from '../../src/runtime/errors.js';
 import { waitFor } from '../../src/util/wait.js';
 import { ALL_SYSCALLS } from './syscalls.js';
@@ -179,25 +181,17 @@ describeRuntimes('security: seccomp', (requirement) => {
 
   requirement('linux.seccomp.notify-state', 'SCMP_ACT_NOTIFY sends the container state to listenerPath, once, then closes the connection', async (ctx) => {
     if (await requireSeccomp(ctx, { action: 'SCMP_ACT_NOTIFY' })) return;
-    skipOverBridge(ctx, 'the unix socket of a listener on this host');
-    // The run dir is shared with a target container at the same path, so the runtime reaches
-    // this socket wherever it runs. Node cannot take the seccomp fd (SCM_RIGHTS) off the
-    // connection: the kernel closes it, and only the state and the connection's end are checked.
-    const socket = join(ctx.workDir, 'n.sock');
+    if ((await commandPath(ctx.runner, 'socat')) === undefined) ctx.skip(`socat is not on the ${ctx.selection.target.description} (apt-get install -y socat): the listener needs it`);
+    // The listener runs where the runtime runs, its socket in a dir that can hold one (ownDir).
+    // socat keeps each connection's bytes in conn.N, and conn.N.end once the runtime closed it
+    // (no ':' in its command: socat 1.8 splits addresses at colons).
+    // The seccomp fd that comes with them (SCM_RIGHTS) it drops: the state and the end are checked.
+    const dir = ownDir(ctx, 'listener');
+    const socket = join(dir, 'n.sock');
     if (socket.length > 107) ctx.skip(`the listener path ${socket} is longer than a unix socket path may be`);
-    const connections: { data: string; ended: boolean }[] = [];
-    const sockets = new Set<Socket>();
-    const server: Server = createServer((conn) => {
-      const record = { data: '', ended: false };
-      connections.push(record);
-      sockets.add(conn);
-      conn.setEncoding('utf8');
-      conn.on('data', (chunk: string) => void (record.data += chunk));
-      conn.on('end', () => void (record.ended = true));
-      conn.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socket, resolve));
+    const listener = await where(ctx, `mkdir -p "$1" && cd "$1" && { setsid socat -u UNIX-LISTEN:n.sock,fork SYSTEM:'cat > conn.$$; touch conn.$$.end' </dev/null >/dev/null 2>&1 & echo $!; }`, dir);
     try {
+      await waitFor(async () => ((await look(ctx, 'test -S "$1"', socket)).ok ? true : undefined), { timeoutMs: 10_000, description: `the listener at ${socket}` });
       const profile: SeccompProfile = {
         defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socket, listenerMetadata: 'rtc-metadata',
         syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],
@@ -207,11 +201,21 @@ describeRuntimes('security: seccomp', (requirement) => {
       const { pid } = await ctx.runtime.state(ctx.id);
       // A runtime may load the filter, and so send its fd, only at start, right before the exec.
       await ctx.runtime.start(ctx.id);
-      await waitFor(() => (connections.length > 0 && connections.every((c) => c.ended) ? true : undefined), {
-        timeoutMs: 10_000, description: 'the runtime to send the state to listenerPath and close the connection',
-      });
-      expect(connections.length, 'connections made to listenerPath').toBe(1);
-      const sent: unknown = JSON.parse(connections[0]!.data);
+      /** Each connection's bytes, and whether the runtime had closed it. */
+      const connections = async (): Promise<{ data: string; ended: boolean }[]> => {
+        const names = (await where(ctx, 'cd "$1" && ls', dir)).split('\n').filter((n) => /^conn\.\d+$/.test(n));
+        return Promise.all(names.map(async (n) => ({
+          data: await where(ctx, 'cat "$1"', join(dir, n)),
+          ended: (await look(ctx, 'test -e "$1"', join(dir, `${n}.end`))).ok,
+        })));
+      };
+      const seen = await waitFor(async (report) => {
+        const now = await connections();
+        report({ connections: now, listenerDir: await look(ctx, 'ls -la "$1"', dir).then((r) => r.text) });
+        return now.length > 0 && now.every((c) => c.ended) ? now : undefined;
+      }, { timeoutMs: 10_000, description: 'the runtime to send the state to listenerPath and close the connection' });
+      expect(seen.length, 'connections made to listenerPath').toBe(1);
+      const sent: unknown = JSON.parse(seen[0]!.data);
       expect(sent, 'the container process state sent to listenerPath').toMatchObject({
         ociVersion: expect.any(String),
         fds: expect.arrayContaining(['seccompFd']),
@@ -220,9 +224,8 @@ describeRuntimes('security: seccomp', (requirement) => {
         state: { id: ctx.id, pid, bundle: b.dir, status: expect.stringMatching(/^(creating|created)$/) },
       });
     } finally {
-      // close() waits for open connections, and a runtime that never ends its own would hang it.
-      for (const conn of sockets) conn.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The listener and any connection it still holds: its session's process group.
+      await look(ctx, 'kill -KILL -- "-$1"', listener);
     }
   });
 });
