@@ -186,10 +186,11 @@ describeRuntimes('security: seccomp', (requirement) => {
     // socat keeps each connection's bytes in conn.N, and conn.N.end once the runtime closed it
     // (no ':' in its command: socat 1.8 splits addresses at colons).
     // The seccomp fd that comes with them (SCM_RIGHTS) it drops: the state and the end are checked.
-    const dir = ownDir(ctx, 'listener');
-    const socket = join(dir, 'n.sock');
+    // Short names: a unix socket's path may not exceed 107 bytes, and the test's dir is deep.
+    const dir = ownDir(ctx, 'l');
+    const socket = join(dir, 's');
     if (socket.length > 107) ctx.skip(`the listener path ${socket} is longer than a unix socket path may be`);
-    const listener = await where(ctx, `mkdir -p "$1" && cd "$1" && { setsid socat -u UNIX-LISTEN:n.sock,fork SYSTEM:'cat > conn.$$; touch conn.$$.end' </dev/null >/dev/null 2>&1 & echo $!; }`, dir);
+    const listener = await where(ctx, `mkdir -p "$1" && cd "$1" && { setsid socat -u UNIX-LISTEN:s,fork SYSTEM:'cat > conn.$$; touch conn.$$.end' </dev/null >/dev/null 2>&1 & echo $!; }`, dir);
     try {
       await waitFor(async () => ((await look(ctx, 'test -S "$1"', socket)).ok ? true : undefined), { timeoutMs: 10_000, description: `the listener at ${socket}` });
       const profile: SeccompProfile = {
