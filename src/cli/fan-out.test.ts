@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, type TestContext } from 'vitest';
 import { dockerHost } from '../container/engine.js';
 import { loopbackEngine, type LoopbackEngine } from '../container/loopback-engine.js';
 import { removeAbandonedContainers } from '../container/target-container.js';
@@ -53,13 +53,17 @@ describe('rtconform run --engine: one run over several engines', () => {
     await proxy.kill();
   };
 
-  it('runs runc and crun on two engines at once into one report; the share of an engine that dies runs again on the other', async (ctx) => {
+  /** The self-test's engine (A), and the same engine behind a loopback proxy (B, to be killed); skips where there is none. */
+  const engines = async (ctx: TestContext): Promise<{ local: string; dying: LoopbackEngine }> => {
     const problem = await containerTestSkipReason(inject('rtconformPlan').containers);
-    if (problem) return ctx.skip(problem);
+    if (problem) ctx.skip(problem);
     const local = dockerHost();
-    if (!local.startsWith('unix://')) return ctx.skip(`the test proxies a local engine, and DOCKER_HOST is ${local}`);
+    if (!local.startsWith('unix://')) ctx.skip(`the test proxies a local engine, and DOCKER_HOST is ${local}`);
+    return { local, dying: await loopbackEngine(local.slice('unix://'.length)) };
+  };
 
-    const dying = await loopbackEngine(local.slice('unix://'.length));
+  it('runs runc and crun on two engines at once into one report; the share of an engine that dies runs again on the other', async (ctx) => {
+    const { local, dying } = await engines(ctx);
     // B takes runc and A crun, at once; B dies mid-share; A then runs runc too.
     const result = await run([dying.url, local], ['runc', 'crun'], killWhenBusy(dying));
     const escaped = (url: string): string => url.replace(/[/.]/g, '\\$&');
@@ -75,11 +79,7 @@ describe('rtconform run --engine: one run over several engines', () => {
   }, 240_000);
 
   it('a share that no engine could finish is named in the report as not run', async (ctx) => {
-    const problem = await containerTestSkipReason(inject('rtconformPlan').containers);
-    if (problem) return ctx.skip(problem);
-    const local = dockerHost();
-    if (!local.startsWith('unix://')) return ctx.skip(`the test proxies a local engine, and DOCKER_HOST is ${local}`);
-    const dying = await loopbackEngine(local.slice('unix://'.length));
+    const { dying } = await engines(ctx);
     const unreachable = `tcp://127.0.0.1:1`;
     // Two shares (runc, crun): the dying engine takes the first, the unreachable one none.
     const result = await run([dying.url, unreachable], ['runc', 'crun'], killWhenBusy(dying));
