@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { describe, expect, inject, it, type TestContext } from 'vitest';
-import { dockerHost } from '../container/engine.js';
 import { loopbackEngine, type LoopbackEngine } from '../container/loopback-engine.js';
-import { removeAbandonedContainers } from '../container/target-container.js';
+import { dockerHost, engineClient } from '../container/engine.js';
+import { LABEL, removeAbandonedContainers } from '../container/target-container.js';
 import { containerTestSkipReason } from '../harness/container-targets.js';
 import { packageRoot } from '../package-root.js';
 import { ComplianceReportSchema } from '../report/compliance.js';
@@ -18,6 +19,15 @@ import { sharesFor } from './fan-out.js';
  * goes over the file bridge) and can be killed mid-run, as a remote engine that goes down.
  */
 const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('rtconform run --engine: one run over several engines', () => {
   it('cuts a run into shares so that every engine gets one', () => {
@@ -91,6 +101,31 @@ describe('rtconform run --engine: one run over several engines', () => {
     expect(result.report?.note).toMatch(/^not run: runc \(on tcp:\/\/127\.0\.0\.1:\d+: the engine stopped answering .*\); crun \(no engine took it\)$/);
     await removeAbandonedContainers();
   }, 240_000);
+
+  it('Ctrl-C stops every share, runs nothing again elsewhere, exits 130 and leaves no target container', async (ctx) => {
+    const { local, dying: watched } = await engines(ctx);
+    const since = Math.floor(Date.now() / 1000);
+    const out = await dir({ prefix: 'rtconform-fanout-out-', unsafeCleanup: true });
+    try {
+      // Through the proxy only to see when the share has made its target; it is not killed.
+      const child = execa('node', [CLI(), 'run', '--in-container', '--engine', watched.url, '--engine', local, '--runtime', 'runc', '--runtime', 'crun', '--suite', 'state', '--out', out.path], { reject: false, all: true });
+      const deadline = Date.now() + 60_000;
+      while (!watched.createdContainer() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // To rtconform alone, as a CI runner cancelling a job does: it must pass it on to its shares.
+      child.kill('SIGINT');
+      const ended = await child;
+      expect(ended.exitCode, ended.all).toBe(130);
+      expect(ended.all).toMatch(/interrupted; stopping every share/);
+      expect(ended.all, 'a share run again after the interrupt').not.toMatch(/again \(it failed on/);
+      const docker = (await engineClient()).container.dockerode;
+      const targets = await docker.listContainers({ all: true, filters: { label: [`${LABEL.role}=target`, `${LABEL.ownerHost}=${hostname()}`] } });
+      const ours = targets.filter((t) => t.Created >= since && !processAlive(Number(t.Labels[LABEL.ownerPid])));
+      expect(ours.map((t) => `${t.Id.slice(0, 12)} (${t.State})`), 'target containers the interrupted shares left').toEqual([]);
+    } finally {
+      await watched.kill();
+      await out.cleanup();
+    }
+  }, 120_000);
 
   it('refuses --engine without --in-container, and with --shard', async () => {
     const without = await execa('node', [CLI(), 'run', '--engine', 'tcp://127.0.0.1:1'], { reject: false, all: true });

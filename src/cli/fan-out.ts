@@ -88,9 +88,21 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
   say(`${outcomes.length} share${outcomes.length === 1 ? '' : 's'} (${outcomes.map((o) => shareName(o.share)).join(', ')}) over ${engines.length} engine${engines.length === 1 ? '' : 's'}: ${engines.join(', ')}`);
 
   let running = 0;
+  // Interrupted (Ctrl-C, a CI job cancelled): each share's run cleans up after itself; nothing
+  // new starts, and nothing is run again on another engine.
+  let interrupted = false;
+  const children = new Set<ReturnType<typeof execa>>();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupted) process.stderr.write('\nrtconform: interrupted; stopping every share and removing what they created…\n');
+    interrupted = true;
+    for (const child of children) child.kill(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   /** The next share to run; while none waits but some still run elsewhere, wait: a failed one comes back. */
   const nextShare = async (): Promise<ShareOutcome | undefined> => {
     for (;;) {
+      if (interrupted) return undefined;
       const next = queue.shift();
       if (next !== undefined || running === 0) return next;
       await sleep(250);
@@ -107,9 +119,11 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
       const dir = join(partsDir, String(++part));
       const began = Date.now();
       say(`engine ${engine}: ${shareName(next.share)}${next.tries.length > 0 ? `, again (it failed on ${next.tries.at(-1)!.engine})` : ''}`);
-      const child = await execa(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), ...shareArgs(options, next.share, dir, fileSharing)], {
+      const share = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), ...shareArgs(options, next.share, dir, fileSharing)], {
         reject: false, all: true, env: { DOCKER_HOST: engine }, stdin: 'ignore',
       });
+      children.add(share);
+      const child = await share.finally(() => children.delete(share));
       const seconds = Math.round((Date.now() - began) / 100) / 10;
       const report = await readShareReport(dir);
       const alive = await pingEngine(engine);
@@ -122,7 +136,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
         running--;
         continue;
       }
-      const problem = alive.reachable
+      const problem = interrupted ? 'the run was interrupted' : alive.reachable
         ? `its run ended without a whole report (exit ${child.exitCode ?? child.signal}): ${lastLines(child.all ?? '')}`
         : `the engine stopped answering (${alive.reason})`;
       next.tries.push({ engine, seconds, problem });
@@ -130,18 +144,27 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
       if (report && report.runs.length > 0 && !next.report) next.report = { ...report, interrupted: true };
       next.problem = problem;
       say(`engine ${engine}: ${shareName(next.share)} failed after ${seconds} s: ${problem}`);
-      if (next.tries.length < MAX_TRIES) queue.push(next);
+      if (next.tries.length < MAX_TRIES && !interrupted) queue.push(next);
       // An engine that lost a share takes no more: it may be going down.
       running--;
       return;
     }
   };
-  await Promise.all(engines.map((engine) => work(engine)));
+  try {
+    await Promise.all(engines.map((engine) => work(engine)));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 
   const notRun = outcomes.filter((o) => o.problem !== undefined || o.report === undefined);
   const reports = outcomes.flatMap((o) => (o.report ? [o.report] : []));
   const note = notRun.length === 0 ? undefined : `not run: ${notRun.map((o) => `${shareName(o.share)} (${o.tries.map((t) => `on ${t.engine}: ${t.problem ?? 'no problem'}`).join('; ') || 'no engine took it'})`).join('; ')}`;
-  if (reports.length === 0) throw new HarnessError(`no engine finished any share. ${note ?? ''}`);
+  if (reports.length === 0) {
+    if (!interrupted) throw new HarnessError(`no engine finished any share. ${note ?? ''}`);
+    process.stderr.write('rtconform: the run was interrupted before any share had results; nothing of it is left\n');
+    return 130;
+  }
   const merged = mergeReports(reports, outcomes.filter((o) => o.report).map((o) => shareName(o.share)));
   const report: ComplianceReport = note ? { ...merged, interrupted: true, note: merged.note ? `${note}; ${merged.note}` : note } : { ...merged, interrupted: false };
   await writeReports(report, outDir);
@@ -154,7 +177,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
   printSummary(report, outDir, { countsOnly: options.output === 'quiet' });
   if (note) {
     process.stderr.write(`rtconform: ${note}\n`);
-    return 2;
+    return interrupted ? 130 : 2;
   }
   if (baseline) return baselineGate(baseline, options.baseline!, report);
   return verdictExitCode(report);
