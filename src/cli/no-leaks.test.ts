@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -39,7 +39,8 @@ async function leftovers(runId: string, temp = tmpdir()): Promise<string[]> {
   for (const entry of readdirSync(temp)) if (entry.startsWith(`rtconform-${runId}-`)) found.push(`temp dir ${entry}`);
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     const cmdline = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } })();
-    if (cmdline.includes(`rtconform-${runId}-`) || cmdline.includes(prefix)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')}`);
+    const cwd = (() => { try { return readlinkSync(`/proc/${pid}/cwd`); } catch { return ''; } })();
+    if (cmdline.includes(`rtconform-${runId}-`) || cmdline.includes(prefix) || cwd.includes(`/rtconform-${runId}-`)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')} (in ${cwd})`);
   }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
   for (const line of mounts.split('\n')) if (line.includes(`rtconform-${runId}-`)) found.push(`mount ${line}`);

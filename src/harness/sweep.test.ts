@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../util/procfs.js';
 import { waitFor } from '../util/wait.js';
@@ -26,6 +30,23 @@ describe('the sweep after a run', () => {
       expect(isAlive(theirs.pid!)).toBe(true);
     } finally {
       for (const child of [ours, inDir, theirs]) child.kill('SIGKILL');
+    }
+  });
+
+  it('kills a process that works in the run dir though its command line names nothing of the run (a listener a test started there)', async () => {
+    const runDir = await dir({ prefix: 'rtconform-sw3-', unsafeCleanup: true });
+    const work = join(runDir.path, 'tests', 'listener');
+    await mkdir(work, { recursive: true });
+    const listener = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)'], { stdio: 'ignore', cwd: work });
+    const elsewhere = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)'], { stdio: 'ignore', cwd: tmpdir() });
+    try {
+      await waitFor(() => (existsSync(`/proc/${listener.pid}/cwd`) && existsSync(`/proc/${elsewhere.pid}/cwd`) ? true : undefined), { timeoutMs: 5000, description: 'both processes to run' });
+      expect(await killLeftoverProcesses(runDir.path, 'sw3')).toEqual([`process ${listener.pid}`]);
+      await once(listener, 'exit');
+      expect(isAlive(elsewhere.pid!)).toBe(true);
+    } finally {
+      for (const child of [listener, elsewhere]) child.kill('SIGKILL');
+      await runDir.cleanup();
     }
   });
 });

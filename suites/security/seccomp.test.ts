@@ -226,7 +226,7 @@ describeRuntimes('security: seccomp', (requirement) => {
       });
     } finally {
       // The listener and any connection it still holds: its session's process group.
-      await look(ctx, 'kill -KILL -- "-$1"', listener);
+      await look(ctx, 'kill -s KILL -- "-$1"', listener);
     }
   });
 });
