@@ -159,7 +159,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     ended = await child;
   } finally {
     killGroup(child.pid);
-    const removed = await finalSweep(plan);
+    const removed = await finalSweep(plan, { cutShort: interrupted || ended === undefined || ![0, 1].includes(ended.exitCode ?? -1) });
     if (removed.length > 0) process.stderr.write(`rtconform: removed what the run left behind: ${removed.join(', ')}\n`);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
