@@ -25,7 +25,9 @@ describe('the sweep after a run', () => {
     await Promise.all([marked(ours, 'rtc-sw1-'), marked(inDir, 'rtconform-sw1-'), marked(theirs, 'rtc-sw2-')]);
     try {
       const killed = await killLeftoverProcesses('/tmp/rtconform-sw1-xyz', 'sw1');
-      expect(killed.sort()).toEqual([`process ${ours.pid}`, `process ${inDir.pid}`].sort());
+      // Each named with its command, so a leak says where it came from.
+      const idleCommand = `${process.execPath} -e setTimeout(() => {}, 300_000)`;
+      expect(killed.sort()).toEqual([`process ${ours.pid} (${idleCommand} rtc-sw1-deadbeef)`, `process ${inDir.pid} (${idleCommand} /tmp/rtconform-sw1-xyz/tests/log)`].sort());
       await Promise.all([once(ours, 'exit'), once(inDir, 'exit')]);
       expect(isAlive(theirs.pid!)).toBe(true);
     } finally {
@@ -41,7 +43,7 @@ describe('the sweep after a run', () => {
     const elsewhere = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)'], { stdio: 'ignore', cwd: tmpdir() });
     try {
       await waitFor(() => (existsSync(`/proc/${listener.pid}/cwd`) && existsSync(`/proc/${elsewhere.pid}/cwd`) ? true : undefined), { timeoutMs: 5000, description: 'both processes to run' });
-      expect(await killLeftoverProcesses(runDir.path, 'sw3')).toEqual([`process ${listener.pid}`]);
+      expect(await killLeftoverProcesses(runDir.path, 'sw3')).toEqual([`process ${listener.pid} (${process.execPath} -e setTimeout(() => {}, 300_000))`]);
       await once(listener, 'exit');
       expect(isAlive(elsewhere.pid!)).toBe(true);
     } finally {
