@@ -57,7 +57,7 @@ describe('the GitLab CI example', () => {
       const result = await execa('bash', ['-eo', 'pipefail', '-c', job.script.join('\n')], {
         cwd: work.path, reject: false, all: true,
         // The job's variables; the service's address is the proxy's, and one runtime and suite keep it short.
-        env: { ...job.variables, DOCKER_HOST: service.url, RTCONFORM_RUNTIMES: 'runc', RTCONFORM_SUITES: 'state', PATH: `${bin}:${process.env.PATH}` },
+        env: { ...job.variables, DOCKER_HOST: service.url, RTCONFORM_RUNTIMES: 'runc', RTCONFORM_SUITES: 'lifecycle/start', PATH: `${bin}:${process.env.PATH}` },
       });
       expect(result.exitCode, result.all).toBe(0);
       for (const path of [...job.artifacts.paths, job.artifacts.reports.junit]) expect(existsSync(join(work.path, path)), path).toBe(true);

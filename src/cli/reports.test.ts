@@ -10,7 +10,8 @@ import { packageRoot } from '../package-root.js';
 const cli = (args: string[], env: Record<string, string> = {}) =>
   execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), ...args], { reject: false, cwd: packageRoot(), env, all: true });
 
-const SUITES = ['--suite', 'lifecycle', '--suite', 'state'];
+// Two files, so that each of two shards gets one; lifecycle/delete holds the requirement the fault mode breaks.
+const SUITES = ['--suite', 'lifecycle/delete', '--suite', 'state'];
 
 async function report(path: string): Promise<ComplianceReport> {
   return ComplianceReportSchema.parse(JSON.parse(await readFile(path, 'utf8')));
@@ -32,12 +33,13 @@ describe('rtconform run reports, report, compare and --baseline', () => {
     out = await dir({ prefix: 'rtconform-reports-', unsafeCleanup: true });
     const whole = await cli(['run', '--runtime', 'fake', ...SUITES, '--out', at('whole')]);
     expect(whole.exitCode, whole.all).toBe(0);
-    for (const shard of ['1/2', '2/2']) {
-      const part = await cli(['run', '--runtime', 'fake', ...SUITES, '--shard', shard, '--out', at(`shard-${shard[0]}`)]);
-      expect(part.exitCode, part.all).toBe(0);
-    }
-    gated = await cli(['run', '--runtime', 'fake', ...SUITES, '--out', at('faulty'), '--baseline', at('whole', 'compliance.json')],
-      { RTCONFORM_FAKE_FAULTS: 'delete-running-accepted' });
+    // Side by side: each run has its own out dir and state root.
+    const [gatedRun, ...parts] = await Promise.all([
+      cli(['run', '--runtime', 'fake', ...SUITES, '--out', at('faulty'), '--baseline', at('whole', 'compliance.json')], { RTCONFORM_FAKE_FAULTS: 'delete-running-accepted' }),
+      ...['1/2', '2/2'].map((shard) => cli(['run', '--runtime', 'fake', ...SUITES, '--shard', shard, '--out', at(`shard-${shard[0]}`)])),
+    ]);
+    for (const part of parts) expect(part.exitCode, part.all).toBe(0);
+    gated = gatedRun!;
   }, 300_000);
   afterAll(async () => out?.cleanup());
 
