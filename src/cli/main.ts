@@ -1,20 +1,15 @@
 #!/usr/bin/env node
+// Only what --help, --version and argument checks need is loaded up front (~0.1 s); each command
+// loads its own modules when it runs, so `rtconform --help` or a refused option answers at once.
+import { parseArgs } from 'node:util';
 import { dockerHost } from '../container/engine.js';
 import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
-import { parseArgs } from 'node:util';
-import { compareCommand } from './compare.js';
-import { doctorCommand } from './doctor.js';
-import { defaultImageName } from '../container/runtimes-image.js';
-import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
-import { HarnessError } from './harness-error.js';
-import { DeclarationError } from '../runtime/declaration.js';
 import { SPEC_RELEASES, targetRelease } from '../requirements/spec-version.js';
-import { imageCommand } from './image.js';
-import { reportCommand } from './report.js';
-import { requirementsCommand } from './requirements.js';
 import { toolVersion } from '../package-root.js';
-import { availableSuites, runCommand, type RunCommandOptions } from './run.js';
-import { fanOutCommand } from './fan-out.js';
+import { availableSuites } from './available-suites.js';
+import { HarnessError } from './harness-error.js';
+import type { RunCommandOptions } from './run.js';
+import type { CgroupView } from '../container/target-container.js';
 
 /** Each command's line and options, as `rtconform --help` lists them and `rtconform COMMAND --help` shows one. */
 const COMMAND_HELP: Record<string, () => string> = {
@@ -97,10 +92,6 @@ function parseShard(value: string | undefined): { index: number; count: number }
   return { index, count };
 }
 
-function isCgroupView(value: string): value is CgroupView {
-  return (CGROUP_VIEWS as readonly string[]).includes(value);
-}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Every command answers --help (or `rtconform help COMMAND`) before it reads anything else.
@@ -137,8 +128,9 @@ async function main(argv: string[]): Promise<number> {
       });
       const timeout = values['call-timeout'];
       if (timeout !== undefined && !/^\d+$/.test(timeout)) throw new HarnessError(`--call-timeout wants milliseconds, got "${timeout}"`);
+      const { CGROUP_VIEWS } = await import('../container/target-container.js');
       const view = values['cgroup-view'] ?? 'host';
-      if (!isCgroupView(view)) throw new HarnessError(`--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`);
+      if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new HarnessError(`--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`);
       const inContainer = values['in-container'] ?? false;
       if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined || values['file-sharing'] !== undefined || values.engine !== undefined)) {
         throw new HarnessError('--image, --cgroup-view, --file-sharing and --engine apply to container targets: add --in-container');
@@ -160,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
         suites: values.suite ?? [],
         outDir: values.out ?? 'reports/latest',
         callTimeoutMs: timeout === undefined ? undefined : Number(timeout),
-        container: inContainer ? { image: values.image ?? defaultImageName(), cgroupView: view, fileSharing: sharing as FileSharing } : undefined,
+        container: inContainer ? { image: values.image ?? (await import('../container/runtimes-image.js')).defaultImageName(), cgroupView: view as CgroupView, fileSharing: sharing as FileSharing } : undefined,
         baseline: values.baseline,
         shard: parseShard(values.shard),
         runId: values['run-id'],
@@ -168,19 +160,19 @@ async function main(argv: string[]): Promise<number> {
         output: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
       };
       // Each engine's share defaults its file sharing from its own address.
-      if (values.engine) return fanOutCommand(runOptions, values.engine, values['file-sharing']);
-      return runCommand(runOptions);
+      if (values.engine) return (await import('./fan-out.js')).fanOutCommand(runOptions, values.engine, values['file-sharing']);
+      return (await import('./run.js')).runCommand(runOptions);
     }
     case 'image':
-      return imageCommand(rest);
+      return (await import('./image.js')).imageCommand(rest);
     case 'compare':
-      return compareCommand(rest);
+      return (await import('./compare.js')).compareCommand(rest);
     case 'report':
-      return reportCommand(rest);
+      return (await import('./report.js')).reportCommand(rest);
     case 'doctor':
-      return doctorCommand();
+      return (await import('./doctor.js')).doctorCommand();
     case 'requirements':
-      return requirementsCommand(rest);
+      return (await import('./requirements.js')).requirementsCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`rtconform ${toolVersion()}\n`);
@@ -200,8 +192,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     const badArgs = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    const { DeclarationError } = await import('../runtime/declaration.js');
     const known = error instanceof HarnessError || error instanceof DeclarationError || badArgs;
     const command = process.argv[2];
     // An option the command does not take: say where the ones it takes are listed.

@@ -19,6 +19,7 @@ import { executableProblem } from '../runtime/process-runner.js';
 import { openRuntime } from '../runtime/resolve.js';
 import { baselineGate } from './compare.js';
 import { readComplianceReport } from './read-report.js';
+import { availableSuites } from './available-suites.js';
 import { HarnessError } from './harness-error.js';
 import { claimOutDir } from './out-dir.js';
 import { printSummary } from './summary.js';
@@ -44,11 +45,6 @@ export interface RunCommandOptions {
   shard?: { index: number; count: number };
   /** Names the run (its containers are rtc-ID-…); default a random one. */
   runId?: string;
-}
-
-export function availableSuites(): string[] {
-  const dir = join(packageRoot(), 'suites');
-  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
 /**
