@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { firstLine } from '../src/util/text.js';
 import { dir } from 'tmp-promise';
 import { pingEngine } from '../src/container/engine.js';
 import { defaultImageName, imageExists } from '../src/container/runtimes-image.js';
@@ -41,6 +42,8 @@ interface Figures {
   wrapperCpuS: number | undefined;
   runtimeCalls: number | undefined;
   exitCode: number | undefined;
+  /** What failed or errored, so that figures of a red run say why it was red. */
+  failing: string[];
   requirements: number;
   tests: number;
   byFile: { file: string; tests: number; seconds: number }[];
@@ -154,6 +157,8 @@ async function measure(target: TargetName, work: string): Promise<Figures | stri
   return {
     target: target === 'container' ? 'runc+crun in containers' : `${target} on the host`,
     wallS, cpuS, machineCpuS, runtimeCpuS: calls?.runtime, wrapperCpuS: calls?.wrapper, runtimeCalls: calls?.calls, exitCode: result.exitCode,
+    failing: report.runs.flatMap((run) => run.results.filter((r) => r.status === 'fail' || r.status === 'error')
+      .map((r) => `${run.runtime.key} ${r.requirement} (${r.status}${r.verdict === 'expected-fail' ? ', expected' : ''}): ${firstLine(r.reason ?? '')}`)),
     ...distribution(report),
   };
 }
@@ -168,6 +173,8 @@ function print(f: Figures): void {
   } else {
     console.log(`  CPU: the runtimes run in the engine's containers; the engine and they spent about ${s(f.machineCpuS - f.cpuS)} s besides the run's own processes`);
   }
+  const unexpected = f.failing.filter((line) => !line.includes(', expected)'));
+  if (f.exitCode !== 0 && unexpected.length > 0) console.log(`  failing (why the exit code is ${f.exitCode}):\n${unexpected.map((line) => `    ${line}`).join('\n')}`);
   console.log('  test time per file (summed over tests, which run side by side):');
   for (const file of f.byFile) console.log(`    ${s(file.seconds).padStart(6)} s  ${String(file.tests).padStart(3)} tests  ${file.file}`);
   console.log('  10 slowest tests (share of all test time):');
