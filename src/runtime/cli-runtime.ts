@@ -164,7 +164,7 @@ export class CliRuntime implements Runtime {
    * reported on its sync pipe. The errors quote conmon's command: the shell only waits for it.
    */
   async #runConmon(verb: string, files: MonitorFiles, argv: string[], options: { timeoutMs: number; cwd?: string }): Promise<MonitorSync> {
-    const result = await this.#runner.run('sh', ['-c', CONMON_SCRIPT, `rtconform-monitored-${verb}`, files.sync, files.conmonPidFile, ...argv], {
+    const result = await this.#runner.run('sh', ['-c', CONMON_SCRIPT, `rtconform-monitored-${verb}`, files.sync, files.conmonPidFile, files.dir, ...argv], {
       timeoutMs: options.timeoutMs, env: this.#env, cwd: options.cwd,
       // The monitor keeps its stdio: files, never our pipes.
       stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },

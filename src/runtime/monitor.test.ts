@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleBuilder, writeConfig } from '../bundle/bundle-builder.js';
+import { buildBusyboxRootfs, findBusybox } from '../bundle/rootfs.js';
+import { isRoot } from '../util/is-root.js';
 import { ContainerWaitError, MonitorRequiredError, RuntimeError } from './errors.js';
 import { parseContainerLog } from './monitor.js';
 import { openRuntime } from './resolve.js';
@@ -82,6 +84,18 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     }
   });
 
+  it('takes a relative bundle and pid file from the caller\'s working directory, and leaves nothing of its own there', async () => {
+    const caller = join(work.path, 'caller');
+    await mkdir(caller);
+    const path = await bundle('caller/relative', ['sh', '-c', 'exit 3']);
+    const runtime = open(true);
+    await runtime.create('relative', { bundle: relative(caller, path), pidFile: 'relative.pid', workingDir: caller });
+    await runtime.start('relative');
+    expect(await runtime.wait('relative', { timeoutMs: 10_000 })).toMatchObject({ exitCode: 3 });
+    await runtime.delete('relative');
+    expect(readdirSync(caller).sort(), 'what the caller\'s working directory holds').toEqual(['relative', 'relative.pid']);
+  });
+
   it('wait and logs without a monitor are the caller\'s mistake, said as such', async () => {
     const direct = open(false);
     await expect(direct.wait('x')).rejects.toBeInstanceOf(MonitorRequiredError);
@@ -89,4 +103,48 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     await expect(direct.exec('x', ['true'], { tty: true })).rejects.toThrow(/exec with a terminal needs a monitor/);
     await expect(direct.attach('x', 'input')).rejects.toThrow(/attach needs a monitor/);
   });
+});
+
+/** Why runc under conmon cannot OOM-kill a container here, or undefined when it can. */
+function noOomHere(): string | undefined {
+  if (CONMON === undefined) return 'conmon is not installed';
+  if (!isRoot()) return 'runc needs root';
+  if (!existsSync('/usr/sbin/runc')) return 'runc is not installed';
+  if (findBusybox() === undefined) return 'busybox-static is not installed (the rootfs)';
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') && readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/).includes('memory');
+  if (!v2 && !existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes')) return 'no memory cgroup controller to limit memory with';
+  return undefined;
+}
+
+// conmon writes a file named `oom` into its working directory when the container is OOM-killed
+// (cri-o runs it in the container's dir). A real OOM kill, by runc on the host, is the only way
+// to make conmon write it.
+describe('a monitored container the OOM killer ends (runc under conmon)', () => {
+  it('leaves conmon\'s oom file in the monitor\'s dir, and nothing in the caller\'s working directory', async (ctx) => {
+    const reason = noOomHere();
+    if (reason !== undefined) return ctx.skip(reason);
+    const work = await dir({ prefix: 'rtconform-monitor-oom-', unsafeCleanup: true });
+    try {
+      const caller = join(work.path, 'caller');
+      await mkdir(caller);
+      const path = join(work.path, 'bundle');
+      await writeConfig(path, new BundleBuilder().resources({ memory: { limit: 16 * 1024 * 1024 } }).args('dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1').build());
+      await buildBusyboxRootfs(join(path, 'rootfs'));
+      const workDir = join(work.path, 'work');
+      const runtime = openRuntime('runc', { workDir, root: join(work.path, 'root'), monitor: { binary: CONMON! } });
+      const id = `rtc-oom-${process.pid}`;
+      await runtime.create(id, { bundle: path, workingDir: caller });
+      try {
+        await runtime.start(id);
+        expect(await runtime.wait(id, { timeoutMs: 15_000 })).toMatchObject({ exitCode: 128 + 9, signal: 'SIGKILL' });
+      } finally {
+        await runtime.delete(id, { force: true });
+      }
+      // Where conmon put it says it saw the kill: the check below is not passed by a monitor that saw nothing.
+      expect(existsSync(join(workDir, 'monitor', 'oom')), 'conmon\'s oom file in the monitor\'s dir').toBe(true);
+      expect(readdirSync(caller), 'what the caller\'s working directory holds').toEqual([]);
+    } finally {
+      await work.cleanup();
+    }
+  }, 60_000);
 });

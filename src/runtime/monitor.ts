@@ -122,9 +122,21 @@ function conmonArgs(files: MonitorFiles, containerId: string, runtime: string, r
  * (here the file on fd 3) when create is done (an exec: when its process has exited). A monitor
  * that dies before, which conmon does silently on some errors (a bundle path that does not
  * exist), ends the wait too: exit 125.
- * Arguments: SYNC_FILE CONMON_PID_FILE CONMON ARGS…
+ * conmon opens a file named \`oom\` in its working directory when the container is OOM-killed
+ * (cri-o runs it in the container's dir), so it runs in the monitor's dir (MONITOR_DIR), never
+ * in the caller's: the relative --bundle and --container-pidfile it is given are made absolute
+ * against the caller's first.
+ * Arguments: SYNC_FILE CONMON_PID_FILE MONITOR_DIR CONMON ARGS…
  */
-export const CONMON_SCRIPT = `sync=$1 pidfile=$2; shift 2
+export const CONMON_SCRIPT = `sync=$1 pidfile=$2 home=$3; shift 3
+n=$# prev=
+for a; do
+  case $prev in --bundle|--container-pidfile) case $a in /*) ;; *) a=$PWD/$a ;; esac ;; esac
+  set -- "$@" "$a"
+  prev=$a
+done
+shift "$n"
+cd "$home" || exit 125
 exec 3>>"$sync"
 _OCI_SYNCPIPE=3 "$@" || exit
 exec 3>&-
