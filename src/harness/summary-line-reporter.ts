@@ -13,7 +13,10 @@ export default class SummaryLineReporter implements Reporter {
         else if (state === 'failed') failed++;
         else if (state === 'skipped') skipped++;
       }
-      if (module.state() === 'failed' && module.children.size === 0) failed++;
+      // A file that did not load, and a block whose hook threw (its tests may all have
+      // passed): each error is a failure, or the line would say "0 failed" of a red run.
+      failed += module.errors().length;
+      for (const suite of module.children.allSuites()) failed += suite.errors().length;
     }
     failed += errors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
