@@ -8,7 +8,7 @@ import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../util/procfs.js';
 import { waitFor } from '../util/wait.js';
-import { killLeftoverProcesses } from './sweep.js';
+import { killLeftoverProcesses, killProcessesUnder } from './sweep.js';
 
 describe('the sweep after a run', () => {
   it('kills what still names the run, as runsc\'s sandbox does when its state is gone, and nothing else', async () => {
@@ -49,6 +49,22 @@ describe('the sweep after a run', () => {
     } finally {
       for (const child of [listener, elsewhere]) child.kill('SIGKILL');
       await runDir.cleanup();
+    }
+  });
+
+  it('kills, when a block of tests ends, what names the dir of one of its tests (runsc\'s sandbox after its state was lost), not another block\'s', async () => {
+    const tests = '/tmp/rtconform-sw4-xyz/tests';
+    // After `--`: node would take --log for an option of its own, refuse it and exit.
+    const idle = (mark: string): ReturnType<typeof spawn> => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)', '--', mark], { stdio: 'ignore' });
+    const ours = idle(`--log=${tests}/runsc--123_0_2/adapter/log.json`);
+    const otherBlock = idle(`--log=${tests}/runsc--123_1_0/adapter/log.json`);
+    try {
+      await waitFor(() => ([ours, otherBlock].every((c) => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').includes('--log=')) ? true : undefined), { timeoutMs: 5000, description: 'both processes to run' });
+      expect(killProcessesUnder(`${tests}/runsc--123_0_`)).toEqual([`process ${ours.pid} (${process.execPath} -e setTimeout(() => {}, 300_000) -- --log=${tests}/runsc--123_0_2/adapter/log.json)`]);
+      await once(ours, 'exit');
+      expect(isAlive(otherBlock.pid!)).toBe(true);
+    } finally {
+      for (const child of [ours, otherBlock]) child.kill('SIGKILL');
     }
   });
 });
