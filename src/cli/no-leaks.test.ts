@@ -9,6 +9,7 @@ import { engineClient, pingEngine } from '../container/engine.js';
 import { containerTestSkipReason } from '../harness/container-targets.js';
 import { LABEL } from '../container/target-container.js';
 import { isRoot } from '../util/is-root.js';
+import { cgroupsNamed } from '../harness/cgroup-sweep.js';
 import { runTempDirs } from '../harness/sweep.js';
 import { packageRoot } from '../package-root.js';
 import { resolveRuntime } from '../runtime/resolve.js';
@@ -51,18 +52,6 @@ async function leftovers(runId: string, temp = tmpdir()): Promise<string[]> {
     found.push(...targets.map((t) => `target container ${t.Id.slice(0, 12)} (${t.State})`));
   }
   return found;
-}
-
-/** Runtimes in a target container make cgroups under the target's own (runc) or beside the host's (crun). */
-function cgroupsNamed(prefix: string, dir = '/sys/fs/cgroup', depth = 0): string[] {
-  if (depth > 4) return [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => (e.startsWith(prefix) ? [join(dir, e)] : cgroupsNamed(prefix, join(dir, e), depth + 1)));
 }
 
 /** Starts `rtconform run` under a given run id, its report in a temp dir that `ended` removes. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
@@ -5,10 +6,18 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, inject, it } from 'vitest';
+import { engineClient } from '../container/engine.js';
+import { engineExec } from '../container/engine-exec.js';
+import { packageRoot } from '../package-root.js';
+import { isRoot } from '../util/is-root.js';
 import { isAlive } from '../util/procfs.js';
 import { waitFor } from '../util/wait.js';
-import { killLeftoverProcesses, killProcessesUnder } from './sweep.js';
+import { cgroupsNamed, sweepCgroups } from './cgroup-sweep.js';
+import { containerTestSkipReason } from './container-targets.js';
+import { containerIdPrefix, killLeftoverProcesses, killProcessesUnder, removeAbandonedTargets } from './sweep.js';
 
 describe('the sweep after a run', () => {
   it('kills what still names the run, as runsc\'s sandbox does when its state is gone, and nothing else', async () => {
@@ -67,4 +76,44 @@ describe('the sweep after a run', () => {
       for (const child of [ours, otherBlock]) child.kill('SIGKILL');
     }
   });
+});
+
+/** A busybox bundle in the target's /tmp, and runc running `sleep 600` from it under the given id. */
+const RUNC_IN_TARGET = `set -e
+mkdir -p /tmp/b/rootfs/bin /tmp/b/rootfs/proc /tmp/b/rootfs/dev /tmp/b/rootfs/sys
+cp /bin/busybox /tmp/b/rootfs/bin/ && ln -s busybox /tmp/b/rootfs/bin/sleep
+cd /tmp/b && runc spec
+sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"sleep", "600"/' config.json
+runc run -d "$1" </dev/null >/dev/null 2>&1`;
+
+describe('a target container whose run died without removing it', () => {
+  it('goes with the cgroups its runtime made on the host, the cgroup2 one at the top of the hierarchy included', async (ctx) => {
+    const plan = inject('rtconformPlan').containers;
+    const problem = await containerTestSkipReason(plan);
+    if (problem !== undefined) return ctx.skip(problem);
+    if (!isRoot()) return ctx.skip('runc in a host-view target makes host cgroups only as root');
+    const runId = `ab${randomBytes(3).toString('hex')}`;
+    const prefix = containerIdPrefix(runId);
+    // Its owner: a node process that starts the target and ends without stopping it, as a killed run does.
+    const module = pathToFileURL(join(packageRoot(), 'dist/src/container/target-container.js')).href;
+    const owner = await execa('node', ['--input-type=module', '-e', `import { startTargetContainer } from ${JSON.stringify(module)};
+const target = await startTargetContainer({ image: ${JSON.stringify(plan!.image)}, cgroupView: 'host', runId: '${runId}', shared: [], hideUnifiedCgroup: false });
+console.log(target.id); process.exit(0);`]);
+    const targetId = owner.stdout.trim().split('\n').at(-1)!;
+    const docker = (await engineClient()).container.dockerode;
+    try {
+      const exec = await engineExec(docker, targetId, ['sh', '-c', RUNC_IN_TARGET, 'sh', `${prefix}x`]);
+      await exec.demux(() => undefined, () => undefined);
+      expect(await exec.exitCode(), 'runc run in the target').toBe(0);
+      expect(cgroupsNamed(prefix).length, 'cgroups runc made for its container').toBeGreaterThan(0);
+
+      const removed = await removeAbandonedTargets();
+
+      expect(removed.map((r) => `${r.id} ${r.runId}`)).toContain(`${targetId} ${runId}`);
+      expect(cgroupsNamed(prefix), 'cgroups of the dead run left on the host').toEqual([]);
+    } finally {
+      await docker.getContainer(targetId).remove({ force: true }).catch(() => undefined);
+      sweepCgroups(prefix, [targetId]);
+    }
+  }, 120_000);
 });
