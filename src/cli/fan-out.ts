@@ -59,7 +59,7 @@ function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fil
   ];
 }
 
-/** A share's report when it is whole: read, not interrupted, with no note of an end cut short. */
+/** A share's report, or undefined when it wrote none that reads as one (whether it is whole is judged after). */
 async function readShareReport(dir: string): Promise<ComplianceReport | undefined> {
   return readFile(join(dir, 'compliance.json'), 'utf8').then((text) => ComplianceReportSchema.parse(JSON.parse(text)), () => undefined);
 }
