@@ -84,7 +84,7 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     }
   });
 
-  it('takes a relative bundle and pid file from the caller\'s working directory, and leaves nothing of its own there', async () => {
+  it('takes a relative bundle and pid file from the caller\'s working directory, and writes the pid file there', async () => {
     const caller = join(work.path, 'caller');
     await mkdir(caller);
     const path = await bundle('caller/relative', ['sh', '-c', 'exit 3']);
