@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -22,14 +21,6 @@ import { sharesFor } from './fan-out.js';
  */
 const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('rtconform run --engine: one run over several engines', () => {
   it('cuts a run into shares so that every engine gets one', () => {
@@ -114,12 +105,13 @@ describe('rtconform run --engine: one run over several engines', () => {
 
   it('Ctrl-C stops every share, runs nothing again elsewhere, exits 130 and leaves no target container', async (ctx) => {
     const { local, dying: watched } = await engines(ctx);
-    const since = Math.floor(Date.now() / 1000);
+    // Its shares' runs are <id>s<N>: their target containers carry that run label.
+    const runId = `cc${randomBytes(3).toString('hex')}`;
     const out = await dir({ prefix: 'rtconform-fanout-out-', unsafeCleanup: true });
     try {
       // One runtime over two engines: two shards at once. Through the proxy only to see when a
       // share has made its target; it is not killed.
-      const child = execa('node', [CLI(), 'run', '--in-container', '--engine', watched.url, '--engine', local, '--runtime', 'runc', '--suite', 'state', '--out', out.path], { reject: false, all: true });
+      const child = execa('node', [CLI(), 'run', '--in-container', '--engine', watched.url, '--engine', local, '--runtime', 'runc', '--suite', 'state', '--run-id', runId, '--out', out.path], { reject: false, all: true });
       const deadline = Date.now() + 60_000;
       while (!watched.createdContainer() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       // To rtconform alone, as a CI runner cancelling a job does: it must pass it on to its shares.
@@ -129,8 +121,9 @@ describe('rtconform run --engine: one run over several engines', () => {
       expect(ended.all).toMatch(/interrupted; stopping every share/);
       expect(ended.all, 'a share run again after the interrupt').not.toMatch(/again \(it failed on/);
       const docker = (await engineClient()).container.dockerode;
-      const targets = await docker.listContainers({ all: true, filters: { label: [`${LABEL.role}=target`, `${LABEL.ownerHost}=${hostname()}`] } });
-      const ours = targets.filter((t) => t.Created >= since && !processAlive(Number(t.Labels[LABEL.ownerPid])));
+      expect(ended.all).toMatch(new RegExp(`\\(run ${runId}; each share's run is ${runId}s<N>\\)`));
+      const targets = await docker.listContainers({ all: true, filters: { label: [`${LABEL.role}=target`] } });
+      const ours = targets.filter((t) => t.Labels[LABEL.run]?.startsWith(`${runId}s`));
       expect(ours.map((t) => `${t.Id.slice(0, 12)} (${t.State})`), 'target containers the interrupted shares left').toEqual([]);
     } finally {
       await watched.kill();
@@ -146,5 +139,8 @@ describe('rtconform run --engine: one run over several engines', () => {
     const sharded = await execa('node', [CLI(), 'run', '--in-container', '--engine', 'tcp://127.0.0.1:1', '--shard', '1/2', '--out', join(out.path, randomBytes(3).toString('hex'))], { reject: false, all: true });
     await out.cleanup();
     expect(sharded.all).toMatch(/--engine cuts the run into shares itself: drop --shard/);
+    const long = await execa('node', [CLI(), 'run', '--in-container', '--engine', 'tcp://127.0.0.1:1', '--run-id', 'abcdefghijklm'], { reject: false, all: true });
+    expect(long.exitCode).toBe(2);
+    expect(long.all).toMatch(/--run-id of a run over several engines names its shares <id>s<N>: give 1 to 12 .* got "abcdefghijklm"/);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { pingEngine } from '../container/engine.js';
+import { newRunId } from '../harness/plan.js';
 import { packageRoot } from '../package-root.js';
 import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
 import { mergeReports } from '../report/merge.js';
@@ -44,11 +45,17 @@ export function sharesFor(runtimes: readonly string[], engines: number): Share[]
   return runtimes.flatMap((runtime) => (shards === 1 ? [{ runtime }] : Array.from({ length: shards }, (_, i) => ({ runtime, shard: { index: i + 1, count: shards } }))));
 }
 
-/** The `rtconform run` arguments of one share: the run's own settings, for one runtime (and shard), quiet, into `outDir`. */
-function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fileSharing: string | undefined): string[] {
+/** A fanned-out run's id, at most this long: each share's run is named `<id>s<N>` (N up to 999) within RUN_ID's 16. */
+const FAN_OUT_RUN_ID = /^[a-z0-9]{1,12}$/;
+
+/**
+ * The `rtconform run` arguments of one share: the run's own settings, for one runtime (and
+ * shard), quiet, into `outDir`, under the run id `runId` (its containers and dirs carry it).
+ */
+function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fileSharing: string | undefined, runId: string): string[] {
   const container = options.container!;
   return [
-    'run', '--in-container', '--runtime', share.runtime, '--image', container.image, '--cgroup-view', container.cgroupView,
+    'run', '--in-container', '--runtime', share.runtime, '--image', container.image, '--cgroup-view', container.cgroupView, '--run-id', runId,
     ...(fileSharing ? ['--file-sharing', fileSharing] : []),
     ...options.suites.flatMap((s) => ['--suite', s]),
     ...(options.specVersion ? ['--spec-version', options.specVersion] : []),
@@ -74,6 +81,8 @@ async function readShareReport(dir: string): Promise<ComplianceReport | undefine
 export async function fanOutCommand(options: RunCommandOptions, engines: readonly string[], fileSharing: string | undefined): Promise<number> {
   if (!options.container) throw new HarnessError('--engine places target containers: add --in-container');
   if (options.shard) throw new HarnessError('--engine cuts the run into shares itself: drop --shard');
+  const runId = options.runId ?? newRunId();
+  if (!FAN_OUT_RUN_ID.test(runId)) throw new HarnessError(`--run-id of a run over several engines names its shares <id>s<N>: give 1 to 12 lower-case letters and digits, got "${runId}"`);
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
   const outDir = await claimOutDir(options.outDir, { force: options.force });
   const partsDir = join(outDir, 'engines');
@@ -85,7 +94,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
   const outcomes = [...queue];
   let part = 0;
   const started = Date.now();
-  say(`${outcomes.length} share${outcomes.length === 1 ? '' : 's'} (${outcomes.map((o) => shareName(o.share)).join(', ')}) over ${engines.length} engine${engines.length === 1 ? '' : 's'}: ${engines.join(', ')}`);
+  say(`${outcomes.length} share${outcomes.length === 1 ? '' : 's'} (${outcomes.map((o) => shareName(o.share)).join(', ')}) over ${engines.length} engine${engines.length === 1 ? '' : 's'}: ${engines.join(', ')} (run ${runId}; each share's run is ${runId}s<N>)`);
 
   let running = 0;
   // Interrupted (Ctrl-C, a CI job cancelled): each share's run cleans up after itself; nothing
@@ -119,7 +128,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
       const dir = join(partsDir, String(++part));
       const began = Date.now();
       say(`engine ${engine}: ${shareName(next.share)}${next.tries.length > 0 ? `, again (it failed on ${next.tries.at(-1)!.engine})` : ''}`);
-      const share = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), ...shareArgs(options, next.share, dir, fileSharing)], {
+      const share = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), ...shareArgs(options, next.share, dir, fileSharing, `${runId}s${part}`)], {
         reject: false, all: true, env: { DOCKER_HOST: engine }, stdin: 'ignore',
       });
       children.add(share);

@@ -43,7 +43,8 @@ const COMMAND_HELP: Record<string, () => string> = {
                                          default for a unix-socket engine) or bridge (sshfs over the
                                          engine; the default for DOCKER_HOST=tcp://… or ssh://…)
                    --run-id ID           name the run (1-16 lower-case letters and digits): its containers are
-                                         rtc-ID-…, its temp dirs rtconform-ID-… (default: random)
+                                         rtc-ID-…, its temp dirs rtconform-ID-… (default: random); with
+                                         --engine (1-12), each share's run is IDs1, IDs2, …
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
                                          regression (pass → fail), whatever failed before as well`,
   report: () => `  report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'
