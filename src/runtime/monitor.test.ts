@@ -96,6 +96,18 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     expect(readdirSync(caller).sort(), 'what the caller\'s working directory holds').toEqual(['relative', 'relative.pid']);
   });
 
+  // conmon makes a console socket (conmon-term.XXXXXX) in its TMPDIR for an exec with a terminal,
+  // and leaves it there when the runtime fails before taking it (runsc: no `exec --tty`).
+  it('an exec with a terminal the runtime refuses leaves nothing in the caller\'s TMPDIR (conmon\'s console socket goes with the call)', async () => {
+    const callerTmp = join(work.path, 'caller-tmp');
+    await mkdir(callerTmp);
+    const runtime = openRuntime('fake', {
+      workDir: join(work.path, 'work-tty'), root: join(work.path, 'root'), monitor: { binary: CONMON! }, env: { TMPDIR: callerTmp },
+    });
+    await expect(runtime.exec('no-such-container', ['true'], { tty: true })).rejects.toBeInstanceOf(RuntimeError);
+    expect(readdirSync(callerTmp), 'what the caller\'s TMPDIR holds').toEqual([]);
+  });
+
   it('wait and logs without a monitor are the caller\'s mistake, said as such', async () => {
     const direct = open(false);
     await expect(direct.wait('x')).rejects.toBeInstanceOf(MonitorRequiredError);

@@ -126,6 +126,10 @@ function conmonArgs(files: MonitorFiles, containerId: string, runtime: string, r
  * (cri-o runs it in the container's dir), so it runs in the monitor's dir (MONITOR_DIR), never
  * in the caller's: the relative --bundle and --container-pidfile it is given are made absolute
  * against the caller's first.
+ * Its TMPDIR is a dir of the call's own, removed when the call ends: conmon makes its console
+ * socket there (conmon-term.XXXXXX) and leaves it when the runtime fails before taking it (runsc
+ * refuses `exec --tty`). The dir sits in the caller's TMPDIR, not in the monitor's dir: a socket's
+ * path holds 107 bytes, and runsc, which sees the same TMPDIR, fails on a long one too.
  * Arguments: SYNC_FILE CONMON_PID_FILE MONITOR_DIR CONMON ARGS…
  */
 export const CONMON_SCRIPT = `sync=$1 pidfile=$2 home=$3; shift 3
@@ -137,8 +141,12 @@ for a; do
 done
 shift "$n"
 cd "$home" || exit 125
+tmp=$(mktemp -d "\${TMPDIR:-/tmp}/rtconform-conmon.XXXXXX") || exit 125
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 exec 3>>"$sync"
-_OCI_SYNCPIPE=3 "$@" || exit
+TMPDIR=$tmp _OCI_SYNCPIPE=3 "$@" || exit
 exec 3>&-
 while [ ! -s "$sync" ]; do
   pid=
