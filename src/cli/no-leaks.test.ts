@@ -76,7 +76,7 @@ describe('nothing of ours is left behind', () => {
   it(`after a completed run, monitored containers included (${runtimes.join(', ')})`, async () => {
     const runId = `lk${randomBytes(2).toString('hex')}`;
     // suites/monitor: containers under conmon, whose monitors must be gone too.
-    const result = await (await startRun(runId, [...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'monitor'], 'state')).ended();
+    const result = await (await startRun(runId, [...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'monitor'], 'lifecycle/start')).ended();
     expect(result.exitCode, result.all).toBe(0);
     expect(await leftovers(runId)).toEqual([]);
   }, 180_000);
@@ -138,7 +138,7 @@ describe('nothing of ours is left behind', () => {
       expect(partial.runs.flatMap((r) => r.results).length).toBeGreaterThan(0);
       expect(await leftovers(runId, temp.path), 'what the killed run left, before the next run').not.toEqual([]);
 
-      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'state', temp.path)).ended();
+      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'lifecycle/missing-id', temp.path)).ended();
       expect(next.exitCode, next.all).toBe(0);
       expect(next.all).toMatch(new RegExp(`run ${runId} \\(pid \\d+\\) ended without cleaning up; removed what it left`));
       expect(await leftovers(runId, temp.path)).toEqual([]);
@@ -157,8 +157,8 @@ describe('nothing of ours is left behind', () => {
       if (problem) return ctx.skip(problem);
       const runId = `lc${randomBytes(2).toString('hex')}`;
       // runc alone: crun's leftovers in a target are checked by the interrupted run below.
-      const result = await (await startRun(runId, ['--in-container', '--runtime', 'runc', '--file-sharing', 'bridge'], 'state')).ended();
-      // runc passes every state requirement: a red run here is a harness problem.
+      const result = await (await startRun(runId, ['--in-container', '--runtime', 'runc', '--file-sharing', 'bridge'], 'lifecycle/start')).ended();
+      // runc passes every requirement of lifecycle/start: a red run here is a harness problem.
       expect(result.exitCode, result.all).toBe(0);
       expect(result.all).toMatch(/run dir over the file bridge/);
       expect(await leftovers(runId)).toEqual([]);
