@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { selfTestPlan } from './src/harness/self-test-plan.js';
+import { SelfTestSequencer, selfTestWorkers } from './src/harness/self-test-sequencer.js';
 import SummaryLineReporter from './src/harness/summary-line-reporter.js';
 import { vitestSettings } from './src/harness/vitest-settings.js';
 
@@ -9,5 +10,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'suites/**/*.test.ts'],
     ...vitestSettings(selfTestPlan(), ['default', new SummaryLineReporter()]),
+    maxWorkers: selfTestWorkers(),
+    sequence: { sequencer: SelfTestSequencer },
   },
 });
