@@ -20,12 +20,16 @@ const runcProfile = builtinDeclaration('runc').profile;
  */
 describe('the adapter against misbehaving runtime binaries', () => {
   let work: { path: string; cleanup: () => Promise<void> };
-  const script = async (name: string, body: string): Promise<CliRuntime> => {
+  // A short limit by default: most of these scripts hang or answer at once.
+  const script = async (name: string, body: string, callTimeoutMs = 1500): Promise<CliRuntime> => {
     const path = join(work.path, name);
     await writeFile(path, `#!/bin/sh\n${body}\n`);
     await chmod(path, 0o755);
-    return new CliRuntime({ profile: { ...runcProfile, name }, binary: path, runner: new HostProcessRunner(), workDir: join(work.path, `${name}-work`), callTimeoutMs: 1500 });
+    return new CliRuntime({ profile: { ...runcProfile, name }, binary: path, runner: new HostProcessRunner(), workDir: join(work.path, `${name}-work`), callTimeoutMs });
   };
+  // Writing and reading 50 MB took more than 1.5 s on a loaded machine (a CI run with six
+  // workers): the floods get the default limit, since what they test is the cap, not a hang.
+  const FLOOD_TIMEOUT_MS = 30_000;
   beforeAll(async () => {
     work = await dir({ prefix: 'rtconform-adapter-', unsafeCleanup: true });
   });
@@ -85,7 +89,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
   });
 
   it('keeps at most the output cap of a flood on stdout, and says how much it cut', async () => {
-    const flood = await script('stdout-flood', 'head -c 50000000 /dev/zero | tr "\\0" x');
+    const flood = await script('stdout-flood', 'head -c 50000000 /dev/zero | tr "\\0" x', FLOOD_TIMEOUT_MS);
     const error = await flood.state('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeOutputError);
     const output = (error as RuntimeOutputError).output;
@@ -94,7 +98,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
   });
 
   it('caps one huge stderr line in what the error keeps and says', async () => {
-    const flood = await script('stderr-flood', 'head -c 50000000 /dev/zero | tr "\\0" e >&2; exit 1');
+    const flood = await script('stderr-flood', 'head -c 50000000 /dev/zero | tr "\\0" e >&2; exit 1', FLOOD_TIMEOUT_MS);
     const error = await flood.delete('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeError);
     expect((error as RuntimeError).stderr.length).toBeLessThan(DEFAULT_OUTPUT_CAPS.stderrBytes + 200);
