@@ -94,12 +94,23 @@ describe('a target container whose run died without removing it', () => {
     if (!isRoot()) return ctx.skip('runc in a host-view target makes host cgroups only as root');
     const runId = `ab${randomBytes(3).toString('hex')}`;
     const prefix = containerIdPrefix(runId);
-    // Its owner: a node process that starts the target and ends without stopping it, as a killed run does.
+    // Its owner: a node process that starts the target and ends without stopping it, as a killed
+    // run does. It lives until runc has run in the target: a target whose owner is gone is anyone's
+    // to remove, and the whole runs other tests start meanwhile remove every such target.
     const module = pathToFileURL(join(packageRoot(), 'dist/src/container/target-container.js')).href;
-    const owner = await execa('node', ['--input-type=module', '-e', `import { startTargetContainer } from ${JSON.stringify(module)};
+    const owner = execa('node', ['--input-type=module', '-e', `import { startTargetContainer } from ${JSON.stringify(module)};
 const target = await startTargetContainer({ image: ${JSON.stringify(plan!.image)}, cgroupView: 'host', runId: '${runId}', shared: [], hideUnifiedCgroup: false });
-console.log(target.id); process.exit(0);`]);
-    const targetId = owner.stdout.trim().split('\n').at(-1)!;
+console.log(target.id);
+process.stdin.on('end', () => process.exit(0)).resume();`], { stdin: 'pipe' });
+    const targetId = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      owner.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const id = /^[0-9a-f]{64}$/m.exec(text)?.[0];
+        if (id !== undefined) resolve(id);
+      });
+      owner.then((r) => reject(new Error(`the owner ended before starting its target: ${r.stderr}`)), reject);
+    });
     const docker = (await engineClient()).container.dockerode;
     try {
       const exec = await engineExec(docker, targetId, ['sh', '-c', RUNC_IN_TARGET, 'sh', `${prefix}x`]);
@@ -107,6 +118,8 @@ console.log(target.id); process.exit(0);`]);
       expect(await exec.exitCode(), 'runc run in the target').toBe(0);
       expect(cgroupsNamed(prefix).length, 'cgroups runc made for its container').toBeGreaterThan(0);
 
+      owner.stdin.end();
+      await owner;
       await removeAbandonedTargets();
 
       // Any run starting meanwhile does the same for every abandoned target on this host, this
@@ -114,6 +127,7 @@ console.log(target.id); process.exit(0);`]);
       expect(await docker.getContainer(targetId).inspect().then(() => 'still there', () => 'gone'), `target ${targetId}`).toBe('gone');
       expect(cgroupsNamed(prefix), 'cgroups of the dead run left on the host').toEqual([]);
     } finally {
+      owner.kill();
       await docker.getContainer(targetId).remove({ force: true }).catch(() => undefined);
       sweepCgroups(prefix, [targetId]);
     }
