@@ -8,7 +8,7 @@ import { buildBusyboxRootfs, findBusybox } from '../bundle/rootfs.js';
 import { isRoot } from '../util/is-root.js';
 import { ContainerWaitError, MonitorRequiredError, RuntimeError } from './errors.js';
 import { parseContainerLog } from './monitor.js';
-import { openRuntime } from './resolve.js';
+import { openRuntime, resolveRuntime } from './resolve.js';
 
 const CONMON = ['/usr/bin/conmon', '/usr/local/bin/conmon'].find((p) => existsSync(p));
 
@@ -121,7 +121,11 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
 function noOomHere(): string | undefined {
   if (CONMON === undefined) return 'conmon is not installed';
   if (!isRoot()) return 'runc needs root';
-  if (!existsSync('/usr/sbin/runc')) return 'runc is not installed';
+  try {
+    resolveRuntime('runc');
+  } catch (error) {
+    return (error as Error).message;
+  }
   if (findBusybox() === undefined) return 'busybox-static is not installed (the rootfs)';
   const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') && readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/).includes('memory');
   if (!v2 && !existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes')) return 'no memory cgroup controller to limit memory with';

@@ -127,10 +127,10 @@ function conmonArgs(files: MonitorFiles, containerId: string, runtime: string, r
  * in the caller's: the relative --bundle and --container-pidfile it is given are made absolute
  * against the caller's first.
  * Its TMPDIR is a dir of the call's own, removed when the call ends (not when conmon returns:
- * the runtime's create may still be using it then): conmon makes its console
- * socket there (conmon-term.XXXXXX) and leaves it when the runtime fails before taking it (runsc
- * refuses `exec --tty`). The dir sits in the caller's TMPDIR, not in the monitor's dir: a socket's
- * path holds 107 bytes, and runsc, which sees the same TMPDIR, fails on a long one too.
+ * the runtime's create may still be using it then). conmon makes its console socket there
+ * (conmon-term.XXXXXX) and leaves it when the runtime fails before taking it (runsc refuses
+ * `exec --tty`). The dir sits in the caller's TMPDIR, not in the monitor's dir: a socket's path
+ * holds 107 bytes, and runsc, which sees the same TMPDIR, fails on a long one too.
  * Arguments: SYNC_FILE CONMON_PID_FILE MONITOR_DIR CONMON ARGS…
  */
 export const CONMON_SCRIPT = `sync=$1 pidfile=$2 home=$3; shift 3
