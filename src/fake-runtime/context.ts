@@ -26,6 +26,19 @@ export interface Call {
   containerStdio(): 'inherit' | [number, number, number];
   /** Output of the verb: written at once by the one-shot fake, collected by the resident one. */
   write(stream: 'stdout' | 'stderr', text: string): void;
+  /**
+   * Whether the call has a process of its own (main.ts), not the resident fake: only then does
+   * output reach the caller as it is written, and descriptors the caller handed down beyond stdio
+   * are open (the resident fake's own are all close-on-exec).
+   */
+  oneShot: boolean;
+  /**
+   * Hands the signals that end the caller on to a process, as runc hands its own to the
+   * container's (run, exec); returns what stops it. The one-shot fake forwards the signals it
+   * gets; the resident fake cannot see its caller's, only its end, and forwards SIGTERM then,
+   * the signal the adapter sends first when it ends a call.
+   */
+  forwardSignals(target: () => number | undefined): () => void;
   root: string;
   log: string | undefined;
   logFormat: 'text' | 'json';
@@ -37,7 +50,7 @@ export interface Call {
 const calls = new AsyncLocalStorage<Call>();
 
 /** A call as the caller gives it; the global flags and faults are filled in when its command line is read. */
-export function newCall(caller: Pick<Call, 'cwd' | 'faultsFromEnv' | 'containerStdio' | 'write'>): Call {
+export function newCall(caller: Pick<Call, 'cwd' | 'faultsFromEnv' | 'containerStdio' | 'write' | 'oneShot' | 'forwardSignals'>): Call {
   return { ...caller, root: '', log: undefined, logFormat: 'text', faults: new Set() };
 }
 

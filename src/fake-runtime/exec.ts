@@ -7,7 +7,7 @@ import { bool, str, strs, UsageError } from './args.js';
 import { load, mustBe, requireId, type Command } from './command.js';
 import { call, FakeError, has, pathOf } from './context.js';
 import { hostCwd, lookPath } from './host-paths.js';
-import { forwardSignals, waitChild } from './processes.js';
+import { waitChild } from './processes.js';
 
 export const execCommands = {
   exec: {
@@ -41,14 +41,16 @@ export const execCommands = {
       const env = proc.env ?? [];
       const file = lookPath(proc.args[0]!, env);
       const detach = bool(parsed, 'detach');
-      const callerStdio = call().containerStdio();
-      if (callerStdio === 'inherit') closeInheritedDescriptors();
+      const cwd = hostCwd(proc.cwd, c.config, c.bundle);
+      // A detached process gets none of the caller's stdio, so the resident fake serves it whatever they are.
+      const callerStdio = detach ? 'ignore' : call().containerStdio();
+      if (call().oneShot) closeInheritedDescriptors();
       const child = spawn(file, proc.args.slice(1), {
         argv0: proc.args[0],
-        cwd: hostCwd(proc.cwd, c.config, c.bundle),
+        cwd,
         env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
         detached: detach,
-        stdio: detach ? 'ignore' : callerStdio,
+        stdio: callerStdio,
       });
       if (child.pid === undefined) throw new FakeError(`could not exec ${proc.args[0]}`);
       store.recordExec(c.id, child.pid);
@@ -58,8 +60,9 @@ export const execCommands = {
         child.unref();
         return 0;
       }
-      forwardSignals(() => child.pid);
+      const stopForwarding = call().forwardSignals(() => child.pid);
       const code = await waitChild(child);
+      stopForwarding();
       return has('exec-exit-code-lost') ? 0 : code;
     },
   },

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { procStat, type ProcStat } from '../util/procfs.js';
 import { bool, str, UsageError } from './args.js';
 import { load, mustBe, requireId, statusOf, type Command } from './command.js';
-import { has, print } from './context.js';
+import { call, has, HandOver, print } from './context.js';
 import { containerPids } from './processes.js';
 import type { FakeContainer, Store } from './store.js';
 
@@ -97,6 +97,8 @@ export const inspectCommands = {
         emit(first);
         return 0;
       }
+      // Stats at an interval stream until the container stops: only a fake of the call's own can.
+      if (!call().oneShot) throw new HandOver('events at an interval stream their output');
       const intervalMs = parseDuration(str(parsed, 'interval') ?? '5s');
       for (;;) {
         const c = store.load(id);

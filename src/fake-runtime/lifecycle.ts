@@ -2,10 +2,10 @@
 import { constants as osConstants } from 'node:os';
 import { bool } from './args.js';
 import { load, mustBe, requireId, statusOf, type Command } from './command.js';
-import { FakeError, has } from './context.js';
+import { call, FakeError, has } from './context.js';
 import { create, createFlags } from './create.js';
 import { releaseInit } from './init.js';
-import { containerPids, forwardSignals, signalAll, waitChild, waitGone } from './processes.js';
+import { containerPids, signalAll, waitChild, waitGone } from './processes.js';
 import type { FakeContainer, Store } from './store.js';
 
 function toSignal(raw: string | undefined): NodeJS.Signals | number {
@@ -52,8 +52,9 @@ export const lifecycleCommands = {
       const { container, child } = await create(parsed, store, { gate: false });
       if (bool(parsed, 'detach') || !child) return 0;
       child.ref();
-      forwardSignals(() => container.pid);
+      const stopForwarding = call().forwardSignals(() => container.pid);
       const code = await waitChild(child);
+      stopForwarding();
       store.remove(container.id);
       return code;
     },

@@ -11,6 +11,7 @@
  */
 import { newCall, serve } from './context.js';
 import { runCall } from './dispatch.js';
+import { forwardSignals } from './processes.js';
 
 serve(
   newCall({
@@ -18,6 +19,8 @@ serve(
     faultsFromEnv: process.env.RTCONFORM_FAKE_FAULTS,
     containerStdio: () => 'inherit',
     write: (stream, text) => process[stream].write(text),
+    oneShot: true,
+    forwardSignals,
   }),
   () => runCall(process.argv.slice(2)),
 ).then((code) => {

@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive, processTree } from '../util/procfs.js';
+import { isAlive, processTree, procStat } from '../util/procfs.js';
 import type { FakeContainer, Store } from './store.js';
 
 export function containerPids(store: Store, c: FakeContainer): number[] {
@@ -40,11 +40,30 @@ export function waitChild(child: ChildProcess): Promise<number> {
   });
 }
 
-export function forwardSignals(pid: () => number | undefined): void {
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) {
-    process.on(signal, () => {
-      const target = pid();
-      if (target !== undefined) signalAll([target], signal);
-    });
-  }
+/** The one-shot fake's forwarding: the signals this process gets go to `pid`, until stopped. */
+export function forwardSignals(pid: () => number | undefined): () => void {
+  const forward = (signal: NodeJS.Signals): void => {
+    const target = pid();
+    if (target !== undefined) signalAll([target], signal);
+  };
+  const signals = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
+  for (const signal of signals) process.on(signal, forward);
+  return () => {
+    for (const signal of signals) process.off(signal, forward);
+  };
+}
+
+/**
+ * The resident fake's forwarding: when the caller (a client that waits for our reply) ends,
+ * SIGTERM goes to `pid`. Its liveness is polled, as nothing tells us of another process's end.
+ */
+export function forwardCallerEnd(callerPid: number, pid: () => number | undefined): () => void {
+  const startTime = procStat(callerPid)?.startTime;
+  const timer = setInterval(() => {
+    if (isAlive(callerPid, startTime)) return;
+    clearInterval(timer);
+    const target = pid();
+    if (target !== undefined) signalAll([target], 'SIGTERM');
+  }, 100);
+  return () => clearInterval(timer);
 }

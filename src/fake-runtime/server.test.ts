@@ -1,5 +1,5 @@
 import { execa, type Options } from 'execa';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -45,6 +45,21 @@ async function withResident(): Promise<number> {
 async function fake(args: readonly string[], options: Options = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
   const result = await execa(command, ['--root', root, ...args], { reject: false, ...options });
   return { exitCode: result.exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+}
+
+/** A call as the adapter makes one that gives a container its files: the caller's own descriptors, no pipe between. */
+function spawnOnFiles(args: readonly string[], files: { stdin?: string; stdout?: string; stderr?: string }): { child: ChildProcess; exit: Promise<number | null> } {
+  const fds = [openSync(files.stdin ?? '/dev/null', 'r'), openSync(files.stdout ?? '/dev/null', 'w'), openSync(files.stderr ?? '/dev/null', 'w')];
+  try {
+    const child = spawn(command, ['--root', root, ...args], { stdio: fds });
+    return { child, exit: once(child, 'exit').then(([code]) => code as number | null) };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+function fakeOnFiles(args: readonly string[], files: { stdin?: string; stdout?: string; stderr?: string }): Promise<number | null> {
+  return spawnOnFiles(args, files).exit;
 }
 
 async function writeBundle(script: string): Promise<void> {
@@ -120,6 +135,67 @@ describe('the resident fake', () => {
     }
   });
 
+  it('serves the verbs that wait on a process with the caller\'s files: run, exec and restore; and checkpoint, events --stats and exec --detach', async () => {
+    await withResident();
+    // Without its one-shot fake, the command can only answer through the resident one.
+    await rm(join(work.path, 'fake-runtime/main.cjs'));
+    const read = (name: string): Promise<string> => readFile(join(work.path, name), 'utf8');
+    const status = async (id: string): Promise<string> => {
+      const state = await fake(['state', id]);
+      return state.exitCode === 0 ? (JSON.parse(state.stdout) as { status: string }).status : state.stderr;
+    };
+
+    const path = (name: string): string => join(work.path, name);
+    await writeBundle('echo "run-out"; echo "run-err" >&2; exit 3');
+    expect(await fakeOnFiles(['run', '--bundle', bundle, 'r1'], { stdout: path('run.out'), stderr: path('run.err') })).toBe(3);
+    expect([await read('run.out'), await read('run.err')]).toEqual(['run-out\n', 'run-err\n']);
+    expect(await status('r1')).toContain('does not exist');
+
+    await writeBundle('while :; do sleep 0.05; done');
+    expect(await fakeOnFiles(['run', '--detach', '--bundle', bundle, 'c1'], {})).toBe(0);
+    expect(await status('c1')).toBe('running');
+    await writeFile(path('exec.in'), 'in\n');
+    expect(await fakeOnFiles(['exec', 'c1', 'sh', '-c', 'read -r line; echo "exec-$line"; exit 4'], { stdin: path('exec.in'), stdout: path('exec.out') })).toBe(4);
+    expect(await read('exec.out')).toBe('exec-in\n');
+    expect((await fake(['exec', '--detach', '--pid-file', path('exec.pid'), 'c1', 'sleep', '30'])).exitCode).toBe(0);
+    const execPid = Number(await read('exec.pid'));
+    expect(isAlive(execPid)).toBe(true);
+
+    const stats = await fake(['events', '--stats', 'c1']);
+    expect(stats.exitCode).toBe(0);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ type: 'stats', id: 'c1' });
+
+    const image = path('image');
+    expect((await fake(['checkpoint', '--image-path', image, '--leave-running', 'c1'])).exitCode).toBe(0);
+    expect(await status('c1')).toBe('running');
+    expect((await fake(['checkpoint', '--image-path', image, 'c1'])).exitCode).toBe(0);
+    expect(await status('c1')).toContain('does not exist');
+    // The checkpoint stopped the exec'd process with the container.
+    expect(isAlive(execPid)).toBe(false);
+    expect(await fakeOnFiles(['restore', '--detach', '--image-path', image, '--bundle', bundle, 'c1'], {})).toBe(0);
+    expect(await status('c1')).toBe('running');
+    await writeBundle('exit 5');
+    expect(await fakeOnFiles(['restore', '--image-path', image, '--bundle', bundle, 'r2'], {})).toBe(5);
+    expect(await status('r2')).toContain('does not exist');
+  });
+
+  it('sends a served run\'s container SIGTERM when its caller ends, as runc forwards the signal it gets', async () => {
+    await withResident();
+    await rm(join(work.path, 'fake-runtime/main.cjs'));
+    await writeBundle('trap "echo got-term; exit 9" TERM; while :; do sleep 0.05; done');
+    const run = spawnOnFiles(['run', '--bundle', bundle, 'r1'], { stdout: join(work.path, 'run.out') });
+    const pid = await waitFor(async () => {
+      const state = await fake(['state', 'r1']);
+      return state.exitCode === 0 ? (JSON.parse(state.stdout) as { pid: number }).pid : undefined;
+    }, { timeoutMs: 10_000, description: 'r1 to run' });
+    // Served: the container is the resident fake's child, and its caller (the command) waits for the answer.
+    expect(Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])).toBe(residentPid());
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBeNull();
+    await waitFor(async () => ((await readFile(join(work.path, 'run.out'), 'utf8')) === 'got-term\n' ? true : undefined), { timeoutMs: 10_000, description: 'the container to get SIGTERM' });
+    await waitFor(async () => ((await fake(['state', 'r1'])).stderr.includes('does not exist') ? true : undefined), { timeoutMs: 10_000, description: 'r1 to be removed once it ended' });
+  });
+
   it('resolves a relative root, bundle and pid file against the caller\'s working directory', async () => {
     await withResident();
     const result = await execa(command, ['--root', 'root', 'create', '--bundle', 'bundle', '--pid-file', 'c.pid', 'rel'], { cwd: work.path, stdio: ['ignore', 'ignore', 'ignore'], reject: false });
@@ -129,7 +205,7 @@ describe('the resident fake', () => {
     expect(Number(await readFile(join(work.path, 'c.pid'), 'utf8'))).toBe(state.pid);
   });
 
-  it('leaves to the one-shot fake what it does not serve (a container on a socket, run), and keeps each caller\'s faults', async () => {
+  it('leaves to the one-shot fake what it does not serve (a container on a socket), and keeps each caller\'s faults', async () => {
     const pid = await withResident();
     expect((await fake(['no-such-verb'])).stderr).toContain('unknown command "no-such-verb"');
     // execa's pipes are sockets, which the resident fake cannot hand on: node runs the call, and the output arrives.

@@ -19,8 +19,10 @@
  * opened anew through /proc/PID/fd (the client keeps them on 3, 4 and 5, as it redirects 0-2 to
  * talk to us), as it inherits them from the one-shot fake; a socket there hands the call to node.
  *
- * It serves the short verbs; those that stream, wait on a process or read stdin (run, exec,
- * events, restore, checkpoint, update) are answered "fallback". It leaves after IDLE_MS without
+ * It serves every verb but update (which may read stdin); a verb hands over what it cannot do here
+ * (events that stream, a container process on a socket) before it changes anything. A call that
+ * waits on a process (run, exec, restore) waits here, without blocking the others; the caller's
+ * end stands for its signals (forwardCallerEnd). It leaves after IDLE_MS without
  * a call, on SIGTERM, or at once when its root is removed (a run's sweep): it moves its dir
  * aside, so a new one can start, drains what reached its fifo, and answers "fallback" to every
  * call that came too late.
@@ -34,11 +36,12 @@ import { promisify } from 'node:util';
 import { closeInheritedDescriptors, procStat } from '../util/procfs.js';
 import { HandOver, newCall, serve } from './context.js';
 import { runCall, verbOf } from './dispatch.js';
+import { forwardCallerEnd } from './processes.js';
 
 const write = promisify(writeCallback);
 
-/** Verbs that end on their own within a call and read nothing from stdin. */
-const SERVED = new Set(['create', 'start', 'state', 'list', 'kill', 'delete', 'pause', 'resume', 'ps', 'features']);
+/** Verbs that read nothing from stdin. */
+const SERVED = new Set(['create', 'start', 'run', 'state', 'list', 'kill', 'delete', 'exec', 'pause', 'resume', 'ps', 'events', 'checkpoint', 'restore', 'features']);
 const IDLE_MS = 10_000;
 const DRAIN_MS = 200;
 
@@ -111,6 +114,8 @@ async function handle(line: string): Promise<void> {
       cwd, faultsFromEnv,
       containerStdio: () => openStdio(Number(line), opened),
       write: (stream, text) => (stream === 'stdout' ? out : err).push(text),
+      oneShot: false,
+      forwardSignals: (target) => forwardCallerEnd(Number(line), target),
     });
     const code = await serve(current, () => runCall(argv));
     answer = `${replyLines('o', out.join(''))}${replyLines('e', err.join(''))}x${code}\n`;
