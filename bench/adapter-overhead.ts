@@ -1,9 +1,15 @@
 /**
- * What the adapter costs on top of the runtime: ms per `state` call through CliRuntime vs a raw
- * spawn of the same command, for the fake and (as root, when installed) runc.
+ * What the adapter costs on top of the runtime: ms per `state` call through CliRuntime against
+ * two raw spawns, for the fake and (as root, when installed) runc:
+ *   - spawnSync of the bare command (`runc state ID`): the floor of any caller, and the
+ *     baseline issue 12 measured;
+ *   - an async spawn of the adapter's own command line (with `--log FILE --log-format json`,
+ *     which the adapter reads a runtime's error from): what any async caller of that command pays.
+ * The three take turns round by round, so the machine's hour-to-hour speed weighs on each alike.
  * Usage: npm run bench
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { dir } from 'tmp-promise';
 import { join } from 'node:path';
 import { openRuntime } from '../src/runtime/resolve.js';
@@ -11,7 +17,7 @@ import { installed } from './installed.js';
 import { BundleBuilder, writeConfig } from '../src/bundle/bundle-builder.js';
 import { buildBusyboxRootfs } from '../src/bundle/rootfs.js';
 
-const ROUNDS = 30;
+const ROUNDS = 100;
 
 async function bench(name: string): Promise<void> {
   const resolved = installed(name);
@@ -29,13 +35,27 @@ async function bench(name: string): Promise<void> {
     await runtime.create(id, { bundle });
     const createMs = performance.now() - t0;
     const rawArgs = [...resolved.profile.globalArgs, ...(root ? ['--root', root] : []), 'state', id];
-    const t1 = performance.now();
-    for (let i = 0; i < ROUNDS; i++) spawnSync(resolved.binary, rawArgs);
-    const rawMs = (performance.now() - t1) / ROUNDS;
-    const t2 = performance.now();
-    for (let i = 0; i < ROUNDS; i++) await runtime.state(id);
-    const adapterMs = (performance.now() - t2) / ROUNDS;
-    console.log(`${name}: state via adapter ${adapterMs.toFixed(1)} ms, raw spawn ${rawMs.toFixed(1)} ms, overhead ${(adapterMs - rawMs).toFixed(1)} ms (${ROUNDS} rounds); create+wait ${createMs.toFixed(0)} ms`);
+    const logFile = join(work.path, 'raw.log');
+    const loggedArgs = [...resolved.profile.globalArgs, ...(root ? ['--root', root] : []), ...(resolved.profile.jsonLog ? ['--log', logFile, '--log-format', 'json'] : []), 'state', id];
+    const spent = { raw: 0, rawAsync: 0, adapter: 0 };
+    const timed = async (key: keyof typeof spent, call: () => unknown): Promise<void> => {
+      const t = performance.now();
+      await call();
+      spent[key] += performance.now() - t;
+    };
+    for (let i = 0; i < ROUNDS; i++) {
+      await timed('raw', () => spawnSync(resolved.binary, rawArgs));
+      await timed('rawAsync', async () => {
+        const child = spawn(resolved.binary, loggedArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.resume();
+        child.stderr.resume();
+        await once(child, 'close');
+      });
+      await timed('adapter', () => runtime.state(id));
+    }
+    const [raw, rawAsync, adapter] = [spent.raw / ROUNDS, spent.rawAsync / ROUNDS, spent.adapter / ROUNDS];
+    console.log(`${name}: state via adapter ${adapter.toFixed(1)} ms; spawnSync of the bare command ${raw.toFixed(1)} ms (${(adapter / raw).toFixed(2)}×); `
+      + `async spawn of the adapter's command line ${rawAsync.toFixed(1)} ms (${(adapter / rawAsync).toFixed(2)}×); ${ROUNDS} rounds; create+wait ${createMs.toFixed(0)} ms`);
   } finally {
     await runtime.delete(id, { force: true }).catch(() => undefined);
     await work.cleanup();

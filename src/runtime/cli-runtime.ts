@@ -50,6 +50,12 @@ interface CallOptions {
   signal?: AbortSignal;
   /** Where the runtime logs this call; kept afterwards. */
   logFile?: string;
+  /**
+   * Whether the log's last error matters only when the call failed (exit code not 0): a call
+   * that succeeded then skips reading it. run and exec read it always: their exit code is the
+   * process's, so only the log tells a runtime's error from it.
+   */
+  logOnlyOnFailure?: boolean;
 }
 
 interface CallResult extends RunResult {
@@ -119,7 +125,7 @@ export class CliRuntime implements Runtime {
     this.#ensureSupported('create');
     if (this.monitor) return this.#createMonitored(id, options, this.monitor);
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile, timeoutMs: options.timeoutMs });
+    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile, timeoutMs: options.timeoutMs, logOnlyOnFailure: true });
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
@@ -433,7 +439,7 @@ export class CliRuntime implements Runtime {
     this.#ensureSupported('restore');
     await mkdirs(options.workPath);
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs ?? 120_000 });
+    const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs ?? 120_000, logOnlyOnFailure: true });
     if (result.exitCode !== 0 && (options.detach || result.logError !== undefined)) throw await this.#failure('restore', result, stdio);
     return { exitCode: options.detach ? undefined : result.exitCode };
   }
@@ -474,7 +480,7 @@ export class CliRuntime implements Runtime {
   }
 
   async #check(verb: string, args: string[], options: CallOptions & { noLog?: boolean } = {}): Promise<CallResult> {
-    const result = await this.#call(verb, args, options);
+    const result = await this.#call(verb, args, { ...options, logOnlyOnFailure: true });
     if (result.exitCode !== 0) throw await this.#failure(verb, result, options.stdio);
     return result;
   }
@@ -487,7 +493,7 @@ export class CliRuntime implements Runtime {
     const result = await this.#runner.run(this.binary, argv, {
       timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.#env, cwd: options.cwd,
     });
-    const logError = logFile ? await lastLoggedError(logFile) : undefined;
+    const logError = logFile && !(options.logOnlyOnFailure && result.exitCode === 0) ? await lastLoggedError(logFile) : undefined;
     if (logFile && !options.logFile) await rm(logFile, { force: true });
     const full = [this.binary, ...argv];
     if (result.timedOut) throw new RuntimeTimeoutError(verb, full, timeoutMs, result.stderr, logError);

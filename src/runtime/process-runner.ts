@@ -108,7 +108,9 @@ export class HostProcessRunner implements ProcessRunner {
       const files = options.stdio;
       const stdio: StdioOptions = files
         ? [open(files.stdin ?? '/dev/null', constants.O_RDONLY), open(files.stdout ?? '/dev/null', append), open(files.stderr ?? '/dev/null', append)]
-        : ['pipe', 'pipe', 'pipe'];
+        // No input: stdin is /dev/null, which reads as the same end of file as an empty pipe
+        // without the pipe's cost on every call.
+        : [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'];
       return await boundedCall(file, args, options, stdio, started);
     } finally {
       for (const fd of fds) closeSync(fd);
