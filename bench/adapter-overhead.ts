@@ -34,9 +34,9 @@ async function bench(name: string): Promise<void> {
     const t0 = performance.now();
     await runtime.create(id, { bundle });
     const createMs = performance.now() - t0;
-    const rawArgs = [...resolved.profile.globalArgs, ...(root ? ['--root', root] : []), 'state', id];
-    const logFile = join(work.path, 'raw.log');
-    const loggedArgs = [...resolved.profile.globalArgs, ...(root ? ['--root', root] : []), ...(resolved.profile.jsonLog ? ['--log', logFile, '--log-format', 'json'] : []), 'state', id];
+    const globalArgs = [...resolved.profile.globalArgs, ...(root ? ['--root', root] : [])];
+    const rawArgs = [...globalArgs, 'state', id];
+    const loggedArgs = [...globalArgs, ...(resolved.profile.jsonLog ? ['--log', join(work.path, 'raw.log'), '--log-format', 'json'] : []), 'state', id];
     const spent = { raw: 0, rawAsync: 0, adapter: 0 };
     const timed = async (key: keyof typeof spent, call: () => unknown): Promise<void> => {
       const t = performance.now();

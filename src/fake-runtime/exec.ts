@@ -41,13 +41,12 @@ export const execCommands = {
       const env = proc.env ?? [];
       const file = lookPath(proc.args[0]!, env);
       const detach = bool(parsed, 'detach');
-      const cwd = hostCwd(proc.cwd, c.config, c.bundle);
       // A detached process gets none of the caller's stdio, so the resident fake serves it whatever they are.
       const callerStdio = detach ? 'ignore' : call().containerStdio();
       if (call().oneShot) closeInheritedDescriptors();
       const child = spawn(file, proc.args.slice(1), {
         argv0: proc.args[0],
-        cwd,
+        cwd: hostCwd(proc.cwd, c.config, c.bundle),
         env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
         detached: detach,
         stdio: callerStdio,

@@ -58,10 +58,6 @@ function spawnOnFiles(args: readonly string[], files: { stdin?: string; stdout?:
   }
 }
 
-function fakeOnFiles(args: readonly string[], files: { stdin?: string; stdout?: string; stderr?: string }): Promise<number | null> {
-  return spawnOnFiles(args, files).exit;
-}
-
 async function writeBundle(script: string): Promise<void> {
   await writeFile(join(bundle, 'config.json'), JSON.stringify({
     ociVersion: '1.2.0',
@@ -114,18 +110,8 @@ describe('the resident fake', () => {
     await Promise.all(ids.map(async (id) => {
       // As the adapter gives a container its files: descriptors of the caller, no pipe between.
       await writeFile(join(work.path, `${id}.in`), `${id}\n`);
-      const stdin = openSync(join(work.path, `${id}.in`), 'r');
-      const out = openSync(join(work.path, `${id}.out`), 'w');
-      const err = openSync(join(work.path, `${id}.err`), 'w');
-      try {
-        const created = spawn(command, ['--root', root, 'create', '--bundle', bundle, id], { stdio: [stdin, out, err] });
-        const [code] = (await once(created, 'exit')) as [number | null];
-        expect(code).toBe(0);
-      } finally {
-        closeSync(stdin);
-        closeSync(out);
-        closeSync(err);
-      }
+      const file = (ext: string): string => join(work.path, `${id}.${ext}`);
+      expect(await spawnOnFiles(['create', '--bundle', bundle, id], { stdin: file('in'), stdout: file('out'), stderr: file('err') }).exit).toBe(0);
       expect((await fake(['start', id])).exitCode).toBe(0);
     }));
     for (const id of ids) {
@@ -139,23 +125,23 @@ describe('the resident fake', () => {
     await withResident();
     // Without its one-shot fake, the command can only answer through the resident one.
     await rm(join(work.path, 'fake-runtime/main.cjs'));
-    const read = (name: string): Promise<string> => readFile(join(work.path, name), 'utf8');
+    const path = (name: string): string => join(work.path, name);
+    const read = (name: string): Promise<string> => readFile(path(name), 'utf8');
     const status = async (id: string): Promise<string> => {
       const state = await fake(['state', id]);
       return state.exitCode === 0 ? (JSON.parse(state.stdout) as { status: string }).status : state.stderr;
     };
 
-    const path = (name: string): string => join(work.path, name);
     await writeBundle('echo "run-out"; echo "run-err" >&2; exit 3');
-    expect(await fakeOnFiles(['run', '--bundle', bundle, 'r1'], { stdout: path('run.out'), stderr: path('run.err') })).toBe(3);
+    expect(await spawnOnFiles(['run', '--bundle', bundle, 'r1'], { stdout: path('run.out'), stderr: path('run.err') }).exit).toBe(3);
     expect([await read('run.out'), await read('run.err')]).toEqual(['run-out\n', 'run-err\n']);
     expect(await status('r1')).toContain('does not exist');
 
     await writeBundle('while :; do sleep 0.05; done');
-    expect(await fakeOnFiles(['run', '--detach', '--bundle', bundle, 'c1'], {})).toBe(0);
+    expect(await spawnOnFiles(['run', '--detach', '--bundle', bundle, 'c1'], {}).exit).toBe(0);
     expect(await status('c1')).toBe('running');
     await writeFile(path('exec.in'), 'in\n');
-    expect(await fakeOnFiles(['exec', 'c1', 'sh', '-c', 'read -r line; echo "exec-$line"; exit 4'], { stdin: path('exec.in'), stdout: path('exec.out') })).toBe(4);
+    expect(await spawnOnFiles(['exec', 'c1', 'sh', '-c', 'read -r line; echo "exec-$line"; exit 4'], { stdin: path('exec.in'), stdout: path('exec.out') }).exit).toBe(4);
     expect(await read('exec.out')).toBe('exec-in\n');
     expect((await fake(['exec', '--detach', '--pid-file', path('exec.pid'), 'c1', 'sleep', '30'])).exitCode).toBe(0);
     const execPid = Number(await read('exec.pid'));
@@ -172,10 +158,10 @@ describe('the resident fake', () => {
     expect(await status('c1')).toContain('does not exist');
     // The checkpoint stopped the exec'd process with the container.
     expect(isAlive(execPid)).toBe(false);
-    expect(await fakeOnFiles(['restore', '--detach', '--image-path', image, '--bundle', bundle, 'c1'], {})).toBe(0);
+    expect(await spawnOnFiles(['restore', '--detach', '--image-path', image, '--bundle', bundle, 'c1'], {}).exit).toBe(0);
     expect(await status('c1')).toBe('running');
     await writeBundle('exit 5');
-    expect(await fakeOnFiles(['restore', '--image-path', image, '--bundle', bundle, 'r2'], {})).toBe(5);
+    expect(await spawnOnFiles(['restore', '--image-path', image, '--bundle', bundle, 'r2'], {}).exit).toBe(5);
     expect(await status('r2')).toContain('does not exist');
   });
 

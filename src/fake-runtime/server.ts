@@ -40,8 +40,8 @@ import { forwardCallerEnd } from './processes.js';
 
 const write = promisify(writeCallback);
 
-/** Verbs that read nothing from stdin. */
-const SERVED = new Set(['create', 'start', 'run', 'state', 'list', 'kill', 'delete', 'exec', 'pause', 'resume', 'ps', 'events', 'checkpoint', 'restore', 'features']);
+/** update may read its resources from stdin, which reaches the client, not us. */
+const NOT_SERVED = new Set(['update']);
 const IDLE_MS = 10_000;
 const DRAIN_MS = 200;
 
@@ -107,7 +107,8 @@ async function handle(line: string): Promise<void> {
     unlinkSync(`${replyPath}.argv`);
     unlinkSync(replyPath);
     const [cwd, faultsFromEnv, ...argv] = fields.slice(0, -1);
-    if (cwd === undefined || faultsFromEnv === undefined || !SERVED.has(verbOf(argv) ?? '')) return;
+    const verb = verbOf(argv);
+    if (cwd === undefined || faultsFromEnv === undefined || verb === undefined || NOT_SERVED.has(verb)) return;
     const out: string[] = [];
     const err: string[] = [];
     const current = newCall({
