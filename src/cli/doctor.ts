@@ -1,5 +1,4 @@
 import { fileSharingFor, findSftpServer } from '../container/file-bridge.js';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
 import { pingEngine } from '../container/engine.js';
@@ -11,6 +10,7 @@ import { findBusybox } from '../bundle/rootfs.js';
 import { isRoot } from '../util/is-root.js';
 import { cgroupLayout, type CgroupLayout } from '../util/cgroup-layout.js';
 import { RuntimeNotFoundError } from '../runtime/errors.js';
+import { visibleText } from '../util/text.js';
 import { openRuntime, resolveRuntime } from '../runtime/resolve.js';
 
 export interface Finding {
@@ -20,10 +20,10 @@ export interface Finding {
   meaning: string;
 }
 
-async function runtimeFinding(name: string, layout: CgroupLayout): Promise<Finding> {
+async function runtimeFinding(name: string, layout: CgroupLayout, workDir: string): Promise<Finding> {
   try {
     const resolved = resolveRuntime(name);
-    const runtime = openRuntime(resolved, { workDir: join(tmpdir(), 'rtconform-doctor'), callTimeoutMs: 10_000 });
+    const runtime = openRuntime(resolved, { workDir, callTimeoutMs: 10_000 });
     const version = await runtime.version();
     const label = `${version.version ?? '?'} at ${resolved.binary}`;
     if (resolved.profile.needsRoot && !isRoot()) {
@@ -129,13 +129,21 @@ export async function doctorCommand(out: NodeJS.WritableStream = process.stdout)
     { what: 'user', status: isRoot() ? 'ok' : 'limited', detail: isRoot() ? 'root' : `uid ${process.getuid?.() ?? '?'}`, meaning: isRoot() ? 'real runtimes can run' : 'only the fake runtime can run' },
     { what: 'cgroups', status: layout === 'none' ? 'missing' : 'ok', detail: `${layout} layout`, meaning: layout === 'hybrid' ? 'runc works; crun needs a container target or a v1-only view' : 'runtimes can manage cgroups' },
     { what: 'busybox', status: busybox ? 'ok' : 'missing', detail: busybox ?? 'not found (apt-get install -y busybox-static)', meaning: 'the rootfs of every bundle for real runtimes' },
-    ...(await Promise.all(['fake', 'runc', 'crun', 'runsc'].map((n) => runtimeFinding(n, layout)))),
+    ...(await Promise.all(['fake', 'runc', 'crun', 'runsc'].map((n) => runtimeFinding(n, layout, join(scratch.path, `runtime-${n}`))))),
     await criuFinding(new HostProcessRunner(), 'host', join(scratch.path, 'criu-host')),
     ...(await helperFindings(new HostProcessRunner(), 'host')),
     ...(await containerFindings(scratch.path)),
   ];
   await scratch.cleanup();
-  const mark = { ok: 'ok     ', missing: 'missing', limited: 'limited' } as const;
-  out.write(findings.map((f) => `${mark[f.status]}  ${f.what.padEnd(14)} ${f.detail}\n         ${''.padEnd(14)} → ${f.meaning}\n`).join(''));
+  out.write(formatFindings(findings));
   return 0;
+}
+
+/**
+ * Doctor's lines. Details quote what the machine holds (a runtime's path and its --version, an
+ * engine's or CRIU's words): their control characters are written out, never sent raw.
+ */
+export function formatFindings(findings: readonly Finding[]): string {
+  const mark = { ok: 'ok     ', missing: 'missing', limited: 'limited' } as const;
+  return findings.map((f) => `${mark[f.status]}  ${visibleText(f.what).padEnd(14)} ${visibleText(f.detail)}\n         ${''.padEnd(14)} → ${visibleText(f.meaning)}\n`).join('');
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EngineUnavailableError } from '../container/engine.js';
 import { buildImage, DEFAULT_RECIPE, ImageBuildError, type ImageRecipe } from '../container/runtimes-image.js';
+import { visibleText } from '../util/text.js';
 import { HarnessError } from './harness-error.js';
 
 export const imageUsage = 'usage: rtconform image build [--suite NAME] [--mirror URL] [--force]';
@@ -31,7 +32,8 @@ export async function imageCommand(args: string[]): Promise<number> {
       recipe,
       force: values.force ?? false,
       signal: controller.signal,
-      onProgress: (line) => process.stderr.write(`rtconform: ${line}\n`),
+      // Progress quotes debootstrap's and the engine's words: written out, never raw control characters.
+      onProgress: (line) => process.stderr.write(`rtconform: ${visibleText(line)}\n`),
     });
     process.stdout.write(`${built.name}\n`);
     return 0;

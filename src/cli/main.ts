@@ -6,6 +6,7 @@ import { dockerHost } from '../container/engine.js';
 import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
 import { SPEC_RELEASES, targetRelease } from '../requirements/spec-version.js';
 import { toolVersion } from '../package-root.js';
+import { visibleText } from '../util/text.js';
 import { availableSuites } from './available-suites.js';
 import { HarnessError } from './harness-error.js';
 import type { RunCommandOptions } from './run.js';
@@ -43,7 +44,7 @@ const COMMAND_HELP: Record<string, () => string> = {
                                          default for a unix-socket engine) or bridge (sshfs over the
                                          engine; the default for DOCKER_HOST=tcp://… or ssh://…)
                    --run-id ID           name the run (1-16 lower-case letters and digits): its containers are
-                                         rtc-ID-…, its temp dirs rtconform-ID-… (default: random); with
+                                         rtc-ID-…, its private dir /run/rtconform/ID-XXXXXX (default: random); with
                                          --engine (1-12), each share's run is IDs1, IDs2, …
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
                                          regression (pass → fail), whatever failed before as well`,
@@ -200,7 +201,9 @@ main(process.argv.slice(2)).then(
     const command = process.argv[2];
     // An option the command does not take: say where the ones it takes are listed.
     const hint = badArgs && command !== undefined && command in COMMAND_HELP ? ` (rtconform ${command} --help lists its options)` : '';
-    process.stderr.write(`rtconform: ${known ? (error as Error).message + hint : (error instanceof Error ? error.stack : String(error))}\n`);
+    // Messages quote what came from outside (a declaration's install hint, a runtime's path or
+    // words, a report's contents): its control characters are written out, never sent raw.
+    process.stderr.write(`rtconform: ${visibleText(known ? (error as Error).message + hint : (error instanceof Error ? error.stack ?? error.message : String(error)))}\n`);
     process.exitCode = 2;
   },
 );

@@ -7,6 +7,7 @@ import { writeReports } from '../report/write-reports.js';
 import { HarnessError } from './harness-error.js';
 import { claimOutDir } from './out-dir.js';
 import { readComplianceReport } from './read-report.js';
+import { visibleText } from '../util/text.js';
 
 /**
  * `rtconform report [--out DIR] [--allure] [REPORT…]`: one report, in every format, from one
@@ -27,11 +28,11 @@ export async function reportCommand(args: string[]): Promise<number> {
     throw error;
   }
   const outDir = await claimOutDir(values.out ?? dirname(files[0]!), { force: values.force });
-  for (const path of await writeReports(report, outDir)) process.stdout.write(`${path}\n`);
+  for (const path of await writeReports(report, outDir)) process.stdout.write(`${visibleText(path)}\n`);
   if (values.allure) {
     const results = files.map((f) => join(dirname(f), 'allure-results')).filter((d) => existsSync(d));
     if (results.length === 0) throw new HarnessError(`no allure-results beside ${files.join(', ')}: they are written by rtconform run`);
-    process.stdout.write(`${await generateAllure(results, join(outDir, 'allure-report'))}\n`);
+    process.stdout.write(`${visibleText(await generateAllure(results, join(outDir, 'allure-report')))}\n`);
   }
   return 0;
 }

@@ -30,3 +30,19 @@ export function visibleText(text: string): string {
     .replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(LONE_SURROGATE, '\uFFFD');
 }
+
+/**
+ * CSI sequences (ESC [ … final byte): the colours and cursor moves vitest's reporters write. Any
+ * other escape (OSC, which can retitle a terminal or write to its clipboard, DCS, …) is not.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CSI_OR_CONTROL = /\u001b\[[0-?]*[ -/]*[@-~]|[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
+
+/**
+ * Text on its way to a terminal from a writer that colours it (vitest's reporters) but may quote
+ * what a runtime printed: CSI sequences pass, every other control character is written out as
+ * visibleText writes it.
+ */
+export function terminalSafeText(text: string): string {
+  return text.replace(CSI_OR_CONTROL, (c) => (c.length > 1 ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
