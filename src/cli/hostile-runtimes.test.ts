@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -66,7 +68,7 @@ interface HostileRun { all: string; exitCode: number | undefined; seconds: numbe
  * `rtconform run` against hostile scripts, each declared like the fake (one run of the report per
  * script), with the report in a temp dir that is gone afterwards.
  */
-async function runHostile(scripts: string[], args: string[]): Promise<HostileRun> {
+async function runHostile(scripts: string[], args: string[], env: Record<string, string> = {}): Promise<HostileRun> {
   const work = await dir({ prefix: 'rtconform-hostile-', unsafeCleanup: true });
   try {
     const declarations = await Promise.all(scripts.map(async (script) => {
@@ -76,7 +78,7 @@ async function runHostile(scripts: string[], args: string[]): Promise<HostileRun
     }));
     const out = join(work.path, 'out');
     const started = Date.now();
-    const result = await execa('node', [CLI(), 'run', ...declarations.flatMap((d) => ['--runtime-config', d]), ...args, '--out', out], { reject: false, all: true, timeout: 170_000 });
+    const result = await execa('node', [CLI(), 'run', ...declarations.flatMap((d) => ['--runtime-config', d]), ...args, '--out', out], { reject: false, all: true, timeout: 170_000, env });
     const seconds = (Date.now() - started) / 1000;
     const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8')));
     expect(report.interrupted, result.all).toBe(false);
@@ -86,6 +88,21 @@ async function runHostile(scripts: string[], args: string[]): Promise<HostileRun
   } finally {
     await work.cleanup();
   }
+}
+
+/** Processes whose command line holds `mark`, with it. */
+function processesNaming(mark: string): [pid: number, cmdline: string][] {
+  const found: [number, string][] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(mark)) found.push([Number(entry), cmdline.replaceAll('\0', ' ').trim()]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }
 
 /** The scripts that share a run with `h`: itself alone, or every script not marked alone. */
@@ -148,6 +165,26 @@ describe.concurrent('a run against a broken or hostile runtime still ends with a
     expect(run.summary).toMatchObject({ flaky: 1, fail: 0, error: 0 });
     expect(all).toMatch(/FLAKY .* attempts disagree \(fail, pass\)/);
   }, 120_000);
+
+  it('a runtime that leaves a process in the call\'s process group on every call, create included, leaves none once the run is over', async () => {
+    const mark = `rtconform-leftover-${randomBytes(4).toString('hex')}`;
+    const work = await dir({ prefix: 'rtconform-leftovers-', unsafeCleanup: true });
+    try {
+      const log = join(work.path, 'left.log');
+      const { all, exitCode, runs: [run] } = await runHostile(['leaves-processes'], SUITE_FILES.flatMap((f) => ['--suite', f]), { RTCONFORM_HOSTILE_MARK: mark, RTCONFORM_HOSTILE_LOG: log });
+      if (run === undefined) throw new Error(`the report has no run:\n${all}`);
+      // It is the fake otherwise: every requirement passes as the fake's do.
+      expect(exitCode, all).toBe(0);
+      expect(run.summary).toMatchObject({ fail: 0, error: 0 });
+      const left = (await readFile(log, 'utf8')).trim().split('\n');
+      expect(left.filter((l) => l.startsWith('create ')).length, 'creates that left a process').toBeGreaterThan(5);
+      expect(left.length).toBeGreaterThan(20);
+      expect(processesNaming(mark), `processes the runtime left (of ${left.length})`).toEqual([]);
+    } finally {
+      for (const [pid] of processesNaming(mark)) process.kill(pid, 'SIGKILL');
+      await work.cleanup();
+    }
+  }, 180_000);
 
   it('a runtime that cannot run is a harness error before any test: a directory, no run bit, a failing --version', async () => {
     const work = await dir({ prefix: 'rtconform-unrunnable-', unsafeCleanup: true });

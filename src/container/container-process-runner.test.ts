@@ -143,15 +143,39 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     expect(await readFile(stdout, 'utf8')).toBe('earlier\nfrom the stdin file\nagain\n');
   });
 
-  it('returns while a process that inherited the `stdio` files lives on (as `runc create` leaves one)', async () => {
+  it('returns while a process that inherited the `stdio` files lives on in a kept group (as `runsc create` leaves one), which endGroup ends', async () => {
     const [stdout, bgPidFile] = [file('outlive.out'), file('outlive.pid')];
-    const result = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${bgPidFile}; echo started`], { timeoutMs: 20_000, stdio: { stdout, stderr: stdout } });
+    const result = await runner.run('sh', ['-c', `sleep 30 & echo $! > ${bgPidFile}; echo started`], { timeoutMs: 20_000, stdio: { stdout, stderr: stdout }, leftovers: 'keep' });
     expect(result).toMatchObject({ exitCode: 0, timedOut: false });
     expect(result.durationMs).toBeLessThan(5000);
     expect(await readFile(stdout, 'utf8')).toBe('started\n');
     const bgPid = (await readPid(bgPidFile))!;
     expect(await alive(bgPid), 'the background process outlived the call').toBe(true);
-    await runner.killPid(bgPid, 'SIGKILL');
+    expect(result.keptGroup, 'the call names the group it kept').toBeDefined();
+    const end = await runner.endGroup(result.keptGroup!);
+    expect(end).toMatchObject({ outcome: 'ended', members: [`${bgPid} (sleep)`] });
+    await expectGone(bgPid);
+    // Empty now: nothing to say, nothing to kill.
+    expect(await runner.endGroup(result.keptGroup!)).toEqual({ outcome: 'empty', members: [] });
+  });
+
+  it('kills what a call left in its process group when it exits', async () => {
+    const bgPidFile = file('left.pid');
+    const result = await runner.run('sh', ['-c', `sleep 30 </dev/null >/dev/null 2>&1 & echo $! > ${bgPidFile}`], { timeoutMs: 20_000, leftovers: 'end' });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(result.keptGroup).toBeUndefined();
+    await expectGone((await readPid(bgPidFile))!);
+  });
+
+  it('leaves a kept group alone when none of its processes started before the call ended (its number may be another group\'s)', async () => {
+    const bgPidFile = file('later.pid');
+    const result = await runner.run('sh', ['-c', `sleep 30 </dev/null >/dev/null 2>&1 & echo $! > ${bgPidFile}`], { timeoutMs: 20_000, leftovers: 'keep' });
+    const bgPid = (await readPid(bgPidFile))!;
+    // As if the call had ended before the sleep started.
+    const end = await runner.endGroup({ ...result.keptGroup!, endTicks: 1 });
+    expect(end).toMatchObject({ outcome: 'not ours', members: [`${bgPid} (sleep)`] });
+    expect(await alive(bgPid)).toBe(true);
+    expect(await runner.endGroup(result.keptGroup!)).toMatchObject({ outcome: 'ended' });
     await expectGone(bgPid);
   });
 
@@ -240,15 +264,32 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     await expectGone((await readPid(pidFile))!);
   });
 
-  it('killPid signals a pid as the container sees it', async () => {
-    const started = await runner.run('sh', ['-c', 'sleep 600 </dev/null >/dev/null 2>&1 & echo $!'], { timeoutMs: 10_000 });
-    const pid = Number(started.stdout.trim());
-    expect(pid).toBeGreaterThan(1);
-    expect(await alive(pid)).toBe(true);
-    await runner.killPid(pid, 'SIGTERM');
+  it('startedProcess: ends the process a call started and named in its pid file, where it is the call\'s', async () => {
+    const pidFile = file('started.pid');
+    const end = new AbortController();
+    // The call waits for its child as an exec client waits for the exec'd process.
+    const call = runner.run('sh', ['-c', 'sleep 600 & echo $! > "$1"; wait', 'sh', pidFile], { timeoutMs: 30_000, startedProcess: { pidFile, end: end.signal } });
+    const pid = await waitFor(() => readPid(pidFile), { timeoutMs: 5000, description: 'the call to start its process' });
+    end.abort();
+    const result = await call;
+    expect(result).toMatchObject({ aborted: false, timedOut: false, startedProcessEnd: { pid, ended: 'process' } });
     await expectGone(pid);
-    // A pid that is gone already is no error, as on the host.
-    await expect(runner.killPid(pid, 'SIGKILL')).resolves.toBeUndefined();
+  });
+
+  it('startedProcess: a pid file naming a process that is not the call\'s ends the call, never that process', async () => {
+    const victim = await runner.run('sh', ['-c', 'sleep 600 </dev/null >/dev/null 2>&1 & echo $!'], { timeoutMs: 10_000, leftovers: 'keep' });
+    const victimPid = Number(victim.stdout.trim());
+    const [pidFile, callPidFile] = [file('lying.pid'), file('lying-call.pid')];
+    const end = new AbortController();
+    const call = runner.run('sh', ['-c', 'echo $$ > "$2"; echo "$3" > "$1"; exec sleep 600', 'sh', pidFile, callPidFile, String(victimPid)], { timeoutMs: 30_000, startedProcess: { pidFile, end: end.signal } });
+    const callPid = await waitFor(async () => ((await readPid(pidFile)) === undefined ? undefined : readPid(callPidFile)), { timeoutMs: 5000, description: 'the call to write its pid file' });
+    end.abort();
+    const result = await call;
+    expect(result).toMatchObject({ aborted: true, exitCode: undefined, startedProcessEnd: { pid: victimPid, ended: 'call', reason: `pid ${victimPid} from the pid file is not a process of this call` } });
+    await expectGone(callPid!);
+    expect(await alive(victimPid), 'the process the pid file named lives on').toBe(true);
+    expect(await runner.endGroup(victim.keptGroup!)).toMatchObject({ outcome: 'ended' });
+    await expectGone(victimPid);
   });
 
   it('isExecutable looks inside the container', async () => {

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CappedOutput } from '../runtime/capped-output.js';
-import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type Target } from '../runtime/process-runner.js';
+import type { GroupEnd, KeptGroup } from '../runtime/process-groups.js';
+import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type StartedProcessEnd, type Target } from '../runtime/process-runner.js';
 import { fileContent } from '../util/file-content.js';
 import { waitFor } from '../util/wait.js';
 import { engineClient, type Dockerode } from './engine.js';
@@ -49,6 +50,77 @@ const AGENT = [
 function quoted(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`;
 }
+
+/**
+ * One call as a script: the wrapper in a session (and process group) of its own, then what it
+ * left in its group, as on the host (RunOptions.leftovers): killed (`end`), or the group and
+ * the time it ended (/proc/uptime) written to `groupFile` if anything is left in it (`keep`),
+ * or left alone. The call's exit code is in $rc at the end.
+ */
+function callScript(wrapperArgs: readonly string[], pidFile: string, leftovers: { end: true } | { keepIn: string } | undefined): string {
+  const after = leftovers === undefined ? ''
+    : 'end' in leftovers ? '[ -n "$g" ] && kill -s KILL -- "-$g" 2>/dev/null'
+      : `if [ -n "$g" ] && kill -s 0 -- "-$g" 2>/dev/null; then read -r up _ </proc/uptime; echo "$g $up" >${quoted(leftovers.keepIn)}; fi`;
+  return [
+    ['setsid', '-w', 'sh', '-c', WRAPPER, 'rtconform-call', ...wrapperArgs].map(quoted).join(' '),
+    'rc=$?',
+    `g=; { read -r g <${quoted(pidFile)}; } 2>/dev/null`,
+    after,
+  ].join('\n');
+}
+
+/** What callScript does with a call's leftovers, from its options and where a kept group is written. */
+function leftoversOf(options: RunOptions, groupFile: string): { end: true } | { keepIn: string } | undefined {
+  return options.leftovers === 'end' ? { end: true } : options.leftovers === 'keep' ? { keepIn: groupFile } : undefined;
+}
+
+/** The group a call kept, from what callScript wrote to its group file; undefined when nothing was left. */
+async function keptGroupIn(groupFile: string): Promise<KeptGroup | undefined> {
+  const [pgid, uptime] = (await readFile(groupFile, 'utf8').catch(() => '')).trim().split(' ').map(Number);
+  return pgid !== undefined && pgid > 1 && uptime !== undefined && Number.isFinite(uptime) ? { pgid, endTicks: Math.ceil(uptime * 100) } : undefined;
+}
+
+/**
+ * PIDFILE CALLPIDFILE: SIGKILLs the pid in PIDFILE if /proc shows it descends from the call's
+ * process (CALLPIDFILE, the wrapper's record), each parent started no later than its child (a
+ * pid reused on the way breaks that order). Says `killed PID`, `self PID` (the call's own
+ * process), `other PID` or `none` (no pid).
+ */
+const END_STARTED = `pid= call= child=
+{ read -r pid <"$1"; } 2>/dev/null
+{ read -r call <"$2"; } 2>/dev/null
+case $pid in ''|*[!0-9]*|0) echo none; exit 0 ;; esac
+p=$pid
+while [ "$p" -gt 1 ]; do
+  { read -r s <"/proc/$p/stat"; } 2>/dev/null || break
+  set -- \${s##*) }
+  [ -z "$child" ] || [ "\${20}" -le "$child" ] || break
+  if [ "$p" = "$call" ]; then
+    if [ "$p" = "$pid" ]; then echo "self $pid"; else kill -s KILL "$pid" 2>/dev/null; echo "killed $pid"; fi
+    exit 0
+  fi
+  child=\${20} p=$2
+done
+echo "other $pid"`;
+
+/**
+ * PGID END: SIGKILLs process group PGID if a member started no later than tick END (the kept
+ * group has lived since its call; see KeptGroup). Says `empty`, `ended` or `not-ours`, then
+ * each member as PID(COMMAND).
+ */
+const END_GROUP = `g=$1 end=$2 ours= found=
+kill -s 0 -- "-$g" 2>/dev/null || { echo empty; exit 0; }
+for f in /proc/[0-9]*/stat; do
+  { read -r s <"$f"; } 2>/dev/null || continue
+  c=\${s#*(}; c=\${c%)*}
+  set -- \${s##*) }
+  [ "$3" = "$g" ] && [ "$1" != Z ] || continue
+  p=\${f#/proc/}; found="$found \${p%/stat}($c)"
+  [ "\${20}" -le "$end" ] && ours=1
+done
+[ -n "$found" ] || { echo empty; exit 0; }
+[ -n "$ours" ] && kill -s KILL -- "-$g" 2>/dev/null && { echo "ended$found"; exit 0; }
+echo "not-ours$found"`;
 
 /**
  * Runs commands inside a running container through the engine's exec API. Paths in arguments
@@ -119,18 +191,19 @@ export class ContainerProcessRunner implements ProcessRunner {
         const result = await this.#runByAgent(this.#agentDir, file, args, options, call.pid, stdin, started);
         if (result) return result;
       }
-      const exec = await engineExec(this.#docker, this.#containerId, [
-        'sh', '-c', WRAPPER, 'rtconform-call', call.pid, stdin,
-        stdio ? (stdio.stdout ?? '/dev/null') : '', stdio ? (stdio.stderr ?? '/dev/null') : '', file, ...args,
-      ], { env: options.env, workingDir: options.cwd, input: streamed });
+      const wrapperArgs = [call.pid, stdin, stdio ? (stdio.stdout ?? '/dev/null') : '', stdio ? (stdio.stderr ?? '/dev/null') : '', file, ...args];
+      const exec = await engineExec(this.#docker, this.#containerId, ['sh', '-c', `${callScript(wrapperArgs, call.pid, leftoversOf(options, call.group))}\nexit $rc`], {
+        env: options.env, workingDir: options.cwd, input: streamed,
+      });
       const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
       const stdout = new CappedOutput(caps.stdoutBytes, 'stdout');
       const stderr = new CappedOutput(caps.stderrBytes, 'stderr');
       const ended = exec.demux((chunk) => stdout.push(chunk), (chunk) => stderr.push(chunk));
-      const { timedOut, aborted } = await this.#bounded(ended, call.pid, options, () => {
+      const { timedOut, aborted, startedProcessEnd } = await this.#bounded(ended, call.pid, options, () => {
         (exec.output as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       });
       const exitCode = timedOut || aborted ? undefined : await exec.exitCode();
+      const keptGroup = options.leftovers === 'keep' && !timedOut && !aborted ? await keptGroupIn(call.group) : undefined;
       return {
         exitCode,
         signal: timedOut || aborted ? 'SIGKILL' : undefined,
@@ -139,6 +212,8 @@ export class ContainerProcessRunner implements ProcessRunner {
         timedOut,
         aborted,
         durationMs: performance.now() - started,
+        ...(keptGroup === undefined ? {} : { keptGroup }),
+        ...(startedProcessEnd === undefined ? {} : { startedProcessEnd }),
       };
     } finally {
       await call.remove();
@@ -165,10 +240,38 @@ export class ContainerProcessRunner implements ProcessRunner {
     }
   }
 
-  async killPid(pid: number, signal: NodeJS.Signals): Promise<void> {
-    // The shell's builtin: a minimal image need not have a kill binary. The process group first,
-    // where the pid leads one, so that the runtime's children go with it.
-    await engineExecExitCode(this.#docker, this.#containerId, ['sh', '-c', 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2"', 'kill', signal.replace(/^SIG/, ''), String(pid)]);
+  async endGroup(group: KeptGroup): Promise<GroupEnd> {
+    const result = await this.run('sh', ['-c', END_GROUP, 'rtconform-end-group', String(group.pgid), String(group.endTicks)], { timeoutMs: 10_000 });
+    const said = result.stdout.trim();
+    const members = [...said.matchAll(/ (\d+)\((.*?)\)(?= \d+\(|$)/g)].map((m) => `${m[1]} (${m[2]})`);
+    if (said.startsWith('ended')) return { outcome: 'ended', members };
+    if (said.startsWith('not-ours')) {
+      return { outcome: 'not ours', members, reason: `every process in group ${group.pgid} started after the call that left it ended (tick ${group.endTicks}): the number may have come round to another group` };
+    }
+    if (said === 'empty') return { outcome: 'empty', members: [] };
+    return { outcome: 'not ours', members: [], reason: `the check in the container said ${JSON.stringify(said)} (exit ${result.exitCode}): ${result.stderr.trim()}` };
+  }
+
+  /**
+   * Kills a call's own process (the pid its wrapper recorded) and its group, where it leads one,
+   * so that the runtime's children go with it. The shell's builtin: a minimal image need not have a kill binary.
+   */
+  async #killCall(pid: number): Promise<void> {
+    await engineExecExitCode(this.#docker, this.#containerId, ['sh', '-c', 'kill -s KILL -- "-$1" 2>/dev/null || kill -s KILL "$1"', 'kill', String(pid)]);
+  }
+
+  /** For `startedProcess`: kills the pid in `pidFile` if it descends from the call's process (END_STARTED), else says why not. */
+  async #endStarted(pidFile: string, callPidFile: string): Promise<StartedProcessEnd> {
+    const result = await this.run('sh', ['-c', END_STARTED, 'rtconform-end-started', pidFile, callPidFile], { timeoutMs: 10_000 });
+    const [said, word] = result.stdout.trim().split(' ');
+    const found = Number(word);
+    const pid = Number.isInteger(found) && found > 0 ? found : undefined;
+    if (said === 'killed') return { pid, ended: 'process' };
+    const reason = said === 'none' ? `the pid file ${pidFile} held no pid`
+      : said === 'self' ? `pid ${pid} from the pid file is the call's own process`
+        : said === 'other' ? `pid ${pid} from the pid file is not a process of this call`
+          : `the check in the container failed (exit ${result.exitCode}): ${result.stderr.trim()}`;
+    return { pid, ended: 'call', reason };
   }
 
   async isExecutable(file: string): Promise<boolean> {
@@ -185,12 +288,12 @@ export class ContainerProcessRunner implements ProcessRunner {
     if (Object.keys(options.env ?? {}).some((k) => !/^[A-Za-z_]\w*$/.test(k))) return undefined;
     const base = join(agentDir, basename(pidFile, '.pid'));
     const stdio = options.stdio;
-    const files = { script: `${base}.sh`, exitCode: `${base}.rc`, stdout: `${base}.out`, stderr: `${base}.err` };
+    const files = { script: `${base}.sh`, exitCode: `${base}.rc`, stdout: `${base}.out`, stderr: `${base}.err`, group: `${base}.group` };
     const script = [
       ...(options.cwd === undefined ? [] : [`cd ${quoted(options.cwd)} || exit 127`]),
       ...Object.entries(options.env ?? {}).map(([k, v]) => `export ${k}=${quoted(v)}`),
-      ['setsid', '-w', 'sh', '-c', WRAPPER, 'rtconform-call', pidFile, stdin, stdio?.stdout ?? files.stdout, stdio?.stderr ?? files.stderr, file, ...args].map(quoted).join(' '),
-      `echo $? >${quoted(files.exitCode)}`,
+      callScript([pidFile, stdin, stdio?.stdout ?? files.stdout, stdio?.stderr ?? files.stderr, file, ...args], pidFile, leftoversOf(options, files.group)),
+      `echo $rc >${quoted(files.exitCode)}`,
     ].join('\n');
     await writeFile(files.script, `${script}\n`);
     const exit = fileContent(files.exitCode, (text) => (/^\d+\n$/.test(text) ? Number(text.trim()) : undefined));
@@ -201,8 +304,9 @@ export class ContainerProcessRunner implements ProcessRunner {
       } catch {
         return undefined;
       }
-      const { timedOut, aborted } = await this.#bounded(exit.value.then(() => undefined), pidFile, options, exit.stop);
+      const { timedOut, aborted, startedProcessEnd } = await this.#bounded(exit.value.then(() => undefined), pidFile, options, exit.stop);
       const exitCode = await exit.value;
+      const keptGroup = options.leftovers === 'keep' && !timedOut && !aborted ? await keptGroupIn(files.group) : undefined;
       const caps = { ...DEFAULT_OUTPUT_CAPS, ...options.outputCaps };
       const read = async (path: string, cap: number, label: string): Promise<string> => {
         if (stdio) return '';
@@ -222,6 +326,8 @@ export class ContainerProcessRunner implements ProcessRunner {
         timedOut,
         aborted,
         durationMs: performance.now() - started,
+        ...(keptGroup === undefined ? {} : { keptGroup }),
+        ...(startedProcessEnd === undefined ? {} : { startedProcessEnd }),
       };
     } finally {
       exit.stop();
@@ -231,11 +337,14 @@ export class ContainerProcessRunner implements ProcessRunner {
 
   /**
    * Waits for a call to end within its deadline and signal. Past either, kills the process the
-   * call recorded, and gives up on it (`giveUp`) if it has not ended 2 s later.
+   * call recorded, and gives up on it (`giveUp`) if it has not ended 2 s later. When
+   * `startedProcess.end` aborts, kills that process if it is the call's, else the call.
    */
-  async #bounded(ended: Promise<void>, pidFile: string, options: RunOptions, giveUp: () => void): Promise<{ timedOut: boolean; aborted: boolean }> {
+  async #bounded(ended: Promise<void>, pidFile: string, options: RunOptions, giveUp: () => void): Promise<{ timedOut: boolean; aborted: boolean; startedProcessEnd?: StartedProcessEnd }> {
     let timedOut = false;
     let aborted = false;
+    let running = true;
+    let startedProcessEnd: StartedProcessEnd | undefined;
     const kill = async (): Promise<void> => {
       await this.#killRecorded(pidFile, ended);
       await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, FORCE_KILL_AFTER_MS).unref())]);
@@ -249,15 +358,30 @@ export class ContainerProcessRunner implements ProcessRunner {
       aborted = true;
       void kill();
     };
+    const started = options.startedProcess;
+    // The check runs as a call of its own; the call ends once it has (a killed process ends it), so it is waited for below.
+    let check: Promise<void> | undefined;
+    const onEndStarted = (): void => {
+      if (!running || started === undefined || check !== undefined) return;
+      check = (async () => {
+        startedProcessEnd = await this.#endStarted(started.pidFile, pidFile).catch((error: unknown) => ({ pid: undefined, ended: 'call' as const, reason: `the check in the container failed: ${String(error)}` }));
+        if (startedProcessEnd.ended === 'call' && running) onAbort();
+      })();
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    started?.end.addEventListener('abort', onEndStarted, { once: true });
     if (options.signal?.aborted) onAbort();
+    if (started?.end.aborted) onEndStarted();
     try {
       await ended;
     } finally {
+      running = false;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      started?.end.removeEventListener('abort', onEndStarted);
+      await check;
     }
-    return { timedOut, aborted };
+    return { timedOut, aborted, ...(startedProcessEnd === undefined ? {} : { startedProcessEnd }) };
   }
 
   /**
@@ -271,7 +395,7 @@ export class ContainerProcessRunner implements ProcessRunner {
     const deadline = Date.now() + FORCE_KILL_AFTER_MS;
     for (;;) {
       const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(pid) && pid > 0) return this.killPid(pid, 'SIGKILL').catch(() => undefined);
+      if (Number.isInteger(pid) && pid > 0) return this.#killCall(pid).catch(() => undefined);
       if (!running || Date.now() >= deadline) return;
       await sleep(10);
     }
@@ -283,10 +407,11 @@ export class ContainerProcessRunner implements ProcessRunner {
     const call: CallFiles = {
       pid: `${base}.pid`,
       input: `${base}.stdin`,
+      group: `${base}.group`,
       feed: undefined,
       remove: async () => {
         call.feed?.destroy();
-        await Promise.all([rm(call.pid, { force: true }), rm(call.input, { force: true })]);
+        await Promise.all([rm(call.pid, { force: true }), rm(call.input, { force: true }), rm(call.group, { force: true })]);
       },
     };
     return call;
@@ -296,6 +421,8 @@ export class ContainerProcessRunner implements ProcessRunner {
 interface CallFiles {
   pid: string;
   input: string;
+  /** Where a call that keeps its group names it (callScript). */
+  group: string;
   /** The writing end of a streamed input's fifo, closed when the call ends. */
   feed: Socket | undefined;
   remove: () => Promise<void>;

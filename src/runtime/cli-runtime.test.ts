@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliRuntime } from './cli-runtime.js';
 import { ExecTimeoutError, RuntimeError, RuntimeNotFoundError, RuntimeOutputError, RuntimeSpawnError, RuntimeTimeoutError } from './errors.js';
 import { DEFAULT_OUTPUT_CAPS, executableProblem, HostProcessRunner } from './process-runner.js';
@@ -11,6 +12,8 @@ import { resolveRuntime } from './resolve.js';
 import { forEachRuntime, runtimeTest } from '../fixtures/test-context.js';
 import { waitForStatus } from './wait-for-status.js';
 import { waitFor } from '../util/wait.js';
+import { isAlive } from '../util/procfs.js';
+import type { GroupEnd } from './process-groups.js';
 
 const runcProfile = builtinDeclaration('runc').profile;
 
@@ -80,12 +83,114 @@ describe('the adapter against misbehaving runtime binaries', () => {
     // The background sleep inherits stdout and stderr: the pipes stay open after the runtime exits.
     const holder = await script('holder', `sleep 30 & echo $! > ${pidFile}; echo '{"ociVersion":"1.0.2","id":"x","status":"created","pid":1,"bundle":"/b"}'`);
     const started = Date.now();
+    expect((await holder.state('x')).status).toBe('created');
+    expect(Date.now() - started).toBeLessThan(5000);
+    // It was in the call's process group: it went with the call.
+    await gone(Number((await readFile(pidFile, 'utf8')).trim()));
+  });
+
+  /** Waits until a process is gone (reaped: killed processes of the call's group are reparented to init, which reaps them at once). */
+  const gone = async (pid: number): Promise<void> => {
+    await waitFor(() => (isAlive(pid) ? undefined : true), { timeoutMs: 5000, description: `process ${pid} to be gone` });
+  };
+
+  it('kills what a call left in its process group as soon as the call exits, and returns at once', async () => {
+    const pidFile = join(work.path, 'left-behind.pid');
+    const leaves = await script('leaves-behind', `sleep 600 & echo $! > ${pidFile}; echo '{"ociVersion":"1.0.2","id":"x","status":"stopped","bundle":"/b"}'`);
+    const started = Date.now();
+    expect(await leaves.status('x')).toBe('stopped');
+    expect(Date.now() - started, 'no wait for the pipes the leftover held').toBeLessThan(900);
+    await gone(Number((await readFile(pidFile, 'utf8')).trim()));
+  });
+
+  /** A runtime whose create leaves a process in its group (as runsc's leaves its gofer); `createFails` makes create fail after it. */
+  const leavingCreate = (name: string, pidFile: string, createFails = false): Promise<CliRuntime> => script(name, `
+    for a; do case $a in create|state|delete) verb=$a; break ;; esac; done
+    case $verb in
+      create) sleep 600 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; ${createFails ? 'echo "no such bundle" >&2; exit 1' : 'exit 0'} ;;
+      state) echo '{"ociVersion":"1.0.2","id":"x","status":"created","pid":1,"bundle":"/b"}' ;;
+      delete) exit 0 ;;
+    esac`);
+
+  it('keeps what create left in its process group until the container is deleted, then kills it and says so', async () => {
+    const pidFile = join(work.path, 'gofer.pid');
+    const runtime = await leavingCreate('leaves-on-create', pidFile);
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
-      expect((await holder.state('x')).status).toBe('created');
-      expect(Date.now() - started).toBeLessThan(5000);
+      await runtime.create('x', { bundle: work.path });
+      const gofer = Number((await readFile(pidFile, 'utf8')).trim());
+      expect(isAlive(gofer), 'what create left lives with the container').toBe(true);
+      await runtime.start('x').catch(() => undefined);
+      expect(isAlive(gofer)).toBe(true);
+      await runtime.delete('x');
+      await gone(gofer);
+      expect(warnings.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(new RegExp(`leaves-on-create left processes in the process group of a call on container x, now deleted: killed ${gofer} \\(sleep\\)`))]);
     } finally {
-      process.kill(Number((await readFile(pidFile, 'utf8')).trim()), 'SIGKILL');
+      warnings.mockRestore();
     }
+  });
+
+  it('kills what a failed create left in its process group at once', async () => {
+    const pidFile = join(work.path, 'failed-create.pid');
+    const runtime = await leavingCreate('leaves-on-failed-create', pidFile, true);
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      await expect(runtime.create('x', { bundle: work.path })).rejects.toThrow(/no such bundle/);
+      await gone(Number((await readFile(pidFile, 'utf8')).trim()));
+      // Killed at once, maybe before its `sleep` was exec'd: the command may still be the script's.
+      expect(warnings).toHaveBeenCalledWith(expect.stringMatching(/leaves-on-failed-create left processes in the process group of a failed call on container x: killed \d+ \([^)]+\)/), expect.anything());
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
+  /** A runtime whose exec writes `pid` (a shell word: `$$`, `$!`…) to --pid-file after `before`, then runs `after`. */
+  const execWriting = (name: string, pid: string, before: string, after: string): Promise<CliRuntime> => script(name, `
+    while [ $# -gt 0 ]; do [ "$1" = --pid-file ] && pf=$2; shift; done
+    ${before}
+    echo ${pid} > "$pf"
+    ${after}`);
+
+  it('an exec past its timeout kills the process the pid file names where it is the call\'s', async () => {
+    const exec = await execWriting('exec-child', '$!', 'sleep 600 &', 'wait');
+    const started = Date.now();
+    const error = await exec.exec('x', ['true'], { timeoutMs: 500 }).catch((e: unknown) => e) as ExecTimeoutError;
+    expect(error).toBeInstanceOf(ExecTimeoutError);
+    expect(error.message).toMatch(/did not finish within 500 ms; the process \(pid \d+\) was killed$/);
+    expect(Date.now() - started, 'the call ended with its process, not 2 s later').toBeLessThan(1900);
+    await gone(Number(/pid (\d+)/.exec(error.message)![1]));
+  });
+
+  it('an exec past its timeout never kills a pid the runtime wrote that is not a process of the call: it ends the call instead, and says so', async () => {
+    // Unrelated to the call: a child of this test, as any process on the machine might be.
+    const victim = spawn('sleep', ['600'], { stdio: 'ignore' });
+    const callPidFile = join(work.path, 'lying-exec.pid');
+    try {
+      const exec = await execWriting('exec-lies', String(victim.pid), `echo $$ > ${callPidFile}`, 'exec sleep 600');
+      const started = Date.now();
+      const error = await exec.exec('x', ['true'], { timeoutMs: 500 }).catch((e: unknown) => e) as ExecTimeoutError;
+      expect(error).toBeInstanceOf(ExecTimeoutError);
+      expect(isAlive(victim.pid!), 'the process the pid file named').toBe(true);
+      expect(error.message).toMatch(`; pid ${victim.pid} from the pid file is not a process of this call: ended the exec call instead; the exec'd process may live on`);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await gone(Number((await readFile(callPidFile, 'utf8')).trim()));
+    } finally {
+      victim.kill('SIGKILL');
+    }
+  });
+
+  it('an exec past its timeout whose pid file names the exec call itself ends the call, and says the process may live on', async () => {
+    const exec = await execWriting('exec-self', '$$', '', 'exec sleep 600');
+    const error = await exec.exec('x', ['true'], { timeoutMs: 500 }).catch((e: unknown) => e) as ExecTimeoutError;
+    expect(error).toBeInstanceOf(ExecTimeoutError);
+    expect(error.message).toMatch(/; pid \d+ from the pid file is the call's own process: ended the exec call instead; the exec'd process may live on$/);
+  });
+
+  it('an exec past its timeout whose runtime wrote no pid ends the call', async () => {
+    const exec = await script('exec-no-pid', 'exec sleep 600');
+    const error = await exec.exec('x', ['true'], { timeoutMs: 500 }).catch((e: unknown) => e) as ExecTimeoutError;
+    expect(error).toBeInstanceOf(ExecTimeoutError);
+    expect(error.message).toMatch(/; the pid file .* held no pid: ended the exec call instead/);
   });
 
   it('keeps at most the output cap of a flood on stdout, and says how much it cut', async () => {
@@ -158,21 +263,57 @@ describe('the adapter against misbehaving runtime binaries', () => {
   });
 });
 
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
 forEachRuntime('adapter: exec timeout and stop', () => {
-  runtimeTest('an exec past its timeout is killed and keeps its output', async ({ runtime, id, bundle, skip }) => {
+  runtimeTest('an exec past its timeout is ended and keeps its output', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
+    const before = await runtime.ps(id);
+    const started = Date.now();
     const error = await runtime.exec(id, ['sh', '-c', 'echo partial-output; exec sleep 600'], { timeoutMs: 1500 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExecTimeoutError);
     expect((error as ExecTimeoutError).stdout).toContain('partial-output');
-    // The exec'd process is gone: only the init is left. A runtime whose ps lists pids of its
-    // own view (runsc: its sandbox's) writes such a pid to the exec pid file too: there is no
-    // host process to kill, and nothing here can check.
-    const pids = await runtime.ps(id);
-    const statePid = (await runtime.state(id)).pid;
-    if (statePid === undefined || !pids.includes(statePid)) return skip(`${runtime.name} ps lists pids of its own view (${pids.join(', ')}), not the state pid ${statePid}: the exec pid file names no host process`);
-    expect(pids).toEqual([statePid]);
+    expect(Date.now() - started).toBeLessThan(8000);
+    // The exec'd process is gone, in the runtime's own view of pids (runsc lists its sandbox's):
+    // ps lists what it did before the exec, the init alone. (A runtime whose exec'd process the
+    // call does not reach, as a resident fake's, ends it once the call has ended.)
+    await waitFor(async () => (sameSet(await runtime.ps(id), before) ? true : undefined), { timeoutMs: 5000, description: `ps of ${id} to list only ${before.join(', ')}` });
+    // What was ended: the process (by its host pid where /proc shows it is the call's; through
+    // the runtime's own kill where only the runtime reaches it, as runsc's), or else the call.
+    const ended = (error as ExecTimeoutError).ended;
+    if (runtime.profile.execPidInRuntime) expect(ended).toMatch(/^the process \(pid \d+ as .* sees it\) was killed through `.* kill --?\w+ \d+ /);
+    else expect(ended).toMatch(/^the process \(pid \d+\) was killed$|^pid \d+ from the pid file is not a process of this call: ended the exec call instead/);
+  });
+
+  runtimeTest('what create, start, exec and exec --detach leave lives with the container; its delete leaves nothing of theirs', async ({ runtime, runner, id, bundle }) => {
+    const b = await bundle((c) => c.args('sleep', '600'));
+    const ends: GroupEnd[] = [];
+    const endGroup = runner.endGroup.bind(runner);
+    const spy = vi.spyOn(runner, 'endGroup').mockImplementation(async (group) => {
+      const end = await endGroup(group);
+      ends.push(end);
+      return end;
+    });
+    try {
+      await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+      await runtime.start(id);
+      await waitForStatus(runtime, id, 'running');
+      expect(await runtime.exec(id, ['sh', '-c', 'echo hello'])).toMatchObject({ exitCode: 0, stdout: 'hello\n' });
+      await runtime.exec(id, ['sleep', '500'], { detach: true });
+      // The calls' process groups (runsc's gofer lives in create's) did not take the container with them.
+      expect(await runtime.status(id)).toBe('running');
+      expect(await runtime.exec(id, ['sh', '-c', 'echo again'])).toMatchObject({ exitCode: 0, stdout: 'again\n' });
+      await runtime.delete(id, { force: true });
+      // What the calls kept ended with the delete: by the runtime itself (empty), or by the adapter.
+      expect(ends.filter((e) => e.outcome === 'not ours')).toEqual([]);
+      for (const call of spy.mock.calls) expect(await endGroup(call[0])).toEqual({ outcome: 'empty', members: [] });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   runtimeTest('stop escalates to SIGKILL when the process ignores SIGTERM', async ({ runtime, id, bundle }) => {

@@ -16,7 +16,8 @@ import {
   CONMON_SCRIPT, conmonCreateArgs, conmonExecArgs, exitStatus, logText, MonitorFiles, parseContainerLog, parseSync, wantsTerminal,
   type ContainerLogLine, type ExitStatus, type MonitorOptions, type MonitorSync,
 } from './monitor.js';
-import { DEFAULT_OUTPUT_CAPS, type Input, type ProcessRunner, type RunResult, type StdioFiles } from './process-runner.js';
+import { recordInLedger, type KeptGroup } from './process-groups.js';
+import { DEFAULT_OUTPUT_CAPS, type Input, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles } from './process-runner.js';
 import type { RuntimeProfile, Verb } from './profiles.js';
 import { waitForStatus } from './wait-for-status.js';
 import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions, WaitOptions } from './runtime.js';
@@ -56,6 +57,9 @@ interface CallOptions {
    * process's, so only the log tells a runtime's error from it.
    */
   logOnlyOnFailure?: boolean;
+  /** A container lives on in what this call leaves in its process group (RunOptions.leftovers 'keep'); else what it leaves there goes. */
+  keepGroup?: boolean;
+  startedProcess?: RunOptions['startedProcess'];
 }
 
 interface CallResult extends RunResult {
@@ -89,6 +93,8 @@ export class CliRuntime implements Runtime {
   readonly #env: Record<string, string> | undefined;
   readonly monitor: MonitorOptions | undefined;
   #seq = 0;
+  /** The process groups calls kept for each container (create's, run --detach's…), ended when it is deleted. */
+  readonly #kept = new Map<string, KeptGroup[]>();
 
   constructor(options: CliRuntimeOptions) {
     this.profile = options.profile;
@@ -125,7 +131,8 @@ export class CliRuntime implements Runtime {
     this.#ensureSupported('create');
     if (this.monitor) return this.#createMonitored(id, options, this.monitor);
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile, timeoutMs: options.timeoutMs, logOnlyOnFailure: true });
+    const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile, timeoutMs: options.timeoutMs, logOnlyOnFailure: true, keepGroup: true });
+    await this.#keep(id, result, result.exitCode !== 0);
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
@@ -140,7 +147,7 @@ export class CliRuntime implements Runtime {
     const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
     const bundle = this.#runner.target.fileSharing === 'bridge' ? await this.#bundleOnTarget(options.bundle, options.workingDir, timeoutMs) : options.bundle;
     const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), { ...options, bundle, terminal: await wantsTerminal(options) })];
-    await this.#runConmon('create', files, argv, { timeoutMs, cwd: options.workingDir });
+    await this.#runConmon('create', files, argv, { timeoutMs, cwd: options.workingDir, container: id });
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
   }
 
@@ -169,12 +176,15 @@ export class CliRuntime implements Runtime {
    * Runs conmon (CONMON_SCRIPT) until the runtime's call has ended, and returns what conmon
    * reported on its sync pipe. The errors quote conmon's command: the shell only waits for it.
    */
-  async #runConmon(verb: string, files: MonitorFiles, argv: string[], options: { timeoutMs: number; cwd?: string }): Promise<MonitorSync> {
+  async #runConmon(verb: string, files: MonitorFiles, argv: string[], options: { timeoutMs: number; cwd?: string; container: string }): Promise<MonitorSync> {
     const result = await this.#runner.run('sh', ['-c', CONMON_SCRIPT, `rtconform-monitored-${verb}`, files.sync, files.conmonPidFile, files.dir, ...argv], {
       timeoutMs: options.timeoutMs, env: this.#env, cwd: options.cwd,
       // The monitor keeps its stdio: files, never our pipes.
       stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },
+      // conmon leaves the group (it daemonizes); whatever stays lives with the container.
+      leftovers: 'keep',
     });
+    await this.#keep(options.container, result, result.exitCode !== 0);
     const words = await tail(files.conmonOutput);
     if (result.timedOut) throw new RuntimeTimeoutError(verb, argv, options.timeoutMs, words, undefined);
     if (result.exitCode !== 0) throw new RuntimeError(verb, argv, result.exitCode, words, undefined);
@@ -247,8 +257,10 @@ export class CliRuntime implements Runtime {
       stdio,
       timeoutMs: options.timeoutMs,
       logFile: options.logFile,
+      keepGroup: options.detach,
     });
     if (options.detach) {
+      await this.#keep(id, result, result.exitCode !== 0);
       if (result.exitCode !== 0) throw await this.#failure('run', result, stdio);
       return { exitCode: undefined };
     }
@@ -284,21 +296,29 @@ export class CliRuntime implements Runtime {
       processFile = join(await this.#scratch(), `exec-${n}-process.json`);
       await writeFile(processFile, JSON.stringify(process));
     }
-    const timeoutMs = options.timeoutMs;
-    const pidFile = options.pidFile ?? (timeoutMs !== undefined ? join(await this.#scratch(), `exec-${n}.pid`) : undefined);
+    const timeoutMs = options.detach ? undefined : options.timeoutMs;
+    // Past a timeout the process is ended by its pid: the host's from --pid-file, or the
+    // runtime's own where only the runtime reaches the process (profile.execPidInRuntime).
+    const inRuntime = timeoutMs === undefined ? undefined : this.profile.execPidInRuntime;
+    const ownPidFile = timeoutMs === undefined ? undefined : join(await this.#scratch(), `exec-${n}.pid`);
+    const pidFile = options.pidFile ?? (inRuntime === undefined ? ownPidFile : undefined);
     const args = execArgs(id, { ...options, pidFile, processFile }, argv);
+    if (inRuntime) args.splice(1, 0, inRuntime.pidFileFlag, ownPidFile!);
     try {
-      if (timeoutMs === undefined || options.detach) {
-        // A detached process outlives the call with its stdio: files, never our pipes.
+      if (timeoutMs === undefined) {
+        // A detached process outlives the call with its stdio: files, never our pipes; and what
+        // the call leaves in its group (runsc's exec client) lives with the container.
         const stdio = options.detach ? await this.#containerStdio(`${id}-exec-${n}`, undefined) : undefined;
-        const result = await this.#call('exec', args, { input: options.input, stdio });
+        const result = await this.#call('exec', args, { input: options.input, stdio, keepGroup: options.detach });
+        const failed = result.exitCode === undefined || result.logError !== undefined || result.timedOut || (options.detach === true && result.exitCode !== 0);
+        await this.#keep(id, result, failed);
         if (result.exitCode === undefined || result.logError !== undefined || result.timedOut) throw await this.#failure('exec', result);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       }
-      return await this.#execWithTimeout(id, args, timeoutMs, pidFile!, options.input);
+      return await this.#execWithTimeout(id, args, timeoutMs, options.input, inRuntime ? { runtimePidFile: ownPidFile! } : { pidFile: pidFile! });
     } finally {
       if (processFile) await rm(processFile, { force: true });
-      if (pidFile && pidFile !== options.pidFile) await rm(pidFile, { force: true });
+      if (ownPidFile) await rm(ownPidFile, { force: true });
     }
   }
 
@@ -326,8 +346,10 @@ export class CliRuntime implements Runtime {
     const output = async (): Promise<string> => logText(await this.#readLog(files));
     try {
       // conmon ends the process at its timeout and reports it; ours is the backstop.
-      const sync = await this.#runConmon('exec', files, argv, { timeoutMs: timeoutMs + 5000 }).catch(async (error: unknown) => {
-        if (error instanceof RuntimeTimeoutError) throw new ExecTimeoutError(id, timeoutMs, await output(), error.stderr);
+      const sync = await this.#runConmon('exec', files, argv, { timeoutMs: timeoutMs + 5000, container: id }).catch(async (error: unknown) => {
+        if (error instanceof RuntimeTimeoutError) {
+          throw new ExecTimeoutError(id, timeoutMs, await output(), error.stderr, `the monitor had not ended it 5000 ms later: the monitor's call was ended instead; the exec'd process may live on`);
+        }
         throw error;
       });
       return { exitCode: sync.value, stdout: await output(), stderr: '' };
@@ -336,26 +358,55 @@ export class CliRuntime implements Runtime {
     }
   }
 
-  /** Like cri-o's ExecSync: past the deadline the exec'd process is killed and the output kept. */
-  async #execWithTimeout(id: string, args: string[], timeoutMs: number, pidFile: string, input: Input | undefined): Promise<ExecResult> {
-    const abort = new AbortController();
-    let expired = false;
+  /**
+   * Like cri-o's ExecSync: past the deadline the exec'd process is ended and the output kept.
+   * The pid in `pidFile` is killed only where /proc shows it is a process of this call (the
+   * runner checks; else the call is ended instead); with `runtimePidFile`, the runtime's own
+   * kill ends the pid it wrote there. The exec call normally ends with its process: if not, it
+   * is ended 2 s later. The error says which of these happened.
+   */
+  async #execWithTimeout(id: string, args: string[], timeoutMs: number, input: Input | undefined, files: { pidFile: string } | { runtimePidFile: string }): Promise<ExecResult> {
+    const endProcess = new AbortController();
+    const endCall = new AbortController();
+    let ending: Promise<{ words: string; endedCall: boolean } | undefined> | undefined;
     const timer = setTimeout(() => {
-      expired = true;
-      void (async () => {
-        const pid = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
-        if (Number.isInteger(pid) && pid > 0) await this.#runner.killPid(pid, 'SIGKILL');
-        // The exec client normally exits once its process dies; if it hangs, end it too.
-        setTimeout(() => abort.abort(), 2000).unref();
-      })();
+      ending = 'runtimePidFile' in files ? this.#killInRuntime(id, files.runtimePidFile, endCall) : Promise.resolve(undefined);
+      endProcess.abort();
+      setTimeout(() => endCall.abort(), 2000).unref();
     }, timeoutMs);
     try {
-      const result = await this.#call('exec', args, { input, signal: abort.signal, timeoutMs: timeoutMs + 10_000 });
-      if (expired) throw new ExecTimeoutError(id, timeoutMs, result.stdout, result.stderr);
+      const result = await this.#call('exec', args, {
+        input, signal: endCall.signal, timeoutMs: timeoutMs + 10_000,
+        ...('pidFile' in files ? { startedProcess: { pidFile: files.pidFile, end: endProcess.signal } } : {}),
+      });
+      if (ending !== undefined) {
+        const ended = (await ending) ?? startedProcessWords(result);
+        const words = result.aborted && !ended.endedCall ? `${ended.words}; the exec call did not end after it and was ended too` : ended.words;
+        throw new ExecTimeoutError(id, timeoutMs, result.stdout, result.stderr, words);
+      }
       if (result.exitCode === undefined || result.logError !== undefined) throw await this.#failure('exec', result);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Ends an exec'd process through the runtime (profile.execPidInRuntime), by the pid it wrote as it sees it; else ends the call. */
+  async #killInRuntime(id: string, runtimePidFile: string, endCall: AbortController): Promise<{ words: string; endedCall: boolean }> {
+    const { pidFileFlag, killPidFlag } = this.profile.execPidInRuntime!;
+    const found = Number.parseInt(await readFile(runtimePidFile, 'utf8').catch(() => ''), 10);
+    const instead = 'ended the exec call instead; the exec\'d process may live on';
+    if (!(Number.isInteger(found) && found > 0)) {
+      endCall.abort();
+      return { words: `${this.name} wrote no pid to ${pidFileFlag}: ${instead}`, endedCall: true };
+    }
+    const argv = ['kill', killPidFlag, String(found), id, 'KILL'];
+    try {
+      await this.#check('kill', argv, { timeoutMs: 10_000 });
+      return { words: `the process (pid ${found} as ${this.name} sees it) was killed through \`${this.name} ${argv.join(' ')}\``, endedCall: false };
+    } catch (error) {
+      endCall.abort();
+      return { words: `\`${this.name} ${argv.join(' ')}\` failed (${(error as Error).message}): ${instead}`, endedCall: true };
     }
   }
 
@@ -382,6 +433,41 @@ export class CliRuntime implements Runtime {
   async delete(id: string, options: DeleteOptions = {}): Promise<void> {
     this.#ensureSupported('delete');
     await this.#check('delete', deleteArgs(id, options));
+    await this.#endKept(id);
+  }
+
+  /**
+   * What a call left in its process group lives with container `id` until it is deleted; a call
+   * that failed leaves nothing that may live on, so its group is ended now.
+   */
+  async #keep(id: string, result: RunResult, failed: boolean): Promise<void> {
+    const group = result.keptGroup;
+    if (group === undefined) return;
+    if (failed) return this.#endGroup(group, `a failed call on container ${id}`);
+    this.#kept.set(id, [...(this.#kept.get(id) ?? []), group]);
+    // On the host only: a sweep ends what the ledger names with the host's /proc, and a target
+    // container's groups (its own pids) end with the target.
+    if (this.target.kind === 'host') await recordInLedger(this.#workDir, ['kept', id, group]).catch(() => undefined);
+  }
+
+  /** Ends the groups kept for container `id`, now deleted. */
+  async #endKept(id: string): Promise<void> {
+    const groups = this.#kept.get(id) ?? [];
+    this.#kept.delete(id);
+    for (const group of groups) {
+      await this.#endGroup(group, `a call on container ${id}, now deleted`);
+      if (this.target.kind === 'host') await recordInLedger(this.#workDir, ['done', id, group.pgid]).catch(() => undefined);
+    }
+  }
+
+  /** Kills a kept group where it is still provably the call's; says nothing if it is empty. */
+  async #endGroup(group: KeptGroup, call: string): Promise<void> {
+    const end = await this.#runner.endGroup(group).catch((error: unknown) => ({ outcome: 'not ours' as const, members: [], reason: String(error) }));
+    if (end.outcome === 'ended') {
+      process.emitWarning(`${this.name} left processes in the process group of ${call}: killed ${end.members.join(', ')}`, { code: 'RTCONFORM_LEFTOVER_PROCESSES' });
+    } else if (end.outcome === 'not ours') {
+      process.emitWarning(`${this.name}: process group ${group.pgid} of ${call} was left alone, as it may not be that call's any more: ${end.reason} (${end.members.join(', ')})`, { code: 'RTCONFORM_LEFTOVER_PROCESSES' });
+    }
   }
 
   async pause(id: string): Promise<void> {
@@ -439,8 +525,10 @@ export class CliRuntime implements Runtime {
     this.#ensureSupported('restore');
     await mkdirs(options.workPath);
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs ?? 120_000, logOnlyOnFailure: true });
-    if (result.exitCode !== 0 && (options.detach || result.logError !== undefined)) throw await this.#failure('restore', result, stdio);
+    const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs ?? 120_000, logOnlyOnFailure: true, keepGroup: true });
+    const failed = result.exitCode !== 0 && (options.detach || result.logError !== undefined);
+    await this.#keep(id, result, failed);
+    if (failed) throw await this.#failure('restore', result, stdio);
     return { exitCode: options.detach ? undefined : result.exitCode };
   }
 
@@ -492,6 +580,8 @@ export class CliRuntime implements Runtime {
     const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
     const result = await this.#runner.run(this.binary, argv, {
       timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.#env, cwd: options.cwd,
+      leftovers: options.keepGroup ? 'keep' : 'end',
+      ...(options.startedProcess ? { startedProcess: options.startedProcess } : {}),
     });
     const logError = logFile && !(options.logOnlyOnFailure && result.exitCode === 0) ? await lastLoggedError(logFile) : undefined;
     if (logFile && !options.logFile) await rm(logFile, { force: true });
@@ -517,6 +607,14 @@ export class CliRuntime implements Runtime {
     if (!parsed.success) throw new RuntimeOutputError(verb, result.argv, result.stdout, prettifyError(parsed.error));
     return parsed.data;
   }
+}
+
+/** What the runner's check of the pid file ended at an exec's deadline, in words (see RunOptions.startedProcess). */
+function startedProcessWords(result: RunResult): { words: string; endedCall: boolean } {
+  const end = result.startedProcessEnd;
+  if (end === undefined) return { words: 'it ended as the deadline passed', endedCall: false };
+  if (end.ended === 'process') return { words: `the process (pid ${end.pid}) was killed`, endedCall: false };
+  return { words: `${end.reason}: ended the exec call instead; the exec'd process may live on`, endedCall: true };
 }
 
 async function mkdirs(...dirs: (string | undefined)[]): Promise<void> {

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../package-root.js';
 import {
-  BUILTIN_RUNTIMES, builtinDeclaration, DECLARATION_SCHEMA_PATH, declarationJsonSchema, DeclarationError, loadDeclaration,
+  BUILTIN_RUNTIMES, builtinDeclaration, DECLARATION_MAX_BYTES, DECLARATION_SCHEMA_PATH, declarationJsonSchema, DeclarationError, FREE_TEXT_MAX,
+  loadDeclaration,
 } from './declaration.js';
 import { declarationFor } from './resolve.js';
 
@@ -65,5 +67,33 @@ describe('runtime declarations', () => {
     const unknown = declarationFor('/opt/myrt/bin/myrt');
     expect(unknown.profile).toMatchObject({ name: 'myrt', binary: '/opt/myrt/bin/myrt', globalArgs: [] });
     expect(unknown.expectedFailures).toEqual([]);
+  });
+
+  it('free text is a paragraph at most: a longer description, install hint, reason or link is refused, saying the cap', async () => {
+    const long = 'x'.repeat(FREE_TEXT_MAX + 1);
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ description: long }, /the description is at most 2,000 characters: say it briefly, and link to the rest\n\s+→ at description/],
+      [{ install: long }, /install is at most 2,000 characters[^\n]*\n\s+→ at install/],
+      [{ unsupported: { pause: long } }, /a reason is at most 2,000 characters[^\n]*\n\s+→ at unsupported\.pause/],
+      [{ expectedFailures: [{ requirement: 'delete.not-stopped', reason: long }] }, /a reason is at most 2,000 characters[^\n]*\n\s+→ at expectedFailures\[0\]\.reason/],
+      [{ expectedFailures: [{ requirement: 'delete.not-stopped', reason: 'r', link: `https://example.org/${long}` }] }, /a link is at most 2,000 characters\n\s+→ at expectedFailures\[0\]\.link/],
+    ];
+    for (const [fields, problem] of cases) {
+      const path = await file('long.json', JSON.stringify({ name: 'long', ...fields }));
+      expect(() => loadDeclaration(path)).toThrow(problem);
+    }
+    // At the cap it is taken.
+    const atCap = await file('at-cap.json', JSON.stringify({ name: 'cap', description: 'x'.repeat(FREE_TEXT_MAX), install: 'i'.repeat(FREE_TEXT_MAX) }));
+    expect(loadDeclaration(atCap).profile.install).toHaveLength(FREE_TEXT_MAX);
+  });
+
+  it('a declaration file over 1 MiB is refused by its size before it is parsed', async () => {
+    // Valid YAML whose only fault is its size: a parse would take it (and a 50 MB one gigabytes).
+    const path = await file('huge.yaml', `name: huge\ndescription: ${'x'.repeat(DECLARATION_MAX_BYTES)}\n`);
+    expect(() => loadDeclaration(path)).toThrow(DeclarationError);
+    expect(() => loadDeclaration(path)).toThrow(`${path} is 1048601 bytes; a runtime declaration is at most 1 MiB: its free text (description, install, a reason) is at most 2,000 characters each`);
+    const fifo = join(work.path, 'fifo.yaml');
+    await execa('mkfifo', [fifo]);
+    expect(() => loadDeclaration(fifo)).toThrow(`${fifo} is a FIFO, not a regular file: give the path of the file itself`);
   });
 });

@@ -1,19 +1,30 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { packageRoot } from '../package-root.js';
+import { FileRefusedError, readBoundedTextSync } from '../util/bounded-file.js';
 import { toJsonSchema } from '../util/json-schema.js';
-import { LIMITATIONS, VERBS, type RuntimeProfile } from './profiles.js';
+import { ExecPidInRuntimeSchema, LIMITATIONS, VERBS, type RuntimeProfile } from './profiles.js';
 
 /** The runtimes rtconform ships a declaration for, in `runtimes/<name>.yaml`. */
 export const BUILTIN_RUNTIMES = ['fake', 'runc', 'crun', 'runsc'] as const;
 export type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
 
+/**
+ * Free text of a declaration is quoted in reports, skips and error messages: a paragraph, never a
+ * document (a 50 MB description cost gigabytes of memory to parse). Links are URLs.
+ */
+export const FREE_TEXT_MAX = 2000;
+export const LINK_MAX = 2000;
+const freeText = (what: string): z.ZodString => z.string().max(FREE_TEXT_MAX, `${what} is at most ${FREE_TEXT_MAX.toLocaleString('en')} characters: say it briefly, and link to the rest`);
+
+/** The most a declaration file may hold: far more than any real one (a few KB), far less than what hurts. */
+export const DECLARATION_MAX_BYTES = 1024 * 1024;
+
 export const ExpectedFailureSchema = z.object({
   requirement: z.string().min(1).describe('The catalogue id of the requirement (`rtconform requirements --json` lists them).'),
-  reason: z.string().min(1).describe('What the runtime does instead, in words a reader can check by hand.'),
-  link: z.url().optional().describe('Where the deviation is tracked or explained (an issue, a doc).'),
+  reason: freeText('a reason').min(1).describe('What the runtime does instead, in words a reader can check by hand.'),
+  link: z.url().max(LINK_MAX, `a link is at most ${LINK_MAX.toLocaleString('en')} characters`).optional().describe('Where the deviation is tracked or explained (an issue, a doc).'),
   runtimeVersions: z.string().min(1).optional()
     .describe('A semver range of the runtime versions it applies to (e.g. "1.1.x", "<1.2"); every version when absent.'),
   intermittent: z.boolean().optional()
@@ -29,12 +40,12 @@ export const RuntimeDeclarationSchema = z.object({
   $schema: z.string().optional().describe('The JSON Schema of this file, for editors.'),
   name: z.string().regex(/^[A-Za-z0-9][\w.+-]*$/, 'letters, digits and . _ + - (it names the runtime in reports)')
     .describe('The runtime\'s name in reports (the key of its results).'),
-  description: z.string().optional(),
+  description: freeText('the description').optional(),
   like: z.enum(BUILTIN_RUNTIMES).optional()
     .describe('A built-in runtime whose conventions (flags, verbs, limitations) this one follows where it says nothing else.'),
   binary: z.string().min(1).optional()
     .describe('The executable: a name looked up on PATH, an absolute path, or a path relative to this file.'),
-  install: z.string().optional().describe('How to install it, quoted when it is missing.'),
+  install: freeText('install').optional().describe('How to install it, quoted when it is missing.'),
   globalArgs: z.array(z.string()).optional().describe('Flags put before the verb on every call.'),
   jsonLog: z.boolean().optional().describe('Whether it takes `--log FILE --log-format json` (default true).'),
   needsRootfs: z.boolean().optional().describe('Whether containers need a real root filesystem (default true).'),
@@ -43,9 +54,11 @@ export const RuntimeDeclarationSchema = z.object({
   refusesHybridCgroups: z.boolean().optional().describe('Whether it refuses a hybrid cgroup v1+v2 host (default false).'),
   defaultRoot: z.string().startsWith('/').optional()
     .describe('Where it keeps container state without --root: a half-made state dir of ours there is removed by the next run.'),
-  unsupported: z.partialRecord(z.enum(VERBS), z.string().min(1)).optional()
+  execPidInRuntime: ExecPidInRuntimeSchema.optional()
+    .describe('Where an exec\'d process is reached through the runtime, not by the host pid --pid-file gives (runsc): an exec past its timeout is then ended with `kill <killPidFlag> PID ID KILL`.'),
+  unsupported: z.partialRecord(z.enum(VERBS), freeText('a reason').min(1)).optional()
     .describe('Verbs it lacks, each with the reason a skipped test quotes.'),
-  limitations: z.partialRecord(z.enum(LIMITATIONS), z.string().min(1)).optional()
+  limitations: z.partialRecord(z.enum(LIMITATIONS), freeText('a reason').min(1)).optional()
     .describe('Facts about it that make some checks meaningless, each with the reason a skipped test quotes.'),
   specVersion: z.string().min(1).optional()
     .describe('The runtime-spec version it claims, when its own `features` or `--version` should not be taken.'),
@@ -99,8 +112,12 @@ export function loadDeclaration(file: string): RuntimeDeclaration {
   const path = resolve(file);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedTextSync(path, {
+      maxBytes: DECLARATION_MAX_BYTES, what: 'a runtime declaration',
+      tooBigAdvice: `its free text (description, install, a reason) is at most ${FREE_TEXT_MAX.toLocaleString('en')} characters each`,
+    });
   } catch (error) {
+    if (error instanceof FileRefusedError) throw new DeclarationError(error.message);
     throw new DeclarationError(`cannot read the runtime declaration ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   let data: unknown;
@@ -137,6 +154,7 @@ export function resolveDeclaration(data: unknown, source: string): RuntimeDeclar
     refusesHybridCgroups: d.refusesHybridCgroups ?? base.refusesHybridCgroups,
     limitations: d.limitations ?? base.limitations,
     ...((d.defaultRoot ?? (d.like ? base.defaultRoot : undefined)) === undefined ? {} : { defaultRoot: d.defaultRoot ?? base.defaultRoot }),
+    ...((d.execPidInRuntime ?? base.execPidInRuntime) === undefined ? {} : { execPidInRuntime: d.execPidInRuntime ?? base.execPidInRuntime }),
   };
   return { profile, specVersion: d.specVersion, expectedFailures: d.expectedFailures ?? [], source };
 }

@@ -98,7 +98,7 @@ export class UnsupportedOperationError extends Error {
   }
 }
 
-/** An exec that ran past its timeout: the process was killed, what it printed until then is kept. */
+/** An exec that ran past its timeout: what it printed until then is kept, and `ended` says what was ended (the process, or only the call). */
 export class ExecTimeoutError extends Error {
   override name = 'ExecTimeoutError';
   constructor(
@@ -106,8 +106,10 @@ export class ExecTimeoutError extends Error {
     readonly timeoutMs: number,
     readonly stdout: string,
     readonly stderr: string,
+    /** What was ended at the deadline, and what may live on, in words. */
+    readonly ended: string,
   ) {
-    super(`exec in ${containerId} did not finish within ${timeoutMs} ms; the process was killed`);
+    super(`exec in ${containerId} did not finish within ${timeoutMs} ms; ${ended}`);
   }
 }
 

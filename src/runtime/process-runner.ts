@@ -1,11 +1,13 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { openSync, closeSync, constants } from 'node:fs';
+import { openSync, closeSync, constants, readFileSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { lineage, procStat, ticksSinceBoot } from '../util/procfs.js';
 import { capText } from '../util/text.js';
 import { CappedOutput } from './capped-output.js';
 import { RuntimeSpawnError } from './errors.js';
+import { endKeptGroupOnHost, groupExists, type GroupEnd, type KeptGroup } from './process-groups.js';
 
 /** Where runtime commands execute. The host today; a privileged container later. */
 export interface Target {
@@ -42,6 +44,32 @@ export interface RunOptions {
   cwd?: string;
   /** Bytes of stdout and stderr kept (DEFAULT_OUTPUT_CAPS when absent); the rest is cut, visibly. */
   outputCaps?: { stdoutBytes?: number; stderrBytes?: number };
+  /**
+   * Every call runs in a process group of its own. What the command leaves in it when it exits:
+   * `end`, killed with it (a runtime's call: whatever a runtime forks and forgets goes); `keep`,
+   * named in the result (`keptGroup`) for `endGroup` later (a call after which a container
+   * lives on there: runsc's create leaves its gofer); absent, left alone (a helper that starts
+   * a daemon of its own, which may take a moment to move to its own session after the command
+   * exits). A call ended at its timeout or by `signal` loses its group whatever this says.
+   */
+  leftovers?: 'end' | 'keep';
+  /**
+   * A process the command starts and writes the pid of to `pidFile` (exec --pid-file). When
+   * `end` aborts, that pid is SIGKILLed if /proc shows it is a process of this call (it descends
+   * from the call's process); otherwise the call itself is ended, as by `signal`. The result's
+   * `startedProcessEnd` says which.
+   */
+  startedProcess?: { pidFile: string; end: AbortSignal };
+}
+
+/** What aborting `RunOptions.startedProcess.end` ended. */
+export interface StartedProcessEnd {
+  /** The pid the pid file held, if it held one. */
+  pid: number | undefined;
+  /** `process`: that pid, a process of the call, was killed; `call`: it was not provably the call's, so the call was ended. */
+  ended: 'process' | 'call';
+  /** Why the call was ended instead, in words an error can quote. */
+  reason?: string;
 }
 
 /** Text at once, or a stream of pieces (a Readable, an async generator) the process reads as they come, then end of file. */
@@ -55,6 +83,10 @@ export interface RunResult {
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
+  /** With `leftovers: 'keep'`: the call's group, when the command left processes in it. */
+  keptGroup?: KeptGroup;
+  /** With `startedProcess`, once its `end` aborted while the call ran. */
+  startedProcessEnd?: StartedProcessEnd;
 }
 
 export interface ProcessRunner {
@@ -62,8 +94,8 @@ export interface ProcessRunner {
   run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult>;
   /** Runs a long-lived command and yields its stdout line by line until it ends or `signal` aborts. */
   lines(file: string, args: readonly string[], options: { signal: AbortSignal; env?: Record<string, string> }): AsyncIterable<string>;
-  /** Signals a pid as the target sees it (exec timeouts kill the exec'd process this way). */
-  killPid(pid: number, signal: NodeJS.Signals): Promise<void>;
+  /** Kills a group a call kept (`RunResult.keptGroup`) if /proc on the target shows it is still that call's. */
+  endGroup(group: KeptGroup): Promise<GroupEnd>;
   isExecutable(file: string): Promise<boolean>;
 }
 
@@ -81,14 +113,16 @@ export const DEFAULT_OUTPUT_CAPS = { stdoutBytes: 1024 * 1024, stderrBytes: 256 
 const KILL_GRACE_MS = 2000;
 /**
  * After the runtime exits, how long its pipes may stay open. Only a process the runtime left
- * behind keeps them open; past this we stop reading rather than wait for it forever.
+ * behind keeps them open: one in the call's group dies with the call, so this is for one that
+ * left the group (its own session) or a group kept; past this we stop reading rather than wait for it forever.
  */
 const PIPE_GRACE_MS = 1000;
 
 /**
  * Runs runtime calls on the host, bounded whatever the runtime does: each call gets a process
- * group of its own that is killed at the timeout (a runtime's children die with it), output is
- * capped, and pipes that a leftover grandchild holds open do not keep the call waiting.
+ * group of its own that is killed at the timeout and, unless kept, as soon as the call's process
+ * exits (a runtime's children die with it), output is capped, and pipes that a leftover
+ * grandchild holds open do not keep the call waiting.
  * Written on node:child_process rather than execa, which waits for every pipe to close and
  * signals only the direct child.
  */
@@ -136,12 +170,8 @@ export class HostProcessRunner implements ProcessRunner {
     }
   }
 
-  async killPid(pid: number, signal: NodeJS.Signals): Promise<void> {
-    try {
-      process.kill(pid, signal);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
+  async endGroup(group: KeptGroup): Promise<GroupEnd> {
+    return endKeptGroupOnHost(group);
   }
 
   async isExecutable(file: string): Promise<boolean> {
@@ -182,6 +212,9 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
     let aborted = false;
     let heldOpen = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let leaderStartTicks: number | undefined;
+    let keptGroup: KeptGroup | undefined;
+    let startedProcessEnd: StartedProcessEnd | undefined;
     const timers: NodeJS.Timeout[] = [];
     const later = (ms: number, fn: () => void): void => void timers.push(setTimeout(fn, ms));
     const streams = [child.stdout, child.stderr].filter((s) => s !== null);
@@ -190,6 +223,7 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
       if (exit === undefined || open > 0) return;
       for (const t of timers) clearTimeout(t);
       options.signal?.removeEventListener('abort', onAbort);
+      options.startedProcess?.end.removeEventListener('abort', onEndStarted);
       let stderrText = stderr.text();
       if (heldOpen) stderrText += `\n[rtconform: the runtime exited but a process it left behind kept its output open; stopped reading ${PIPE_GRACE_MS} ms later]`;
       resolve({
@@ -200,6 +234,8 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
         timedOut,
         aborted,
         durationMs: performance.now() - started,
+        ...(keptGroup === undefined ? {} : { keptGroup }),
+        ...(startedProcessEnd === undefined ? {} : { startedProcessEnd }),
       });
     };
     const end = (): void => {
@@ -220,6 +256,24 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
       aborted = true;
       stop();
     };
+    // Synchronous from the exit check to the kill: the call's process is not reaped meanwhile, so its pid is still its own.
+    const onEndStarted = (): void => {
+      if (exit !== undefined || child.pid === undefined || startedProcessEnd !== undefined) return;
+      const pidFile = options.startedProcess!.pidFile;
+      const found = Number.parseInt(readText(pidFile), 10);
+      const pid = Number.isInteger(found) && found > 0 ? found : undefined;
+      const kin = pid === undefined ? undefined : lineage(pid, child.pid);
+      if (kin === 'descendant') {
+        signalPid(pid!, 'SIGKILL');
+        startedProcessEnd = { pid, ended: 'process' };
+        return;
+      }
+      const reason = pid === undefined ? `the pid file ${pidFile} held no pid`
+        : kin === 'self' ? `pid ${pid} from the pid file is the call's own process`
+          : `pid ${pid} from the pid file is not a process of this call`;
+      startedProcessEnd = { pid, ended: 'call', reason };
+      onAbort();
+    };
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     for (const s of streams) {
@@ -231,9 +285,11 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
     child.once('error', (error: NodeJS.ErrnoException) => {
       for (const t of timers) clearTimeout(t);
       options.signal?.removeEventListener('abort', onAbort);
+      options.startedProcess?.end.removeEventListener('abort', onEndStarted);
       reject(new RuntimeSpawnError(file, error));
     });
     child.once('spawn', () => {
+      if (options.leftovers === 'keep') leaderStartTicks = procStat(child.pid!)?.startTime;
       const input = options.input ?? '';
       if (typeof input === 'string') child.stdin?.end(input);
       // A process that stops reading or ends first only ends the feed: the call still ends as it does.
@@ -242,6 +298,14 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
     child.stdin?.on('error', () => undefined); // a runtime that never reads its stdin closes it early
     child.once('exit', (code, signal) => {
       exit = { code, signal };
+      // What the command left in its group goes with it (one signal, no scan of /proc), unless a
+      // container lives on there: then the group is named for `endGroup`. Its number is the
+      // command's pid, reaped just now: pids come round again only after all the others.
+      if (options.leftovers === 'keep' && !timedOut && !aborted && groupExists(child.pid!)) {
+        keptGroup = { pgid: child.pid!, leaderStartTicks, endTicks: ticksSinceBoot() };
+      } else if (options.leftovers !== undefined) {
+        killGroup(child.pid, 'SIGKILL');
+      }
       if (open > 0) {
         later(PIPE_GRACE_MS, () => {
           if (open === 0) return;
@@ -256,8 +320,27 @@ function boundedCall(file: string, args: readonly string[], options: RunOptions,
       stop();
     });
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    options.startedProcess?.end.addEventListener('abort', onEndStarted, { once: true });
     if (options.signal?.aborted) onAbort();
+    if (options.startedProcess?.end.aborted) onEndStarted();
   });
+}
+
+/** A small file's text, or '' when it cannot be read. */
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
 }
 
 /** Yields stdout line by line; a line longer than the cap is cut there and marked. */

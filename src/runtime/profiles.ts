@@ -51,7 +51,29 @@ export interface RuntimeProfile {
    * state dir there that its own `list` does not show, and a sweep removes it by its id.
    */
   readonly defaultRoot?: string;
+  /**
+   * Where an exec'd process is reached through the runtime, not by the host pid `--pid-file`
+   * gives (runsc writes its exec client's pid there; the process runs in its sandbox): the exec
+   * flag that writes the pid as the runtime sees it, and the kill flag that signals that one pid.
+   * An exec past its timeout is ended with `kill <killPidFlag> PID ID KILL`.
+   */
+  readonly execPidInRuntime?: ExecPidInRuntime;
 }
+
+export interface ExecPidInRuntime {
+  /** runsc: `--internal-pid-file`. */
+  readonly pidFileFlag: string;
+  /** runsc: `--pid`. */
+  readonly killPidFlag: string;
+}
+
+/** A flag as a runtime's command line takes it: one or two dashes and a name. */
+export const FlagSchema = z.string().regex(/^--?[A-Za-z][\w-]{0,63}$/, 'a flag: - or -- and a name (letters, digits, _ and -)');
+
+export const ExecPidInRuntimeSchema = z.object({
+  pidFileFlag: FlagSchema.describe('The exec flag that writes the exec\'d process\'s pid as the runtime sees it (runsc: --internal-pid-file).'),
+  killPidFlag: FlagSchema.describe('The kill flag that signals one such pid (runsc: --pid).'),
+}).strict();
 
 /** A resolved profile as data (it travels in a run's plan from the CLI to the test process). */
 export const RuntimeProfileSchema = z.object({
@@ -67,4 +89,5 @@ export const RuntimeProfileSchema = z.object({
   refusesHybridCgroups: z.boolean(),
   limitations: z.partialRecord(z.enum(LIMITATIONS), z.string()),
   defaultRoot: z.string().optional(),
+  execPidInRuntime: ExecPidInRuntimeSchema.optional(),
 }).readonly() satisfies z.ZodType<RuntimeProfile>;

@@ -3,6 +3,8 @@ import { closeSync, readdirSync, readFileSync } from 'node:fs';
 /** What /proc says about one process; undefined when it is gone. */
 export interface ProcStat {
   pid: number;
+  /** The command name (at most 15 bytes, as the kernel keeps it). */
+  comm: string;
   state: string;
   ppid: number;
   pgrp: number;
@@ -28,6 +30,7 @@ export function procStat(pid: number): ProcStat | undefined {
   const num = (i: number): number => Number(fields[i - 3]);
   return {
     pid,
+    comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
     state: fields[0] ?? '?',
     ppid: num(4),
     pgrp: num(5),
@@ -45,6 +48,41 @@ export function isAlive(pid: number, startTime?: number): boolean {
   const stat = procStat(pid);
   if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
   return startTime === undefined || stat.startTime === startTime;
+}
+
+/** Clock ticks since boot, the unit of ProcStat.startTime (USER_HZ, 100 on Linux), rounded up. */
+export function ticksSinceBoot(): number {
+  return Math.ceil(Number.parseFloat(readFileSync('/proc/uptime', 'utf8')) * 100);
+}
+
+/**
+ * How `pid` stands to `ancestor`, by /proc: itself, a descendant (its chain of parents reaches
+ * `ancestor`, each parent started no later than its child: a pid reused on the way breaks that
+ * order), or neither (another process, or gone). `ancestor` must be a process the caller holds
+ * (a child it has not reaped), so that its own pid cannot have been reused.
+ */
+export function lineage(pid: number, ancestor: number): 'self' | 'descendant' | undefined {
+  let stat = procStat(pid);
+  if (stat === undefined) return undefined;
+  if (pid === ancestor) return 'self';
+  for (let depth = 0; depth < 64 && stat.ppid > 1; depth++) {
+    const parent = procStat(stat.ppid);
+    if (parent === undefined || parent.startTime > stat.startTime) return undefined;
+    if (parent.pid === ancestor) return 'descendant';
+    stat = parent;
+  }
+  return undefined;
+}
+
+/** The live members of process group `pgid` (one read of every process's stat: not for every call). */
+export function groupMembers(pgid: number): ProcStat[] {
+  const members: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') members.push(stat);
+  }
+  return members;
 }
 
 /**
