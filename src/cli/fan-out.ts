@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -9,10 +9,11 @@ import { ComplianceReportSchema, type ComplianceReport } from '../report/complia
 import { mergeReports } from '../report/merge.js';
 import { verdictExitCode } from '../report/score.js';
 import { writeReports } from '../report/write-reports.js';
+import { visibleText } from '../util/text.js';
 import { baselineGate } from './compare.js';
 import { HarnessError } from './harness-error.js';
-import { claimOutDir } from './out-dir.js';
-import { readComplianceReport } from './read-report.js';
+import { checkOutDir } from './out-dir.js';
+import { readComplianceReport, readReportText } from './read-report.js';
 import type { RunCommandOptions } from './run.js';
 import { printSummary } from './summary.js';
 
@@ -68,7 +69,7 @@ function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fil
 
 /** A share's report, or undefined when it wrote none that reads as one (whether it is whole is judged after). */
 async function readShareReport(dir: string): Promise<ComplianceReport | undefined> {
-  return readFile(join(dir, 'compliance.json'), 'utf8').then((text) => ComplianceReportSchema.parse(JSON.parse(text)), () => undefined);
+  return readReportText(join(dir, 'compliance.json')).then((text) => ComplianceReportSchema.parse(JSON.parse(text)), () => undefined);
 }
 
 /**
@@ -84,11 +85,13 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
   const runId = options.runId ?? newRunId();
   if (!FAN_OUT_RUN_ID.test(runId)) throw new HarnessError(`--run-id of a run over several engines names its shares <id>s<N>: give 1 to 12 lower-case letters and digits, got "${runId}"`);
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
-  const outDir = await claimOutDir(options.outDir, { force: options.force });
+  // The previous run's reports go before any share runs: an interrupted run leaves none that look new.
+  const outDir = await (await checkOutDir(options.outDir, { force: options.force })).take({ clearPrevious: true });
   const partsDir = join(outDir, 'engines');
   await rm(partsDir, { recursive: true, force: true });
   await mkdir(partsDir, { recursive: true });
-  const say = (line: string): void => void (options.output !== 'quiet' && process.stderr.write(`rtconform: ${line}\n`));
+  // A share's problem quotes an engine's or a runtime's words: no control character of theirs reaches the terminal.
+  const say = (line: string): void => void (options.output !== 'quiet' && process.stderr.write(`rtconform: ${visibleText(line)}\n`));
 
   const queue: ShareOutcome[] = sharesFor(options.runtimes, engines.length).map((share) => ({ share, tries: [] }));
   const outcomes = [...queue];
@@ -185,7 +188,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
   say(`${engines.length} engine${engines.length === 1 ? '' : 's'}, ${Math.round((Date.now() - started) / 1000)} s: ${outcomes.map((o) => `${shareName(o.share)} ${o.tries.map((t) => `${t.problem ? 'failed' : 'done'} on ${t.engine} in ${t.seconds} s`).join(', then ')}`).join('; ')}`);
   printSummary(report, outDir, { countsOnly: options.output === 'quiet' });
   if (note) {
-    process.stderr.write(`rtconform: ${note}\n`);
+    process.stderr.write(`rtconform: ${visibleText(note)}\n`);
     return interrupted ? 130 : 2;
   }
   if (baseline) return baselineGate(baseline, options.baseline!, report);

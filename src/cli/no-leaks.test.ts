@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -10,11 +11,11 @@ import { containerTestSkipReason } from '../harness/container-targets.js';
 import { LABEL } from '../container/target-container.js';
 import { isRoot } from '../util/is-root.js';
 import { cgroupsNamed } from '../harness/cgroup-sweep.js';
-import { runTempDirs } from '../harness/sweep.js';
+import { runsDir } from '../harness/run-home.js';
 import { packageRoot } from '../package-root.js';
 import { resolveRuntime } from '../runtime/resolve.js';
 import { waitFor } from '../util/wait.js';
-import { processTree } from '../util/procfs.js';
+import { isAlive, processTree, procStat } from '../util/procfs.js';
 import { ComplianceReportSchema } from '../report/compliance.js';
 import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 
@@ -29,22 +30,34 @@ function runcAvailable(): boolean {
   }
 }
 
+/** The private dir of runs (harness/run-home.ts) under `env`: the machine's, or a test's own XDG_RUNTIME_DIR. */
+const runsDirOf = (env: NodeJS.ProcessEnv = {}): string => runsDir({ ...process.env, ...env });
+
+/** The homes of one run, by its id (`<runs dir>/<id>-XXXXXX`). */
+function homesOf(runId: string, env?: NodeJS.ProcessEnv): string[] {
+  const runs = runsDirOf(env);
+  return readdirSync(runs).filter((e) => e.startsWith(`${runId}-`)).map((e) => join(runs, e));
+}
+
 /** Everything of one run that could outlive it, found by its run id. */
-async function leftovers(runId: string, temp = tmpdir()): Promise<string[]> {
+async function leftovers(runId: string, env?: NodeJS.ProcessEnv): Promise<string[]> {
   const found: string[] = [];
   const prefix = `rtc-${runId}-`;
   if (runcAvailable()) {
     const list = await execa('runc', ['list', '--format', 'json']);
     for (const c of (JSON.parse(list.stdout) as { id: string }[] | null) ?? []) if (c.id.startsWith(prefix)) found.push(`runc container ${c.id}`);
   }
-  for (const entry of readdirSync(temp)) if (entry.startsWith(`rtconform-${runId}-`)) found.push(`temp dir ${entry}`);
+  const homes = homesOf(runId, env);
+  found.push(...homes.map((h) => `home ${h}`));
+  const home = `${runsDirOf(env)}/${runId}-`;
+  for (const entry of readdirSync(tmpdir())) if (entry.startsWith(`rtconform-${runId}-`)) found.push(`temp dir ${entry}`);
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     const cmdline = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } })();
     const cwd = (() => { try { return readlinkSync(`/proc/${pid}/cwd`); } catch { return ''; } })();
-    if (cmdline.includes(`rtconform-${runId}-`) || cmdline.includes(prefix) || cwd.includes(`/rtconform-${runId}-`)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')} (in ${cwd})`);
+    if (cmdline.includes(home) || cmdline.includes(prefix) || cwd.startsWith(home)) found.push(`process ${pid}: ${cmdline.replaceAll('\0', ' ')} (in ${cwd})`);
   }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
-  for (const line of mounts.split('\n')) if (line.includes(`rtconform-${runId}-`)) found.push(`mount ${line}`);
+  for (const line of mounts.split('\n')) if (line.includes(home)) found.push(`mount ${line}`);
   found.push(...cgroupsNamed(prefix).map((d) => `cgroup ${d}`));
   if ((await pingEngine()).reachable) {
     const client = await engineClient();
@@ -54,11 +67,35 @@ async function leftovers(runId: string, temp = tmpdir()): Promise<string[]> {
   return found;
 }
 
+/** A private dir of runs for one test (XDG_RUNTIME_DIR): kept short, as socket paths in it are bounded to 107 bytes. */
+async function ownRunsDir(): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Promise<void> }> {
+  const path = await mkdtemp('/tmp/rx');
+  return { env: { XDG_RUNTIME_DIR: path }, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Whether a fake container of the run exists (in its home's fake state root). */
+function hasFakeContainer(runId: string, env?: NodeJS.ProcessEnv): boolean {
+  return homesOf(runId, env).some((home) => {
+    const root = join(home, 'run', 'fake-root');
+    return existsSync(root) && readdirSync(root).some((c) => c.startsWith(`rtc-${runId}-`));
+  });
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** Starts `rtconform run` under a given run id, its report in a temp dir that `ended` removes. */
-async function startRun(runId: string, args: string[], suite: string, temp?: string): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
+async function startRun(runId: string, args: string[], suite: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
   const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
   const child = execa('node', [CLI(), 'run', ...args, '--suite', suite, '--out', out.path, '--run-id', runId], {
-    reject: false, env: temp ? { TMPDIR: temp } : {}, all: true,
+    reject: false, env, all: true,
   });
   return {
     child,
@@ -85,10 +122,7 @@ describe('nothing of ours is left behind', () => {
     const runId = `in${randomBytes(2).toString('hex')}`;
     const { child, ended } = await startRun(runId, runtimes.flatMap((r) => ['--runtime', r]), 'lifecycle');
     // Interrupt once the run has containers of its own alive.
-    await waitFor(async () => {
-      const fakeRoot = runTempDirs(runId).runDirs.map((d) => join(d, 'fake-root'));
-      return fakeRoot.some((r) => existsSync(r) && readdirSync(r).some((c) => c.startsWith(`rtc-${runId}-`))) ? true : undefined;
-    }, { timeoutMs: 60_000, description: 'the run to create a container' });
+    await waitFor(() => (hasFakeContainer(runId) ? true : undefined), { timeoutMs: 60_000, description: 'the run to create a container' });
     child.kill('SIGINT');
     const result = await ended();
     expect(result.exitCode, result.all).toBe(130);
@@ -98,53 +132,65 @@ describe('nothing of ours is left behind', () => {
   it(`after SIGKILL of rtconform and its whole process tree: a partial report, and the next run cleans up (${runtimes.join(', ')})`, async () => {
     const runId = `kl${randomBytes(2).toString('hex')}`;
     const out = await dir({ prefix: 'rtconform-kill-out-', unsafeCleanup: true });
-    // A temp dir of their own for the killed run and the next one: the runs other tests start
-    // at the same time look in the machine's, so the next run is the one that finds the dead one.
-    const temp = await dir({ prefix: 'rtconform-kill-tmp-', unsafeCleanup: true });
+    // A private dir of runs of their own for the killed run and the next one: the runs other
+    // tests start at the same time look in the machine's, so the next run is the one that
+    // finds the dead one.
+    const own = await ownRunsDir();
     try {
       const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId], {
-        reject: false, env: { TMPDIR: temp.path }, all: true,
+        reject: false, env: own.env, all: true,
       });
       const report = join(out.path, 'compliance.json');
       // Kill once results have reached disk and a container of the run is alive.
-      await waitFor(() => {
-        const fakeRoot = readdirSync(temp.path).flatMap((d) => {
-          const inner = join(temp.path, d);
-          return [join(inner, 'fake-root'), ...(statSync(inner).isDirectory() ? readdirSync(inner).map((e) => join(inner, e, 'fake-root')) : [])];
-        });
-        const container = fakeRoot.some((r) => existsSync(r) && readdirSync(r).some((c) => c.startsWith(`rtc-${runId}-`)));
-        return container && existsSync(report) ? true : undefined;
-      }, { timeoutMs: 90_000, description: 'the run to write results and create a container' });
+      await waitFor(() => (hasFakeContainer(runId, own.env) && existsSync(report) ? true : undefined), { timeoutMs: 90_000, description: 'the run to write results and create a container' });
       // Stop the whole tree first (stopped processes spawn nothing and keep their parents), until
       // no new process appears in it; then kill every one of them at once.
-      const signal = (pids: number[], sig: NodeJS.Signals): void => pids.forEach((pid) => {
-        try {
-          process.kill(pid, sig);
-        } catch {
-          // gone already
-        }
-      });
       let tree: number[] = [];
       for (let round = 0; round < 20; round++) {
         const now = processTree([child.pid!]);
         if (now.length === tree.length) break;
         tree = now;
-        signal(tree, 'SIGSTOP');
+        signalAll(tree, 'SIGSTOP');
       }
-      signal(tree, 'SIGKILL');
+      signalAll(tree, 'SIGKILL');
       await child;
       const partial = ComplianceReportSchema.parse(JSON.parse(readFileSync(report, 'utf8')));
       expect(partial).toMatchObject({ interrupted: true, note: PARTIAL_NOTE });
       expect(partial.runs.flatMap((r) => r.results).length).toBeGreaterThan(0);
-      expect(await leftovers(runId, temp.path), 'what the killed run left, before the next run').not.toEqual([]);
+      expect(await leftovers(runId, own.env), 'what the killed run left, before the next run').not.toEqual([]);
 
-      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'lifecycle/missing-id', temp.path)).ended();
+      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'lifecycle/missing-id', own.env)).ended();
       expect(next.exitCode, next.all).toBe(0);
       expect(next.all).toMatch(new RegExp(`run ${runId} \\(pid \\d+\\) ended without cleaning up; removed what it left`));
-      expect(await leftovers(runId, temp.path)).toEqual([]);
+      expect(await leftovers(runId, own.env)).toEqual([]);
     } finally {
       await out.cleanup();
-      await temp.cleanup();
+      await own.cleanup();
+    }
+  }, 240_000);
+
+  it(`after kill -9 of rtconform's own process group: the test process stops within seconds and removes what the run made (${runtimes.join(', ')})`, async () => {
+    const runId = `kg${randomBytes(2).toString('hex')}`;
+    const out = await dir({ prefix: 'rtconform-killgroup-out-', unsafeCleanup: true });
+    const own = await ownRunsDir();
+    try {
+      // As a shell starts it: rtconform leads a process group of its own, and a `kill -9 -PGID`
+      // of that group reaches it alone, not the test process (which leads another).
+      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId], {
+        reject: false, env: own.env, all: true, detached: true,
+      });
+      await waitFor(() => (hasFakeContainer(runId, own.env) ? true : undefined), { timeoutMs: 90_000, description: 'the run to create a container' });
+      const testProcess = processTree([child.pid!]).filter((pid) => procStat(pid)?.ppid === child.pid && procStat(pid)?.pgrp === pid);
+      expect(testProcess, 'the test process, leader of a group of its own').toHaveLength(1);
+      process.kill(-child.pid!, 'SIGKILL');
+      await child;
+      const killedAt = Date.now();
+      await waitFor(() => (isAlive(testProcess[0]!) ? undefined : true), { timeoutMs: 30_000, description: `test process ${testProcess[0]} to end` });
+      expect(Date.now() - killedAt, 'how long the orphaned test process went on').toBeLessThan(20_000);
+      expect(await leftovers(runId, own.env)).toEqual([]);
+    } finally {
+      await out.cleanup();
+      await own.cleanup();
     }
   }, 240_000);
 

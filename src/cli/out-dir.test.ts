@@ -32,7 +32,7 @@ describe('the out dir: checked before the run, written without harm to what is n
   it('refuses a dir it cannot create or write, before anything runs, saying why', async () => {
     const file = join(work.path, 'a-file');
     await writeFile(file, 'mine');
-    await expect(claimOutDir(join(file, 'reports'))).rejects.toThrow(/cannot write reports to .*a-file\/reports \(ENOTDIR\); choose a directory you can write/);
+    await expect(claimOutDir(join(file, 'reports'))).rejects.toThrow(/cannot write reports to .*a-file\/reports \(ENOTDIR at .*a-file\); choose a directory you can write/);
     expect(await readFile(file, 'utf8')).toBe('mine');
   });
 

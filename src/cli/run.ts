@@ -1,7 +1,6 @@
 import type { FileSharing } from '../container/file-bridge.js';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { CgroupView } from '../container/target-container.js';
@@ -10,18 +9,21 @@ import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 import {
   makePlan, planContainerRuntime, planHostRuntime, RUN_ID, type RunPlan,
 } from '../harness/plan.js';
-import { finalSweep } from '../harness/sweep.js';
+import { makeDirIn, makeRunHome, recordTestProcess } from '../harness/run-home.js';
+import { finalSweep, removeHome, sweptRun } from '../harness/sweep.js';
 import { packageRoot, toolVersion } from '../package-root.js';
-import { ComplianceReportSchema } from '../report/compliance.js';
+import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
 import { verdictExitCode } from '../report/score.js';
 import { writeReports } from '../report/write-reports.js';
 import { executableProblem } from '../runtime/process-runner.js';
 import { openRuntime } from '../runtime/resolve.js';
+import { PrivateDirError } from '../util/private-dir.js';
+import { visibleText } from '../util/text.js';
 import { baselineGate } from './compare.js';
-import { readComplianceReport } from './read-report.js';
+import { readComplianceReport, readReportText } from './read-report.js';
 import { availableSuites } from './available-suites.js';
 import { HarnessError } from './harness-error.js';
-import { claimOutDir } from './out-dir.js';
+import { checkOutDir } from './out-dir.js';
 import { printSummary } from './summary.js';
 
 export interface RunCommandOptions {
@@ -88,79 +90,125 @@ export function planRun(options: RunCommandOptions): RunPlan {
 
 /**
  * Checks that each runtime of the plan can be driven before starting vitest: an explicitly
- * chosen runtime that cannot run here is a harness error, not a skip.
+ * chosen runtime that cannot run here is a harness error, not a skip. Its calls work in
+ * `workDir`, a dir of the run's own home.
  */
-async function preflight(plan: RunPlan): Promise<void> {
+async function preflight(plan: RunPlan, workDir: string): Promise<void> {
   if (plan.containers) {
     // Whether each runtime is in the image is checked once the target containers are up.
     const problem = await containerTargetProblem(plan.containers.image);
     if (problem !== undefined) throw new HarnessError(`--in-container: ${problem}`);
     return;
   }
-  const preflightDir = join(plan.outDir, '.preflight');
-  try {
-    for (const runtime of plan.host) {
-      if (runtime.binary === undefined || runtime.unavailableReason !== undefined) throw new HarnessError(runtime.unavailableReason ?? `${runtime.key} cannot run here`);
-      const problem = await executableProblem(runtime.binary);
-      if (problem !== undefined) throw new HarnessError(`--runtime ${runtime.key}: ${problem}`);
-      try {
-        await openRuntime({ profile: runtime.profile, binary: runtime.binary }, { workDir: preflightDir, callTimeoutMs: 10_000 }).version();
-      } catch (error) {
-        throw new HarnessError(`${runtime.binary} --version failed, so it cannot be driven: ${(error as Error).message}`);
-      }
+  for (const runtime of plan.host) {
+    if (runtime.binary === undefined || runtime.unavailableReason !== undefined) throw new HarnessError(runtime.unavailableReason ?? `${runtime.key} cannot run here`);
+    const problem = await executableProblem(runtime.binary);
+    if (problem !== undefined) throw new HarnessError(`--runtime ${runtime.key}: ${problem}`);
+    try {
+      await openRuntime({ profile: runtime.profile, binary: runtime.binary }, { workDir, callTimeoutMs: 10_000 }).version();
+    } catch (error) {
+      throw new HarnessError(`${runtime.binary} --version failed, so it cannot be driven: ${(error as Error).message}`);
     }
-  } finally {
-    await rm(preflightDir, { recursive: true, force: true });
+  }
+}
+
+/** The run's home (harness/run-home.ts), or a harness error saying why the user's private dir of runs cannot be used. */
+async function newRunHome(plan: RunPlan): Promise<string> {
+  try {
+    return await makeRunHome({ runId: plan.runId, runtimes: plan.host.map((r) => r.key), containers: (plan.containers?.runtimes.length ?? 0) > 0 });
+  } catch (error) {
+    if (error instanceof PrivateDirError) throw new HarnessError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Ctrl-C and SIGTERM from the moment a run has a home: noted, said once, and passed on to the
+ * test process once there is one (it has a process group of its own, so a terminal's Ctrl-C
+ * reaches only us). Before that, the run stops at the next step and removes what it made.
+ */
+class Interruptions {
+  interrupted = false;
+  #forward: ((signal: NodeJS.Signals) => void) | undefined;
+  readonly #handler = (signal: NodeJS.Signals): void => {
+    if (!this.interrupted) process.stderr.write('\nrtconform: interrupted; stopping the tests and removing what they created…\n');
+    this.interrupted = true;
+    this.#forward?.(signal);
+  };
+
+  constructor() {
+    process.on('SIGINT', this.#handler);
+    process.on('SIGTERM', this.#handler);
+  }
+
+  forwardTo(forward: (signal: NodeJS.Signals) => void): void {
+    this.#forward = forward;
+  }
+
+  remove(): void {
+    process.off('SIGINT', this.#handler);
+    process.off('SIGTERM', this.#handler);
   }
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   // Read before anything runs: a bad baseline or out dir should not cost a whole run first.
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
-  await claimOutDir(options.outDir, { force: options.force });
+  const out = await checkOutDir(options.outDir, { force: options.force });
   const plan = planRun(options);
-  await preflight(plan);
+  // Everything the run writes but its reports lives in its home, which goes when the run ends.
+  const home = await newRunHome(plan);
+  const interruptions = new Interruptions();
+  let started = false;
+  try {
+    await preflight(plan, join(home, 'preflight'));
+    // Only now is the out dir made: a refused run creates nothing. The previous run's reports
+    // go first (an interrupted run too), so that none is left that looks new.
+    await out.take({ clearPrevious: true });
+    if (interruptions.interrupted) {
+      process.stderr.write('rtconform: the run was interrupted before its tests started; nothing of it is left on this machine\n');
+      return 130;
+    }
+    started = true;
+    return await runTests({ ...plan, home }, home, baseline, options, interruptions);
+  } finally {
+    interruptions.remove();
+    // Once the tests started, the final sweep removes the home.
+    if (!started) await removeHome(home);
+  }
+}
+
+/** The tests of a checked plan, in a process of its own; then the final sweep, the summary and the exit code. */
+async function runTests(plan: RunPlan, home: string, baseline: ComplianceReport | undefined, options: RunCommandOptions, interruptions: Interruptions): Promise<number> {
   const { runId, outDir } = plan;
   const where = plan.containers ? ` in containers of ${plan.containers.image} (${plan.containers.cgroupView} cgroup view; run dir by ${plan.containers.fileSharing === 'bind' ? 'bind mount' : 'the file bridge'})` : '';
   const suites = plan.testFiles.map((f) => f.replace(/^suites\/|\/$|\.test\.ts$/g, ''));
-  if (plan.output !== 'quiet') process.stderr.write(`rtconform: running ${suites.join(', ')} against ${options.runtimes.join(', ')}${where} (run ${runId})\n`);
+  if (plan.output !== 'quiet') process.stderr.write(`rtconform: running ${suites.join(', ')} against ${visibleText(options.runtimes.join(', '))}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');
-  await rm(reportFile, { force: true });
-  // allure-vitest adds to what is there: a previous run's results would mix into this report.
-  await rm(join(outDir, 'allure-results'), { recursive: true, force: true });
 
-  // vitest keeps a temp dir of its own that an interrupted vitest leaves behind: give it (and the
-  // run dir, made inside) one the final sweep finds by the run id. The plan travels in it.
-  const childTmp = join(tmpdir(), `rtconform-${runId}-tmp`);
-  await mkdir(childTmp, { recursive: true });
-  const planFile = join(childTmp, 'plan.json');
-  await writeFile(planFile, JSON.stringify(plan));
+  // vitest keeps a temp dir of its own that an interrupted vitest leaves behind: it and the
+  // runtime calls get one in the run's home, which the final sweep removes.
+  const temp = await makeDirIn(home, 'tmp');
+  const planFile = join(home, 'plan.json');
+  await writeFile(planFile, JSON.stringify(plan), { flag: 'wx', mode: 0o600 });
   const child = execa(process.execPath, [join(packageRoot(), 'dist/src/harness/test-process.js'), planFile], {
-    stdio: 'inherit', reject: false, env: { TMPDIR: childTmp },
+    stdio: 'inherit', reject: false, env: { TMPDIR: temp },
     // Its own process group: vitest's workers can outlive an interrupted vitest, and must not
     // go on making containers after the final sweep.
     detached: true,
   });
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!interrupted) process.stderr.write('\nrtconform: interrupted; stopping the tests and removing what they created…\n');
-    interrupted = true;
-    // The child has a process group of its own, so a terminal's Ctrl-C reaches only us: pass it on.
-    child.kill(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if (child.pid !== undefined) recordTestProcess(home, child.pid);
+  interruptions.forwardTo((signal) => child.kill(signal));
   let ended: Awaited<typeof child> | undefined;
   try {
     ended = await child;
   } finally {
     killGroup(child.pid);
-    const removed = await finalSweep(plan, { cutShort: interrupted || ended === undefined || ![0, 1].includes(ended.exitCode ?? -1) });
+    const removed = await finalSweep(sweptRun(plan, home), { cutShort: interruptions.interrupted || ended === undefined || ![0, 1].includes(ended.exitCode ?? -1) });
     if (removed.length > 0) process.stderr.write(`rtconform: removed what the run left behind: ${removed.join(', ')}\n`);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
-  let report = await readFile(reportFile, 'utf8').then((t) => ComplianceReportSchema.parse(JSON.parse(t)), () => undefined);
+  const interrupted = interruptions.interrupted;
+  let report = await readReportText(reportFile).then((t) => ComplianceReportSchema.parse(JSON.parse(t)), () => undefined);
   // A report still marked as written mid-run: the test process died before it finished.
   if (report?.note === PARTIAL_NOTE) {
     const how = interrupted ? 'the run was interrupted' : `the test process ended (${ended?.signal ?? `exit code ${ended?.exitCode ?? '?'}`}) before the run finished`;
@@ -176,7 +224,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   if (!report || report.runs.length === 0) throw new HarnessError('the run ended without results (see the errors above)');
   printSummary(report, outDir, { countsOnly: plan.output === 'quiet' });
   if (report.note !== undefined) {
-    process.stderr.write(`rtconform: ${report.note}\n`);
+    process.stderr.write(`rtconform: ${visibleText(report.note)}\n`);
     return 2;
   }
   if (baseline) return baselineGate(baseline, options.baseline!, report);

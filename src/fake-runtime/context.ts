@@ -6,8 +6,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { privateDir } from '../util/private-dir.js';
 import type { Fault } from './faults.js';
 
 /** An error the runtime reports; unlike a UsageError it exits 1, not 2. */
@@ -73,9 +73,12 @@ export function print(text: string): void {
   call().write('stdout', text);
 }
 
+/**
+ * The state root without --root: a private dir of the user's (util/private-dir.ts), never a
+ * name in a shared /tmp that another user could have made first.
+ */
 export function defaultRoot(): string {
-  const base = process.env.XDG_RUNTIME_DIR ?? tmpdir();
-  return join(base, `rtconform-fake-${process.getuid?.() ?? 0}`);
+  return privateDir('rtconform-fake');
 }
 
 export function log(level: 'error' | 'warning' | 'info', msg: string): void {

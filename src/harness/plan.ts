@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { FILE_SHARINGS, type FileSharing } from '../container/file-bridge.js';
 import { CGROUP_VIEWS } from '../container/target-container.js';
@@ -11,6 +12,7 @@ import { RuntimeNotFoundError } from '../runtime/errors.js';
 import { RuntimeProfileSchema } from '../runtime/profiles.js';
 import { declarationFor, resolveRuntime } from '../runtime/resolve.js';
 import { isRoot } from '../util/is-root.js';
+import { notOwnFileReason, notPrivateReason } from '../util/private-dir.js';
 
 /**
  * Everything one run is told, in one piece. It is built once, by `rtconform run` or, for
@@ -81,6 +83,11 @@ export const RunPlanSchema = z.object({
   shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
   /** What the run prints while it goes: only the verdict (quiet), progress (normal), every test (verbose). */
   output: z.enum(['quiet', 'normal', 'verbose']).default('normal'),
+  /**
+   * The run's private home (harness/run-home.ts), when `rtconform run` made it before starting
+   * the tests; global setup makes one when the plan has none (rtconform's own tests).
+   */
+  home: z.string().startsWith('/').optional(),
 });
 export type RunPlan = z.infer<typeof RunPlanSchema>;
 
@@ -108,8 +115,17 @@ export function parsePlan(data: unknown, source: string): RunPlan {
   return parsed.data;
 }
 
+/**
+ * The plan `rtconform run` wrote into the run's home. The plan says which binaries run as root:
+ * it is read only from a home nobody else can write, as a file of ours, and it must name that home.
+ */
 export function readPlan(file: string): RunPlan {
-  return parsePlan(JSON.parse(readFileSync(file, 'utf8')), file);
+  const home = dirname(file);
+  const problem = notPrivateReason(home, lstatSync(home)) ?? notOwnFileReason(file, lstatSync(file));
+  if (problem !== undefined) throw new Error(`the plan ${file} cannot be trusted: ${problem}`);
+  const plan = parsePlan(JSON.parse(readFileSync(file, 'utf8')), file);
+  if (plan.home !== home) throw new Error(`the plan ${file} names another home (${plan.home ?? 'none'})`);
+  return plan;
 }
 
 /** A declaration file is keyed by the name it declares; a name or a binary by what was typed. */

@@ -44,6 +44,23 @@ describe('the sweep after a run', () => {
     }
   });
 
+  it('leaves another user\'s process that names a container id of the run (anyone can type one), but not one of ours that does', async (ctx) => {
+    if (!isRoot()) return ctx.skip('starting a process as another user needs root');
+    const idle = (mark: string, asNobody: boolean): ReturnType<typeof spawn> => asNobody
+      ? spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', 'setTimeout(() => {}, 300_000)', mark], { stdio: 'ignore' })
+      : spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)', mark], { stdio: 'ignore' });
+    const theirs = idle('rtc-sw5-deadbeef', true);
+    const ours = idle('rtc-sw5-cafe', false);
+    try {
+      await waitFor(() => ([theirs, ours].every((c) => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').includes('rtc-sw5-')) ? true : undefined), { timeoutMs: 5000, description: 'both processes to run' });
+      expect(await killLeftoverProcesses('/run/rtconform/sw5-none', 'sw5')).toEqual([`process ${ours.pid} (${process.execPath} -e setTimeout(() => {}, 300_000) rtc-sw5-cafe)`]);
+      await once(ours, 'exit');
+      expect(isAlive(theirs.pid!), 'nobody\'s process').toBe(true);
+    } finally {
+      for (const child of [theirs, ours]) child.kill('SIGKILL');
+    }
+  });
+
   it('kills a process that works in the run dir though its command line names nothing of the run (a listener a test started there)', async () => {
     const runDir = await dir({ prefix: 'rtconform-sw3-', unsafeCleanup: true });
     const work = join(runDir.path, 'tests', 'listener');

@@ -3,16 +3,22 @@
  * exits its process on SIGINT, so the parent (`rtconform run`) keeps the run's cleanup and
  * summary, whatever happens to this one.
  */
+import { readdirSync } from 'node:fs';
 import { startVitest, type Reporter } from 'vitest/node';
+import { procStat } from '../util/procfs.js';
+import { terminalSafeText } from '../util/text.js';
 import { packageRoot } from '../package-root.js';
 import { compiledLibrary } from './compiled-library.js';
 import { readPlan, type RunPlan } from './plan.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { finalSweep, sweptRun } from './sweep.js';
 import { vitestSettings } from './vitest-settings.js';
 
 async function main(planFile: string | undefined): Promise<number> {
   if (planFile === undefined) throw new Error('usage: test-process.js PLAN_FILE');
   const plan = readPlan(planFile);
+  watchParent(plan);
+  guardTerminal();
   const library = compiledLibrary(packageRoot());
   const settings = vitestSettings(plan, outputReporters(plan.output));
   const vitest = await startVitest('test', plan.testFiles, {
@@ -27,6 +33,51 @@ async function main(planFile: string | undefined): Promise<number> {
   }, { plugins: [library.plugin] });
   await vitest.close();
   return 0;
+}
+
+/**
+ * vitest's reporters print test names and failures, which may quote what a runtime printed: on
+ * the way out, every control character but their own colours and cursor moves is written out.
+ */
+function guardTerminal(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? terminalSafeText(chunk) : chunk, ...rest)) as typeof stream.write;
+  }
+}
+
+/** How often the test process looks whether `rtconform run` still runs. */
+const PARENT_CHECK_MS = 1000;
+
+/**
+ * `rtconform run` may be killed outright (kill -9 of its process group, which is not ours): then
+ * nobody would stop this process, sweep the run and remove its home. So it looks every second
+ * whether its parent is still there, and once it is not, it stops its workers, sweeps the run
+ * as `rtconform run` would have, and ends. If it is killed too, the next run sweeps what is left.
+ */
+function watchParent(plan: RunPlan): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.stderr.write(`\nrtconform: the run's command (pid ${parent}) is gone; stopping the tests and removing what they created…\n`);
+    killOwnGroup();
+    void finalSweep(sweptRun(plan, plan.home!), { cutShort: true }).finally(() => process.exit(130));
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
+/** Kills the other members of this process's group (vitest's workers, the calls they made). */
+function killOwnGroup(): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (procStat(Number(entry))?.pgrp !== process.pid) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
 
 /**

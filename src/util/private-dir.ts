@@ -1,0 +1,90 @@
+import { chmodSync, lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Places only the running user can write. rtconform runs as root on shared machines, so nothing
+ * it later reads, runs or removes may sit where another local user could have put it first:
+ * a shared /tmp is never used by a predictable name.
+ */
+
+/** A place that is not private: what is wrong with it and what to do, in the message. */
+export class PrivateDirError extends Error {
+  override name = 'PrivateDirError';
+}
+
+function uid(): number {
+  return process.getuid?.() ?? 0;
+}
+
+/**
+ * Why `info` (from lstat) is no dir of the running user's alone, or undefined when it is one:
+ * a symlink, another owner, or write access for group or others.
+ */
+export function notPrivateReason(path: string, info: Stats): string | undefined {
+  if (info.isSymbolicLink()) return `${path} is a symbolic link`;
+  if (!info.isDirectory()) return `${path} is not a directory`;
+  if (info.uid !== uid()) return `${path} belongs to uid ${info.uid}, not to you (uid ${uid()})`;
+  if ((info.mode & 0o022) !== 0) return `${path} is writable by ${(info.mode & 0o002) !== 0 ? 'everyone' : 'its group'} (mode ${(info.mode & 0o7777).toString(8)})`;
+  return undefined;
+}
+
+/**
+ * Why a regular file (from lstat or fstat) cannot be trusted as the running user's own data:
+ * not a regular file, another owner, or writable by group or others.
+ */
+export function notOwnFileReason(path: string, info: Stats): string | undefined {
+  if (!info.isFile()) return `${path} is not a regular file`;
+  if (info.uid !== uid()) return `${path} belongs to uid ${info.uid}, not to you (uid ${uid()})`;
+  if ((info.mode & 0o022) !== 0) return `${path} is writable by others (mode ${(info.mode & 0o7777).toString(8)})`;
+  return undefined;
+}
+
+/**
+ * Whether entries of `base` can be renamed or removed by other users: a dir others can write
+ * lets them swap what is in it, unless its sticky bit keeps each entry to its owner (/tmp).
+ */
+function baseProblem(base: string): string | undefined {
+  let info: Stats;
+  try {
+    info = statSync(base);
+  } catch (error) {
+    return `${base} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  if (!info.isDirectory()) return `${base} is not a directory`;
+  if (info.uid !== uid() && info.uid !== 0) return `${base} belongs to uid ${info.uid}, neither to you (uid ${uid()}) nor to root`;
+  if ((info.mode & 0o022) !== 0 && (info.mode & 0o1000) === 0) return `${base} is writable by others and not sticky (mode ${(info.mode & 0o7777).toString(8)})`;
+  return undefined;
+}
+
+/**
+ * The private dir `name` of the running user, made when missing: under $XDG_RUNTIME_DIR when it
+ * is set, else `/run/<name>` for root, else `<tmp>/<name>-<uid>` (as tmux and ssh-agent do). One
+ * that exists must be a real dir of the user's that nobody else can write; else it is refused,
+ * never used or changed. `mode` is 0700, or 0711 where others must pass through it to a dir
+ * below (they still cannot list or write it).
+ */
+export function privateDir(name: string, env: NodeJS.ProcessEnv = process.env, mode: 0o700 | 0o711 = 0o700): string {
+  const xdg = env.XDG_RUNTIME_DIR;
+  const [base, path, via] = xdg !== undefined && xdg.startsWith('/')
+    ? [xdg, join(xdg, name), 'XDG_RUNTIME_DIR']
+    : uid() === 0 ? ['/run', `/run/${name}`, undefined] : [tmpdir(), join(tmpdir(), `${name}-${uid()}`), undefined];
+  const advice = via === undefined
+    ? `remove it (or make it yours, mode 0700) and run again`
+    : `point ${via} at a dir of your own (mode 0700), or unset it`;
+  const problem = baseProblem(base);
+  if (problem !== undefined) throw new PrivateDirError(`${path} must be a private dir of yours, but ${problem}: ${advice}`);
+  try {
+    mkdirSync(path, { mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new PrivateDirError(`cannot make ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}): ${advice}`);
+    }
+  }
+  const info = lstatSync(path);
+  const reason = notPrivateReason(path, info);
+  if (reason !== undefined) throw new PrivateDirError(`${path} must be a private dir of yours, but ${reason}, so another user could have put things there: ${advice}`);
+  // Ours and only ours to write: nobody else needs to read it either.
+  if ((info.mode & 0o777) !== mode) chmodSync(path, mode);
+  return path;
+}
