@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -193,6 +193,32 @@ describe('nothing of ours is left behind', () => {
       await own.cleanup();
     }
   }, 240_000);
+
+  it('after a run against a runc that lies in state (every container "stopped"): no runc init and no cgroup of the run', async (ctx) => {
+    if (!runcAvailable()) return ctx.skip('runc on the host needs root and runc on PATH');
+    const runId = `ls${randomBytes(2).toString('hex')}`;
+    const work = await dir({ prefix: 'rtconform-liar-', unsafeCleanup: true });
+    try {
+      // The run believes the state: it deletes nothing it thinks has stopped, and the runtime
+      // forgets containers whose init still waits. Only the cgroups of the run's name find them.
+      const declaration = join(work.path, 'liar.yaml');
+      await writeFile(declaration, `name: liar\nlike: runc\nbinary: ${join(packageRoot(), 'src/cli/testdata/hostile/runc-state-says-stopped.sh')}\n`);
+      const result = await (await startRun(runId, ['--runtime-config', declaration], 'state')).ended();
+      expect(result.exitCode, result.all).toBe(1);
+      expect(await leftovers(runId)).toEqual([]);
+      // Killed ones may linger as zombies a moment, until init reaps them: those are gone.
+      const inits = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+        try {
+          return procStat(Number(pid))?.state !== 'Z' && readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/rtc-${runId}-`);
+        } catch {
+          return false;
+        }
+      });
+      expect(inits, 'processes still in a cgroup of the run').toEqual([]);
+    } finally {
+      await work.cleanup();
+    }
+  }, 180_000);
 
   describe('in containers (runc, crun)', () => {
     const inContainer = ['--in-container', '--runtime', 'runc', '--runtime', 'crun'];

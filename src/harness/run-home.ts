@@ -145,8 +145,8 @@ export function readRecord(home: string): RunRecord | string {
   }
 }
 
-/** A home found in the runs dir: its record, or why it is left alone. */
-export type FoundHome = { home: string; record: RunRecord } | { home: string; problem: string };
+/** A home found in the runs dir: its record, or why it is left alone (`noRecord`: it has none yet). */
+export type FoundHome = { home: string; record: RunRecord } | { home: string; problem: string; noRecord: boolean };
 
 /**
  * The homes in the running user's runs dir. Each must be a dir of the user's alone, whose name
@@ -165,12 +165,12 @@ export function findHomes(): FoundHome[] {
       continue; // gone meanwhile
     }
     if (problem !== undefined) {
-      found.push({ home, problem: visibleText(problem) });
+      found.push({ home, problem: visibleText(problem), noRecord: false });
       continue;
     }
     const record = readRecord(home);
-    if (typeof record === 'string') found.push({ home, problem: visibleText(record) });
-    else if (!name.startsWith(`${record.runId}-`)) found.push({ home, problem: `${home} holds the record of run ${record.runId}, which is not its name` });
+    if (typeof record === 'string') found.push({ home, problem: visibleText(record), noRecord: lstatSync(join(home, RECORD), { throwIfNoEntry: false }) === undefined });
+    else if (!name.startsWith(`${record.runId}-`)) found.push({ home, problem: `${home} holds the record of run ${record.runId}, which is not its name`, noRecord: false });
     else found.push({ home, record });
   }
   return found;
