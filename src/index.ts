@@ -28,7 +28,9 @@ export {
 } from './runtime/profiles.js';
 export {
   HostProcessRunner, DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles, type Target, type Input,
+  type StartedProcessEnd,
 } from './runtime/process-runner.js';
+export { type KeptGroup, type GroupEnd } from './runtime/process-groups.js';
 export { waitForStatus } from './runtime/wait-for-status.js';
 export { BundleBuilder, defaultConfig, writeConfig } from './bundle/bundle-builder.js';
 export { ConfigSchema, type OciConfig, type ProcessSpec, type LinuxResources } from './spec/config.js';

@@ -58,6 +58,7 @@ function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fil
   return [
     'run', '--in-container', '--runtime', share.runtime, '--image', container.image, '--cgroup-view', container.cgroupView, '--run-id', runId,
     ...(fileSharing ? ['--file-sharing', fileSharing] : []),
+    ...(options.stateDir === undefined ? [] : ['--state-dir', options.stateDir]),
     ...options.suites.flatMap((s) => ['--suite', s]),
     ...(options.specVersion ? ['--spec-version', options.specVersion] : []),
     ...(options.callTimeoutMs === undefined ? [] : ['--call-timeout', String(options.callTimeoutMs)]),

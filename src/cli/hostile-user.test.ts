@@ -39,23 +39,24 @@ function recordRunning(command: string): string {
   return JSON.stringify({ pid: 999_999_999, startTime: 0, plan });
 }
 
-/** A run as root on the fake (one small suite file), in a private dir of runs of the test's own. */
-function run(args: string[], env: NodeJS.ProcessEnv) {
-  return execa('node', [CLI(), 'run', '--suite', 'lifecycle/missing-id', ...args], { reject: false, all: true, env, timeout: 120_000 });
+/** A run as root on the fake (one small suite file), its home in `stateDir`. */
+function run(args: string[], stateDir: string) {
+  return execa('node', [CLI(), 'run', '--suite', 'lifecycle/missing-id', '--state-dir', stateDir, ...args], { reject: false, all: true, timeout: 120_000 });
 }
 
 describe.runIf(isRoot())('a root run, with /tmp and its own dirs prepared by another user', () => {
-  /** Everything made here, removed in afterAll: the test's XDG_RUNTIME_DIR and what nobody planted. */
+  /**
+   * Everything made here, removed in afterAll: the test's own dir of runs (the runs other tests
+   * start at the same time sweep the machine's) and what nobody planted.
+   */
   const made: string[] = [];
-  let env: NodeJS.ProcessEnv;
   let runs: string;
   const tag = randomBytes(3).toString('hex');
   beforeAll(async () => {
     // Short: socket paths under it are bounded to 107 bytes.
-    const xdg = await mkdtemp('/tmp/rx');
-    made.push(xdg);
-    env = { XDG_RUNTIME_DIR: xdg };
-    runs = runsDir({ ...process.env, ...env });
+    const base = await mkdtemp('/tmp/rx');
+    made.push(base);
+    runs = runsDir(join(base, 'runs'));
   });
   afterAll(async () => {
     for (const path of made) await rm(path, { recursive: true, force: true });
@@ -72,7 +73,7 @@ mkdir /tmp/rtconform-planted${tag} && cat > /tmp/rtconform-planted${tag}/run.jso
 mkdir /tmp/rtconform-${runId}-tmp && ln -s ${victim} /tmp/rtconform-${runId}-tmp/plan.json`, recordRunning(`touch ${marker}`));
     expect(planted.exitCode, planted.all).toBe(0);
 
-    const result = await run(['--run-id', runId, '--out', join(runs, '..', 'out1')], env);
+    const result = await run(['--run-id', runId, '--out', join(runs, '..', 'out1')], runs);
     expect(result.exitCode, result.all).toBe(0);
     expect(existsSync(marker), 'the planted record\'s command ran').toBe(false);
     expect(await readFile(victim, 'utf8'), 'the file behind the planted link').toBe('precious');
@@ -97,7 +98,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
       host: [{ ...planHostRuntime('fake'), binary: '/bin/sh', profile: { ...planHostRuntime('fake').profile, globalArgs: ['-c', `touch ${marker}; exit 0`] } }],
     })));
     try {
-      const result = await run(['--run-id', runId, '--out', join(runs, '..', 'out2')], env);
+      const result = await run(['--run-id', runId, '--out', join(runs, '..', 'out2')], runs);
       expect(result.exitCode, result.all).toBe(0);
       expect(existsSync(marker), 'the swapped plan\'s binary ran').toBe(false);
     } finally {
@@ -128,7 +129,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
     await symlink(join(writable, 'run.json'), join(linked, 'run.json'));
     const ours = await home(`af${tag}-dead`, record(`af${tag}`, { runtimes: ['fake', '/opt/their/runtime'] }));
 
-    const result = await run(['--out', join(runs, '..', 'out3')], env);
+    const result = await run(['--out', join(runs, '..', 'out3')], runs);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain(`left alone: ${theirs} belongs to uid ${NOBODY}`);
     expect(result.all).toContain(`left alone: ${join(writable, 'run.json')} is writable by others`);
@@ -146,7 +147,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
     await mkdir(join(base, 'rtconform'), { mode: 0o700 });
     await chown(join(base, 'rtconform'), NOBODY, NOBODY);
     const out = join(base, 'out');
-    const theirs = await run(['--out', out], { XDG_RUNTIME_DIR: base });
+    const theirs = await run(['--out', out], join(base, 'rtconform'));
     expect(theirs.exitCode, theirs.all).toBe(2);
     expect(theirs.all).toContain(`${base}/rtconform must be a private dir of yours, but ${base}/rtconform belongs to uid ${NOBODY}`);
     expect(readdirSync(join(base, 'rtconform'))).toEqual([]);
@@ -154,7 +155,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
     const open = await mkdtemp('/tmp/rz');
     made.push(open);
     await chmod(open, 0o777);
-    const loose = await run(['--out', join(runs, '..', 'out5')], { XDG_RUNTIME_DIR: open });
+    const loose = await run(['--out', join(runs, '..', 'out5')], join(open, 'rtconform'));
     expect(loose.exitCode, loose.all).toBe(2);
     expect(loose.all).toMatch(/is writable by others and not sticky \(mode 777\)/);
     expect(existsSync(out) || existsSync(join(runs, '..', 'out5')) || existsSync(join(open, 'rtconform')), 'anything made by a refused run').toBe(false);
@@ -164,7 +165,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
     it('refuses a link to /tmp as it refuses /tmp, and a dir another user made, touching nothing', async () => {
       const link = join(runs, '..', 'to-tmp');
       await symlink('/tmp', link);
-      const linked = await run(['--out', link], env);
+      const linked = await run(['--out', link], runs);
       expect(linked.exitCode, linked.all).toBe(2);
       expect(linked.all).toMatch(/to-tmp \(\/tmp\) is a system directory/);
 
@@ -173,7 +174,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
       const planted = await asNobody(`mkdir ${theirs} && ln -s /etc/passwd ${theirs}/compliance.html`);
       expect(planted.exitCode, planted.all).toBe(0);
       const passwd = readFileSync('/etc/passwd', 'utf8');
-      const refused = await run(['--out', theirs], env);
+      const refused = await run(['--out', theirs], runs);
       expect(refused.exitCode, refused.all).toBe(2);
       expect(refused.all).toContain(`${theirs} belongs to another user (owner uid ${NOBODY}`);
       expect(readdirSync(theirs)).toEqual(['compliance.html']);
@@ -182,7 +183,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
 
     it('a refused run creates no out dir and leaves no home', async () => {
       const out = join(runs, '..', 'never-made');
-      const result = await run(['--runtime', '/nonexistent/runtime', '--out', out], env);
+      const result = await run(['--runtime', '/nonexistent/runtime', '--out', out], runs);
       expect(result.exitCode, result.all).toBe(2);
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(runs).filter((h) => !/^a[b-e]/.test(h)), 'homes left in the dir of runs').toEqual([]);
@@ -190,12 +191,12 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
 
     it('keeps a .preflight/ of the user\'s, and an early interrupt leaves no report of the run before', async () => {
       const out = join(runs, '..', 'out4');
-      const first = await run(['--out', out], env);
+      const first = await run(['--out', out], runs);
       expect(first.exitCode, first.all).toBe(0);
       await mkdir(join(out, '.preflight'));
       await writeFile(join(out, '.preflight', 'mine.txt'), 'mine');
       const before = Date.now();
-      const second = execa('node', [CLI(), 'run', '--suite', 'lifecycle', '--out', out], { reject: false, all: true, env });
+      const second = execa('node', [CLI(), 'run', '--suite', 'lifecycle', '--state-dir', runs, '--out', out], { reject: false, all: true });
       // The run has taken the out dir once the last run's compliance.json is gone.
       await waitFor(() => (existsSync(join(out, 'compliance.json')) ? undefined : true), { timeoutMs: 30_000, description: 'the second run to take the out dir' });
       second.kill('SIGINT');

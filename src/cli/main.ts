@@ -46,6 +46,9 @@ const COMMAND_HELP: Record<string, () => string> = {
                    --run-id ID           name the run (1-16 lower-case letters and digits): its containers are
                                          rtc-ID-…, its private dir /run/rtconform/ID-XXXXXX (default: random); with
                                          --engine (1-12), each share's run is IDs1, IDs2, …
+                   --state-dir DIR       keep the run's private dir in DIR instead of /run/rtconform (as root;
+                                         else $XDG_RUNTIME_DIR/rtconform): a dir only you can write, that
+                                         others may pass through (runsc's sandbox); runs sweep dead runs there
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
                                          regression (pass → fail), whatever failed before as well`,
   report: () => `  report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'
@@ -122,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
           baseline: { type: 'string' },
           shard: { type: 'string' },
           'run-id': { type: 'string' },
+          'state-dir': { type: 'string' },
           force: { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },
           verbose: { type: 'boolean' },
@@ -158,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
         baseline: values.baseline,
         shard: parseShard(values.shard),
         runId: values['run-id'],
+        stateDir: values['state-dir'],
         force: values.force,
         output: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
       };

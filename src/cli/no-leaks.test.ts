@@ -30,26 +30,26 @@ function runcAvailable(): boolean {
   }
 }
 
-/** The private dir of runs (harness/run-home.ts) under `env`: the machine's, or a test's own XDG_RUNTIME_DIR. */
-const runsDirOf = (env: NodeJS.ProcessEnv = {}): string => runsDir({ ...process.env, ...env });
+/** The private dir of runs (harness/run-home.ts): the machine's, or a test's own (--state-dir). */
+const runsDirOf = (stateDir?: string): string => runsDir(stateDir);
 
 /** The homes of one run, by its id (`<runs dir>/<id>-XXXXXX`). */
-function homesOf(runId: string, env?: NodeJS.ProcessEnv): string[] {
-  const runs = runsDirOf(env);
+function homesOf(runId: string, stateDir?: string): string[] {
+  const runs = runsDirOf(stateDir);
   return readdirSync(runs).filter((e) => e.startsWith(`${runId}-`)).map((e) => join(runs, e));
 }
 
 /** Everything of one run that could outlive it, found by its run id. */
-async function leftovers(runId: string, env?: NodeJS.ProcessEnv): Promise<string[]> {
+async function leftovers(runId: string, stateDir?: string): Promise<string[]> {
   const found: string[] = [];
   const prefix = `rtc-${runId}-`;
   if (runcAvailable()) {
     const list = await execa('runc', ['list', '--format', 'json']);
     for (const c of (JSON.parse(list.stdout) as { id: string }[] | null) ?? []) if (c.id.startsWith(prefix)) found.push(`runc container ${c.id}`);
   }
-  const homes = homesOf(runId, env);
+  const homes = homesOf(runId, stateDir);
   found.push(...homes.map((h) => `home ${h}`));
-  const home = `${runsDirOf(env)}/${runId}-`;
+  const home = `${runsDirOf(stateDir)}/${runId}-`;
   for (const entry of readdirSync(tmpdir())) if (entry.startsWith(`rtconform-${runId}-`)) found.push(`temp dir ${entry}`);
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     const cmdline = (() => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } })();
@@ -67,15 +67,19 @@ async function leftovers(runId: string, env?: NodeJS.ProcessEnv): Promise<string
   return found;
 }
 
-/** A private dir of runs for one test (XDG_RUNTIME_DIR): kept short, as socket paths in it are bounded to 107 bytes. */
-async function ownRunsDir(): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Promise<void> }> {
-  const path = await mkdtemp('/tmp/rx');
-  return { env: { XDG_RUNTIME_DIR: path }, cleanup: () => rm(path, { recursive: true, force: true }) };
+/**
+ * A private dir of runs for one test (--state-dir): the runs other tests start at the same time
+ * look in the machine's. Short, as socket paths in it are bounded to 107 bytes.
+ */
+async function ownRunsDir(): Promise<{ path: string; args: string[]; cleanup: () => Promise<void> }> {
+  const base = await mkdtemp('/tmp/rx');
+  const path = join(base, 'r');
+  return { path, args: ['--state-dir', path], cleanup: () => rm(base, { recursive: true, force: true }) };
 }
 
 /** Whether a fake container of the run exists (in its home's fake state root). */
-function hasFakeContainer(runId: string, env?: NodeJS.ProcessEnv): boolean {
-  return homesOf(runId, env).some((home) => {
+function hasFakeContainer(runId: string, stateDir?: string): boolean {
+  return homesOf(runId, stateDir).some((home) => {
     const root = join(home, 'run', 'fake-root');
     return existsSync(root) && readdirSync(root).some((c) => c.startsWith(`rtc-${runId}-`));
   });
@@ -92,10 +96,10 @@ function signalAll(pids: number[], signal: NodeJS.Signals): void {
 }
 
 /** Starts `rtconform run` under a given run id, its report in a temp dir that `ended` removes. */
-async function startRun(runId: string, args: string[], suite: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
+async function startRun(runId: string, args: string[], suite: string): Promise<{ child: ReturnType<typeof execa>; ended: () => Promise<{ exitCode: number | undefined; all: string | undefined }> }> {
   const out = await dir({ prefix: 'rtconform-leak-out-', unsafeCleanup: true });
   const child = execa('node', [CLI(), 'run', ...args, '--suite', suite, '--out', out.path, '--run-id', runId], {
-    reject: false, env, all: true,
+    reject: false, all: true,
   });
   return {
     child,
@@ -137,12 +141,12 @@ describe('nothing of ours is left behind', () => {
     // finds the dead one.
     const own = await ownRunsDir();
     try {
-      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId], {
-        reject: false, env: own.env, all: true,
+      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId, ...own.args], {
+        reject: false, all: true,
       });
       const report = join(out.path, 'compliance.json');
       // Kill once results have reached disk and a container of the run is alive.
-      await waitFor(() => (hasFakeContainer(runId, own.env) && existsSync(report) ? true : undefined), { timeoutMs: 90_000, description: 'the run to write results and create a container' });
+      await waitFor(() => (hasFakeContainer(runId, own.path) && existsSync(report) ? true : undefined), { timeoutMs: 90_000, description: 'the run to write results and create a container' });
       // Stop the whole tree first (stopped processes spawn nothing and keep their parents), until
       // no new process appears in it; then kill every one of them at once.
       let tree: number[] = [];
@@ -157,12 +161,12 @@ describe('nothing of ours is left behind', () => {
       const partial = ComplianceReportSchema.parse(JSON.parse(readFileSync(report, 'utf8')));
       expect(partial).toMatchObject({ interrupted: true, note: PARTIAL_NOTE });
       expect(partial.runs.flatMap((r) => r.results).length).toBeGreaterThan(0);
-      expect(await leftovers(runId, own.env), 'what the killed run left, before the next run').not.toEqual([]);
+      expect(await leftovers(runId, own.path), 'what the killed run left, before the next run').not.toEqual([]);
 
-      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake'], 'lifecycle/missing-id', own.env)).ended();
+      const next = await (await startRun(`nx${randomBytes(2).toString('hex')}`, ['--runtime', 'fake', ...own.args], 'lifecycle/missing-id')).ended();
       expect(next.exitCode, next.all).toBe(0);
       expect(next.all).toMatch(new RegExp(`run ${runId} \\(pid \\d+\\) ended without cleaning up; removed what it left`));
-      expect(await leftovers(runId, own.env)).toEqual([]);
+      expect(await leftovers(runId, own.path)).toEqual([]);
     } finally {
       await out.cleanup();
       await own.cleanup();
@@ -176,10 +180,10 @@ describe('nothing of ours is left behind', () => {
     try {
       // As a shell starts it: rtconform leads a process group of its own, and a `kill -9 -PGID`
       // of that group reaches it alone, not the test process (which leads another).
-      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId], {
-        reject: false, env: own.env, all: true, detached: true,
+      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId, ...own.args], {
+        reject: false, all: true, detached: true,
       });
-      await waitFor(() => (hasFakeContainer(runId, own.env) ? true : undefined), { timeoutMs: 90_000, description: 'the run to create a container' });
+      await waitFor(() => (hasFakeContainer(runId, own.path) ? true : undefined), { timeoutMs: 90_000, description: 'the run to create a container' });
       const testProcess = processTree([child.pid!]).filter((pid) => procStat(pid)?.ppid === child.pid && procStat(pid)?.pgrp === pid);
       expect(testProcess, 'the test process, leader of a group of its own').toHaveLength(1);
       process.kill(-child.pid!, 'SIGKILL');
@@ -187,7 +191,7 @@ describe('nothing of ours is left behind', () => {
       const killedAt = Date.now();
       await waitFor(() => (isAlive(testProcess[0]!) ? undefined : true), { timeoutMs: 30_000, description: `test process ${testProcess[0]} to end` });
       expect(Date.now() - killedAt, 'how long the orphaned test process went on').toBeLessThan(20_000);
-      expect(await leftovers(runId, own.env)).toEqual([]);
+      expect(await leftovers(runId, own.path)).toEqual([]);
     } finally {
       await out.cleanup();
       await own.cleanup();

@@ -47,6 +47,8 @@ export interface RunCommandOptions {
   shard?: { index: number; count: number };
   /** Names the run (its containers are rtc-ID-…); default a random one. */
   runId?: string;
+  /** The private dir of runs that holds this run's home, instead of the default (/run/rtconform as root). */
+  stateDir?: string;
 }
 
 /**
@@ -113,9 +115,12 @@ async function preflight(plan: RunPlan, workDir: string): Promise<void> {
 }
 
 /** The run's home (harness/run-home.ts), or a harness error saying why the user's private dir of runs cannot be used. */
-async function newRunHome(plan: RunPlan): Promise<string> {
+async function newRunHome(plan: RunPlan, options: RunCommandOptions): Promise<string> {
   try {
-    return await makeRunHome({ runId: plan.runId, runtimes: plan.host.map((r) => r.key), containers: (plan.containers?.runtimes.length ?? 0) > 0 });
+    return await makeRunHome({
+      runId: plan.runId, runtimes: plan.host.map((r) => r.key), containers: (plan.containers?.runtimes.length ?? 0) > 0,
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+    });
   } catch (error) {
     if (error instanceof PrivateDirError) throw new HarnessError(error.message);
     throw error;
@@ -157,7 +162,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const out = await checkOutDir(options.outDir, { force: options.force });
   const plan = planRun(options);
   // Everything the run writes but its reports lives in its home, which goes when the run ends.
-  const home = await newRunHome(plan);
+  const home = await newRunHome(plan, options);
   const interruptions = new Interruptions();
   let started = false;
   try {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { notOwnFileReason, notPrivateReason, privateDir } from '../util/private-dir.js';
+import { ensurePrivateDir, notOwnFileReason, notPrivateReason, privateDirPath } from '../util/private-dir.js';
 import { procStat } from '../util/procfs.js';
 import { visibleText } from '../util/text.js';
 import { RUN_ID } from './plan.js';
@@ -46,11 +46,14 @@ const RunRecordSchema = z.object({
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
 /**
- * The running user's dir of run homes (0711: runsc's sandbox, as nobody, passes through it and
- * a home to the home's temp dir; nobody can list it).
+ * The running user's dir of run homes: `stateDir` (rtconform run --state-dir), else its default
+ * place (/run/rtconform as root; util/private-dir.ts). 0711: runsc's sandbox, as nobody, passes
+ * through it and a home to the home's temp dir; nobody can list or write it.
  */
-export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return privateDir('rtconform', env, 0o711);
+export function runsDir(stateDir?: string): string {
+  return stateDir === undefined
+    ? ensurePrivateDir(privateDirPath('rtconform'), 0o711)
+    : ensurePrivateDir(resolve(stateDir), 0o711, 'choose a dir of your own for --state-dir');
 }
 
 export function identityOf(pid: number): ProcessIdentity {
@@ -89,8 +92,8 @@ export async function makeDirIn(home: string, which: 'run' | 'tmp'): Promise<str
  * Makes a run's home and records this process as its owner; the record lists the run's host
  * runtimes by name and whether it uses target containers.
  */
-export async function makeRunHome(run: { runId: string; runtimes: readonly string[]; containers: boolean }): Promise<string> {
-  const home = await mkdtemp(join(runsDir(), `${run.runId}-`));
+export async function makeRunHome(run: { runId: string; runtimes: readonly string[]; containers: boolean; stateDir?: string }): Promise<string> {
+  const home = await mkdtemp(join(runsDir(run.stateDir), `${run.runId}-`));
   // Others may pass through it to its temp dir, never list or write it: runsc's sandbox runs as
   // nobody and opens the chroot it makes in TMPDIR. What is private in it is private by its own mode.
   await chmod(home, 0o711);
@@ -149,12 +152,10 @@ export function readRecord(home: string): RunRecord | string {
 export type FoundHome = { home: string; record: RunRecord } | { home: string; problem: string; noRecord: boolean };
 
 /**
- * The homes in the running user's runs dir. Each must be a dir of the user's alone, whose name
- * starts with the run id its record carries; anything else is reported as a problem, to be
- * left alone.
+ * The homes in a runs dir (runsDir). Each must be a dir of the user's alone, whose name starts
+ * with the run id its record carries; anything else is reported as a problem, to be left alone.
  */
-export function findHomes(): FoundHome[] {
-  const dir = runsDir();
+export function findHomes(dir: string): FoundHome[] {
   const found: FoundHome[] = [];
   for (const name of readdirSync(dir)) {
     const home = join(dir, name);

@@ -37,7 +37,11 @@ export interface ExecOptions {
   env?: string[];
   tty?: boolean;
   user?: string;
-  /** Kill the exec'd process after this long and raise ExecTimeoutError. */
+  /**
+   * End the exec'd process after this long and raise ExecTimeoutError, which says what was ended:
+   * the pid from --pid-file only where it is provably the call's (or through the runtime, per
+   * profile.execPidInRuntime), else the exec call.
+   */
   timeoutMs?: number;
   /** What the process reads on stdin: text at once, or pieces streamed as they come (a Readable, an async generator), then end of file. */
   input?: Input;

@@ -1,6 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Places only the running user can write. rtconform runs as root on shared machines, so nothing
@@ -58,21 +58,25 @@ function baseProblem(base: string): string | undefined {
 }
 
 /**
- * The private dir `name` of the running user, made when missing: under $XDG_RUNTIME_DIR when it
- * is set, else `/run/<name>` for root, else `<tmp>/<name>-<uid>` (as tmux and ssh-agent do). One
- * that exists must be a real dir of the user's that nobody else can write; else it is refused,
- * never used or changed. `mode` is 0700, or 0711 where others must pass through it to a dir
- * below (they still cannot list or write it).
+ * Where the private dir `name` of the running user is: `/run/<name>` for root (as runc keeps
+ * /run/runc), else under $XDG_RUNTIME_DIR when it is set, else `<tmp>/<name>-<uid>` (as tmux
+ * and ssh-agent do).
  */
-export function privateDir(name: string, env: NodeJS.ProcessEnv = process.env, mode: 0o700 | 0o711 = 0o700): string {
+export function privateDirPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (uid() === 0) return `/run/${name}`;
   const xdg = env.XDG_RUNTIME_DIR;
-  const [base, path, via] = xdg !== undefined && xdg.startsWith('/')
-    ? [xdg, join(xdg, name), 'XDG_RUNTIME_DIR']
-    : uid() === 0 ? ['/run', `/run/${name}`, undefined] : [tmpdir(), join(tmpdir(), `${name}-${uid()}`), undefined];
-  const advice = via === undefined
-    ? `remove it (or make it yours, mode 0700) and run again`
-    : `point ${via} at a dir of your own (mode 0700), or unset it`;
-  const problem = baseProblem(base);
+  return xdg !== undefined && xdg.startsWith('/') ? join(xdg, name) : join(tmpdir(), `${name}-${uid()}`);
+}
+
+/**
+ * The dir at `path`, made when missing, as a private dir of the running user's: one that
+ * exists must be a real dir of the user's that nobody else can write, in a dir where nobody
+ * else can rename it; else it is refused, never used or changed. `mode` is 0700, or 0711 where
+ * others must pass through it to a dir below (they still cannot list or write it). `advice`
+ * says what to do about a refusal.
+ */
+export function ensurePrivateDir(path: string, mode: 0o700 | 0o711, advice = 'remove it (or make it yours, mode 0700) and run again'): string {
+  const problem = baseProblem(dirname(path));
   if (problem !== undefined) throw new PrivateDirError(`${path} must be a private dir of yours, but ${problem}: ${advice}`);
   try {
     mkdirSync(path, { mode });
@@ -87,4 +91,10 @@ export function privateDir(name: string, env: NodeJS.ProcessEnv = process.env, m
   // Ours and only ours to write: nobody else needs to read it either.
   if ((info.mode & 0o777) !== mode) chmodSync(path, mode);
   return path;
+}
+
+/** The private dir `name` of the running user (privateDirPath), made 0700 when missing, refused when not private. */
+export function privateDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const path = privateDirPath(name, env);
+  return ensurePrivateDir(path, 0o700, uid() !== 0 && env.XDG_RUNTIME_DIR !== undefined ? 'point XDG_RUNTIME_DIR at a dir of your own (mode 0700), or unset it' : undefined);
 }
