@@ -62,26 +62,72 @@ describe.runIf(isRoot())('a root run, with /tmp and its own dirs prepared by ano
     for (const path of made) await rm(path, { recursive: true, force: true });
   });
 
-  it('runs no command of a record planted in /tmp, and writes through no plan.json link of a dir pre-created under its run id', async () => {
+  /**
+   * One run among everything planted at once, as a machine would have it: a record and a run
+   * dir in /tmp (nobody's), and records in the run's own dir of runs that it must not trust.
+   */
+  describe('one run among planted records and dirs', () => {
     const marker = `/tmp/rtc-pwned-${tag}-record`;
+    const strictMarker = `/tmp/rtc-pwned-${tag}-strict`;
     const victim = `/tmp/rtc-victim-${tag}`;
     const runId = `hu${tag}`;
-    made.push(marker, victim, `/tmp/rtconform-planted${tag}`, `/tmp/rtconform-${runId}-tmp`);
-    await writeFile(victim, 'precious');
-    const planted = await asNobody(`set -e
+    const homes: Record<'theirs' | 'writable' | 'withBinary' | 'linked' | 'ours', string> = { theirs: '', writable: '', withBinary: '', linked: '', ours: '' };
+    let result: Awaited<ReturnType<typeof run>>;
+    beforeAll(async () => {
+      made.push(marker, strictMarker, victim, `/tmp/rtconform-planted${tag}`, `/tmp/rtconform-${runId}-tmp`);
+      await writeFile(victim, 'precious');
+      // In /tmp, by nobody: a record whose runtime is `sh -c COMMAND`, and the run's dir of old with a link for its plan.
+      const planted = await asNobody(`set -e
 mkdir /tmp/rtconform-planted${tag} && cat > /tmp/rtconform-planted${tag}/run.json
 mkdir /tmp/rtconform-${runId}-tmp && ln -s ${victim} /tmp/rtconform-${runId}-tmp/plan.json`, recordRunning(`touch ${marker}`));
-    expect(planted.exitCode, planted.all).toBe(0);
+      expect(planted.exitCode, planted.all).toBe(0);
+      // Among the runs: a home of nobody's, a record others can write, one that carries a binary
+      // as records once did, one behind a link, and a dead run of our own.
+      const dead = { pid: 999_999_999, startTime: 0 };
+      const record = (id: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ runId: id, owner: dead, runtimes: ['fake'], containers: false, ...extra });
+      const home = async (name: string, text: string): Promise<string> => {
+        const path = join(runs, name);
+        await mkdir(join(path, 'run'), { recursive: true, mode: 0o700 });
+        await writeFile(join(path, 'run.json'), text, { mode: 0o600 });
+        return path;
+      };
+      homes.theirs = await home(`ab${tag}-theirs`, record(`ab${tag}`));
+      await chown(homes.theirs, NOBODY, NOBODY);
+      await chown(join(homes.theirs, 'run.json'), NOBODY, NOBODY);
+      homes.writable = await home(`ac${tag}-writable`, record(`ac${tag}`));
+      await chmod(join(homes.writable, 'run.json'), 0o666);
+      homes.withBinary = await home(`ad${tag}-binary`, record(`ad${tag}`, { binary: '/bin/sh', globalArgs: ['-c', `touch ${strictMarker}`] }));
+      homes.linked = join(runs, `ae${tag}-linked`);
+      await mkdir(homes.linked, { mode: 0o700 });
+      await symlink(join(homes.writable, 'run.json'), join(homes.linked, 'run.json'));
+      homes.ours = await home(`af${tag}-dead`, record(`af${tag}`, { runtimes: ['fake', '/opt/their/runtime'] }));
 
-    const result = await run(['--run-id', runId, '--out', join(runs, '..', 'out1')], runs);
-    expect(result.exitCode, result.all).toBe(0);
-    expect(existsSync(marker), 'the planted record\'s command ran').toBe(false);
-    expect(await readFile(victim, 'utf8'), 'the file behind the planted link').toBe('precious');
-    expect(result.all).not.toMatch(/planted|ended without cleaning up/);
-    // What nobody made is theirs: left as it was.
-    expect(lstatSync(`/tmp/rtconform-${runId}-tmp/plan.json`).isSymbolicLink()).toBe(true);
-    expect(existsSync(`/tmp/rtconform-planted${tag}/run.json`)).toBe(true);
-  }, 150_000);
+      result = await run(['--run-id', runId, '--out', join(runs, '..', 'out1')], runs);
+    }, 150_000);
+
+    it('runs no command of a record planted in /tmp, and writes through no plan.json link of a dir pre-created under its run id', () => {
+      expect(result.exitCode, result.all).toBe(0);
+      expect(existsSync(marker), 'the planted record\'s command ran').toBe(false);
+      expect(readFileSync(victim, 'utf8'), 'the file behind the planted link').toBe('precious');
+      expect(result.all).not.toMatch(/planted/);
+      // What nobody made is theirs: left as it was.
+      expect(lstatSync(`/tmp/rtconform-${runId}-tmp/plan.json`).isSymbolicLink()).toBe(true);
+      expect(existsSync(`/tmp/rtconform-planted${tag}/run.json`)).toBe(true);
+    });
+
+    it('leaves alone, and names, every record among its runs that is not its own to trust; sweeps a dead run of its own with its own runtimes', () => {
+      expect(result.all).toContain(`left alone: ${homes.theirs} belongs to uid ${NOBODY}`);
+      expect(result.all).toContain(`left alone: ${join(homes.writable, 'run.json')} is writable by others`);
+      expect(result.all).toMatch(new RegExp(`left alone: ${join(homes.withBinary, 'run.json')} is not the record of a run`));
+      expect(result.all).toContain(`left alone: ${join(homes.linked, 'run.json')} cannot be opened (ELOOP)`);
+      // The one dead run swept is our own, with the runtimes this run resolved: none from a record.
+      expect(result.all.match(/ended without cleaning up/g), result.all).toHaveLength(1);
+      expect(result.all).toMatch(new RegExp(`run af${tag} \\(pid 999999999\\) ended without cleaning up.*containers in /opt/their/runtime were not looked for`));
+      for (const path of [homes.theirs, homes.writable, homes.withBinary, homes.linked]) expect(existsSync(path), path).toBe(true);
+      expect(existsSync(homes.ours), 'the dead run\'s home').toBe(false);
+      expect(existsSync(strictMarker)).toBe(false);
+    });
+  });
 
   it('runs no binary of a plan swapped in a dir pre-created under its run id while the run starts', async () => {
     const marker = `/tmp/rtc-pwned-${tag}-plan`;
@@ -104,41 +150,6 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
     } finally {
       swapper.kill('SIGKILL');
     }
-  }, 150_000);
-
-  it('leaves alone, and names, every record among its runs that is not its own to trust; sweeps a dead run of its own with its own runtimes', async () => {
-    const marker = `/tmp/rtc-pwned-${tag}-strict`;
-    made.push(marker);
-    const dead = { pid: 999_999_999, startTime: 0 };
-    const record = (runId: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ runId, owner: dead, runtimes: ['fake'], containers: false, ...extra });
-    const home = async (name: string, text: string): Promise<string> => {
-      const path = join(runs, name);
-      await mkdir(join(path, 'run'), { recursive: true, mode: 0o700 });
-      await writeFile(join(path, 'run.json'), text, { mode: 0o600 });
-      return path;
-    };
-    const theirs = await home(`ab${tag}-theirs`, record(`ab${tag}`));
-    await chown(theirs, NOBODY, NOBODY);
-    await chown(join(theirs, 'run.json'), NOBODY, NOBODY);
-    const writable = await home(`ac${tag}-writable`, record(`ac${tag}`));
-    await chmod(join(writable, 'run.json'), 0o666);
-    // A record that carries a binary and its flags, as records once did: no record of a run now.
-    const withBinary = await home(`ad${tag}-binary`, record(`ad${tag}`, { binary: '/bin/sh', globalArgs: ['-c', `touch ${marker}`] }));
-    const linked = join(runs, `ae${tag}-linked`);
-    await mkdir(linked, { mode: 0o700 });
-    await symlink(join(writable, 'run.json'), join(linked, 'run.json'));
-    const ours = await home(`af${tag}-dead`, record(`af${tag}`, { runtimes: ['fake', '/opt/their/runtime'] }));
-
-    const result = await run(['--out', join(runs, '..', 'out3')], runs);
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toContain(`left alone: ${theirs} belongs to uid ${NOBODY}`);
-    expect(result.all).toContain(`left alone: ${join(writable, 'run.json')} is writable by others`);
-    expect(result.all).toMatch(new RegExp(`left alone: ${join(withBinary, 'run.json')} is not the record of a run`));
-    expect(result.all).toContain(`left alone: ${join(linked, 'run.json')} cannot be opened (ELOOP)`);
-    expect(result.all).toMatch(new RegExp(`run af${tag} \\(pid 999999999\\) ended without cleaning up.*containers in /opt/their/runtime were not looked for`));
-    for (const path of [theirs, writable, withBinary, linked]) expect(existsSync(path), path).toBe(true);
-    expect(existsSync(ours), 'the dead run\'s home').toBe(false);
-    expect(existsSync(marker)).toBe(false);
   }, 150_000);
 
   it('refuses a dir of runs another user owns, or that others can write, before it makes anything', async () => {
@@ -190,9 +201,11 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
     }, 60_000);
 
     it('keeps a .preflight/ of the user\'s, and an early interrupt leaves no report of the run before', async () => {
+      // A previous run's reports (its compliance.json says they are rtconform's).
       const out = join(runs, '..', 'out4');
-      const first = await run(['--out', out], runs);
-      expect(first.exitCode, first.all).toBe(0);
+      await mkdir(out);
+      await writeFile(join(out, 'compliance.json'), JSON.stringify({ tool: { name: 'rtconform', version: 'before' } }));
+      for (const file of ['compliance.html', 'compliance.md', 'junit.xml']) await writeFile(join(out, file), 'the run before');
       await mkdir(join(out, '.preflight'));
       await writeFile(join(out, '.preflight', 'mine.txt'), 'mine');
       const before = Date.now();

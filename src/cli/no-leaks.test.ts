@@ -173,14 +173,15 @@ describe('nothing of ours is left behind', () => {
     }
   }, 240_000);
 
-  it(`after kill -9 of rtconform's own process group: the test process stops within seconds and removes what the run made (${runtimes.join(', ')})`, async () => {
+  // The fake alone: what is checked is the process tree, whatever the runtime.
+  it('after kill -9 of rtconform\'s own process group: the test process stops within seconds and removes what the run made', async () => {
     const runId = `kg${randomBytes(2).toString('hex')}`;
     const out = await dir({ prefix: 'rtconform-killgroup-out-', unsafeCleanup: true });
     const own = await ownRunsDir();
     try {
       // As a shell starts it: rtconform leads a process group of its own, and a `kill -9 -PGID`
       // of that group reaches it alone, not the test process (which leads another).
-      const child = execa('node', [CLI(), 'run', ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'lifecycle', '--out', out.path, '--run-id', runId, ...own.args], {
+      const child = execa('node', [CLI(), 'run', '--runtime', 'fake', '--suite', 'lifecycle', '--out', out.path, '--run-id', runId, ...own.args], {
         reject: false, all: true, detached: true,
       });
       await waitFor(() => (hasFakeContainer(runId, own.path) ? true : undefined), { timeoutMs: 90_000, description: 'the run to create a container' });

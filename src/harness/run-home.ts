@@ -60,12 +60,6 @@ export function identityOf(pid: number): ProcessIdentity {
   return { pid, startTime: procStat(pid)?.startTime ?? 0 };
 }
 
-/** Whether the process a record names still runs (the same process, not one that got its pid). */
-export function isRunning(process: ProcessIdentity): boolean {
-  const stat = procStat(process.pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.startTime === process.startTime;
-}
-
 /** Where, in a home, the run's tests work (the run dir), and vitest and runtime calls keep temp files. */
 export function runDirIn(home: string): string {
   return join(home, 'run');
