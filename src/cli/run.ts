@@ -9,7 +9,7 @@ import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 import {
   makePlan, planContainerRuntime, planHostRuntime, RUN_ID, type RunPlan,
 } from '../harness/plan.js';
-import { makeDirIn, makeRunHome, recordTestProcess } from '../harness/run-home.js';
+import { makeDirIn, makeRunHome, recordTestProcess, releaseRunsDir } from '../harness/run-home.js';
 import { finalSweep, removeHome, sweptRun } from '../harness/sweep.js';
 import { packageRoot, toolVersion } from '../package-root.js';
 import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
@@ -179,7 +179,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   } finally {
     interruptions.remove();
     // Once the tests started, the final sweep removes the home.
-    if (!started) await removeHome(home);
+    if (!started) {
+      await removeHome(home);
+      releaseRunsDir(home);
+    }
   }
 }
 

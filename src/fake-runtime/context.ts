@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { privateDir } from '../util/private-dir.js';
+import { privateDir, privateDirPath } from '../util/private-dir.js';
 import type { Fault } from './faults.js';
 
 /** An error the runtime reports; unlike a UsageError it exits 1, not 2. */
@@ -75,11 +75,18 @@ export function print(text: string): void {
 
 /**
  * The state root without --root: a private dir of the user's (util/private-dir.ts), never a
- * name in a shared /tmp that another user could have made first.
+ * name in a shared /tmp that another user could have made first. Only its path: it is made (and
+ * checked) by makeDefaultRoot when a verb uses it, so `--version` or a refused call makes nothing.
  */
 export function defaultRoot(): string {
-  return privateDir('rtconform-fake');
+  return privateDirPath(DEFAULT_ROOT);
 }
+
+export function makeDefaultRoot(): string {
+  return privateDir(DEFAULT_ROOT);
+}
+
+const DEFAULT_ROOT = 'rtconform-fake';
 
 export function log(level: 'error' | 'warning' | 'info', msg: string): void {
   const { log: file, logFormat } = call();

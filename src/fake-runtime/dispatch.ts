@@ -4,7 +4,7 @@ import { SPEC_VERSION } from '../spec/version.js';
 import { bool, parseFlags, str, UsageError, type FlagSpec } from './args.js';
 import { checkpointCommands } from './checkpoint.js';
 import type { Command } from './command.js';
-import { call, defaultRoot, HandOver, log, pathOf, print } from './context.js';
+import { call, defaultRoot, HandOver, log, makeDefaultRoot, pathOf, print } from './context.js';
 import { execCommands } from './exec.js';
 import { activeFaults } from './faults.js';
 import { featuresCommands } from './features.js';
@@ -71,7 +71,8 @@ async function dispatch(argv: string[]): Promise<number> {
   const format = str(parsedGlobals, 'log-format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`unknown log format "${format}": use text or json`);
   const current = call();
-  current.root = pathOf(str(parsedGlobals, 'root') ?? defaultRoot());
+  const givenRoot = str(parsedGlobals, 'root');
+  current.root = givenRoot === undefined ? defaultRoot() : pathOf(givenRoot);
   const logFile = str(parsedGlobals, 'log');
   current.log = logFile === undefined ? undefined : pathOf(logFile);
   current.logFormat = format;
@@ -88,7 +89,8 @@ async function dispatch(argv: string[]): Promise<number> {
   const command = commands[verb];
   if (!command) throw new UsageError(`unknown command "${verb}"`);
   const parsed = parseFlags(argv.slice(verbAt + 1), command.flags, true);
-  mkdirSync(current.root, { recursive: true, mode: 0o700 });
+  if (givenRoot === undefined) makeDefaultRoot();
+  else mkdirSync(current.root, { recursive: true, mode: 0o700 });
   return command.run(parsed, new Store(current.root));
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir, notOwnFileReason, notPrivateReason, privateDirPath } from '../util/private-dir.js';
 import { procStat } from '../util/procfs.js';
@@ -87,12 +87,41 @@ export async function makeDirIn(home: string, which: 'run' | 'tmp'): Promise<str
  * runtimes by name and whether it uses target containers.
  */
 export async function makeRunHome(run: { runId: string; runtimes: readonly string[]; containers: boolean; stateDir?: string }): Promise<string> {
-  const home = await mkdtemp(join(runsDir(run.stateDir), `${run.runId}-`));
+  const home = await homeIn(run.runId, run.stateDir);
   // Others may pass through it to its temp dir, never list or write it: runsc's sandbox runs as
   // nobody and opens the chroot it makes in TMPDIR. What is private in it is private by its own mode.
   await chmod(home, 0o711);
   writeRecord(home, { runId: run.runId, owner: identityOf(process.pid), runtimes: [...run.runtimes], containers: run.containers });
   return home;
+}
+
+/**
+ * A new home in the dir of runs. Another run may remove that dir, left empty, between making
+ * it and the mkdtemp (releaseRunsDir): then it is made again.
+ */
+async function homeIn(runId: string, stateDir: string | undefined): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await mkdtemp(join(runsDir(stateDir), `${runId}-`));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+    }
+  }
+}
+
+/**
+ * Once a run's home is gone: the default dir of runs goes too if no other run is in it (rmdir
+ * removes only an empty dir), so a machine keeps nothing of rtconform between runs. A
+ * --state-dir is the user's and stays. `defaultDir` is the default dir's path (for tests).
+ */
+export function releaseRunsDir(home: string, defaultDir = privateDirPath('rtconform')): void {
+  const dir = dirname(home);
+  if (dir !== defaultDir) return;
+  try {
+    rmdirSync(dir);
+  } catch {
+    // another run's home is in it, or another run removed it first
+  }
 }
 
 /** Adds the test process `rtconform run` started to the home's record: a sweep can end its group. */
