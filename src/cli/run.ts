@@ -117,10 +117,7 @@ async function preflight(plan: RunPlan, workDir: string): Promise<void> {
 /** The run's home (harness/run-home.ts), or a harness error saying why the user's private dir of runs cannot be used. */
 async function newRunHome(plan: RunPlan, options: RunCommandOptions): Promise<string> {
   try {
-    return await makeRunHome({
-      runId: plan.runId, runtimes: plan.host.map((r) => r.key), containers: (plan.containers?.runtimes.length ?? 0) > 0,
-      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
-    });
+    return await makeRunHome(plan, options.stateDir);
   } catch (error) {
     if (error instanceof PrivateDirError) throw new HarnessError(error.message);
     throw error;

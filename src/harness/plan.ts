@@ -93,6 +93,11 @@ export type RunPlan = z.infer<typeof RunPlanSchema>;
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
+/** Whether the plan drives runtimes in target containers (a run without them loads no engine client). */
+export function usesContainerTargets(plan: Pick<RunPlan, 'containers'>): boolean {
+  return (plan.containers?.runtimes.length ?? 0) > 0;
+}
+
 /**
  * The one way a plan is made (the CLI, the self-test, rtconformTestConfig): a new run id, the
  * defaults for what is not given, and the schema's check.

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ensurePrivateDir, notOwnFileReason, notPrivateReason, privateDirPath } from '../util/private-dir.js';
 import { procStat } from '../util/procfs.js';
 import { visibleText } from '../util/text.js';
-import { RUN_ID } from './plan.js';
+import { RUN_ID, usesContainerTargets, type RunPlan } from './plan.js';
 
 /**
  * A run's home: the one dir of its own that holds everything it writes besides its reports
@@ -83,15 +83,15 @@ export async function makeDirIn(home: string, which: 'run' | 'tmp'): Promise<str
 }
 
 /**
- * Makes a run's home and records this process as its owner; the record lists the run's host
- * runtimes by name and whether it uses target containers.
+ * Makes a run's home (in `stateDir`, or the default dir of runs) and records this process as
+ * its owner; the record lists the plan's host runtimes by key and whether it uses target containers.
  */
-export async function makeRunHome(run: { runId: string; runtimes: readonly string[]; containers: boolean; stateDir?: string }): Promise<string> {
-  const home = await homeIn(run.runId, run.stateDir);
+export async function makeRunHome(plan: Pick<RunPlan, 'runId' | 'host' | 'containers'>, stateDir?: string): Promise<string> {
+  const home = await homeIn(plan.runId, stateDir);
   // Others may pass through it to its temp dir, never list or write it: runsc's sandbox runs as
   // nobody and opens the chroot it makes in TMPDIR. What is private in it is private by its own mode.
   await chmod(home, 0o711);
-  writeRecord(home, { runId: run.runId, owner: identityOf(process.pid), runtimes: [...run.runtimes], containers: run.containers });
+  writeRecord(home, { runId: plan.runId, owner: identityOf(process.pid), runtimes: plan.host.map((r) => r.key), containers: usesContainerTargets(plan) });
   return home;
 }
 

@@ -3,9 +3,8 @@
  * exits its process on SIGINT, so the parent (`rtconform run`) keeps the run's cleanup and
  * summary, whatever happens to this one.
  */
-import { readdirSync } from 'node:fs';
 import { startVitest, type Reporter } from 'vitest/node';
-import { procStat } from '../util/procfs.js';
+import { groupMembers } from '../util/procfs.js';
 import { terminalSafeText } from '../util/text.js';
 import { packageRoot } from '../package-root.js';
 import { compiledLibrary } from './compiled-library.js';
@@ -67,13 +66,12 @@ function watchParent(plan: RunPlan): void {
   timer.unref();
 }
 
-/** Kills the other members of this process's group (vitest's workers, the calls they made). */
+/** Kills the other members of this process's group (vitest's workers), this one lives on to sweep. */
 function killOwnGroup(): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    if (procStat(Number(entry))?.pgrp !== process.pid) continue;
+  for (const { pid } of groupMembers(process.pid)) {
+    if (pid === process.pid) continue;
     try {
-      process.kill(Number(entry), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // gone meanwhile
     }

@@ -1,5 +1,4 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
 
 /**
  * Reading a file someone gave us (a runtime declaration, a report to compare or merge) as text,
@@ -52,24 +51,12 @@ export function readBoundedTextSync(path: string, options: BoundedRead): string 
   }
 }
 
-/** readBoundedTextSync, without blocking the event loop while it reads. */
+/**
+ * readBoundedTextSync for callers that await: the read is bounded (64 MiB at the most for a
+ * report), so one synchronous read costs less than the many small awaits of an async one.
+ */
 export async function readBoundedText(path: string, options: BoundedRead): Promise<string> {
-  const handle = await open(path, FLAGS);
-  try {
-    const stats = await handle.stat();
-    refuseUnlessFits(path, stats, options);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (let want = nextRead(options.maxBytes, stats.size, total); want > 0; want = nextRead(options.maxBytes, stats.size, total)) {
-      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(want), 0, want, null);
-      if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    return textOf(chunks, total, path, options);
-  } finally {
-    await handle.close();
-  }
+  return readBoundedTextSync(path, options);
 }
 
 /**
