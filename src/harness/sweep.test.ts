@@ -141,7 +141,9 @@ process.stdin.on('end', () => process.exit(0)).resume();`], { stdin: 'pipe' });
 
       // Any run starting meanwhile does the same for every abandoned target on this host, this
       // one included: what counts is that the target is gone, and every cgroup of its run.
-      expect(await docker.getContainer(targetId).inspect().then(() => 'still there', () => 'gone'), `target ${targetId}`).toBe('gone');
+      // (and one that started first may still be removing it, then its cgroups).
+      await waitFor(async () => (await docker.getContainer(targetId).inspect().then(() => undefined, () => true)), { timeoutMs: 30_000, description: `target ${targetId} to be gone` });
+      await waitFor(() => (cgroupsNamed(prefix).length === 0 ? true : undefined), { timeoutMs: 10_000, description: 'the dead run\'s cgroups to be removed' }).catch(() => undefined);
       expect(cgroupsNamed(prefix), 'cgroups of the dead run left on the host').toEqual([]);
     } finally {
       owner.kill();
