@@ -146,7 +146,9 @@ describe('no control character of an input reaches the terminal raw', () => {
     await mkdir(where);
     const runtime = join(where, 'rt');
     const fake = join(packageRoot(), 'dist/fake-runtime/rtconform-fake-runtime');
-    await writeFile(runtime, `#!/bin/sh\n"${fake}" "$@" 2>"$0.err"; rc=$?\n[ $rc -eq 0 ] || printf '${TITLE}\\033[2J%s\\n' "$(cat "$0.err")" >&2\nexit $rc\n`);
+    // Taken for a runtime with runc's conventions (it needs root, no --root is given): its state
+    // goes in the test's dir, not in the fake's default root on the machine.
+    await writeFile(runtime, `#!/bin/sh\n"${fake}" --root "${join(work, 'state')}" "$@" 2>"$0.err"; rc=$?\n[ $rc -eq 0 ] || printf '${TITLE}\\033[2J%s\\n' "$(cat "$0.err")" >&2\nexit $rc\n`);
     await chmod(runtime, 0o755);
     const run = await cli(['run', '--runtime', runtime, '--suite', 'lifecycle/missing-id', '--verbose', '--out', join(work, 'out')], { NO_COLOR: '1', PATH: process.env.PATH ?? '' });
     expect(run.exitCode, run.stderr).toBe(0);
