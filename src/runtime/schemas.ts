@@ -86,6 +86,8 @@ export const FeaturesSchema = z.looseObject({
       seccomp: z.looseObject({}).nullish(),
       apparmor: z.looseObject({}).nullish(),
       selinux: z.looseObject({}).nullish(),
+      /** Extensions of mounts beyond mount(2)'s options (runtime-spec 1.2): idmapped mounts. */
+      mountExtensions: z.looseObject({ idmap: z.looseObject({ enabled: z.boolean().nullish() }).nullish() }).nullish(),
     })
     .nullish(),
   annotations: z.record(z.string(), z.string()).nullish(),

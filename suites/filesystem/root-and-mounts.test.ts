@@ -286,7 +286,7 @@ describeRuntimes('filesystem: root and mounts', (requirement) => {
     await where(ctx, 'mkdir -p "$1" && printf "x\\n" > "$1/file" && chown 1:1 "$1/file"', host);
     const userns = [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: 100_001, size: 65_535 }];
     if (await unsupportedByItsOwnWord(ctx, {
-      list: 'mountOptions', needs: ['idmap'],
+      list: 'idmapMounts', needs: ['idmap'],
       trial: (b) => b.namespace('user').edit((c) => void Object.assign(c.linux!, { uidMappings: userns, gidMappings: userns }))
         .mount({ destination: '/rtc-idmap', type: 'bind', source: host, options: ['bind', 'idmap'] }),
     })) return;
