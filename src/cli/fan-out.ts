@@ -56,7 +56,7 @@ const FAN_OUT_RUN_ID = /^[a-z0-9]{1,12}$/;
 function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fileSharing: string | undefined, runId: string): string[] {
   const container = options.container!;
   return [
-    'run', '--in-container', '--runtime', share.runtime, '--image', container.image, '--cgroup-view', container.cgroupView, '--run-id', runId,
+    'run', '--in-container', '--runtime', share.runtime, ...container.images.flatMap((image) => ['--image', image]), '--cgroup-view', container.cgroupView, '--run-id', runId,
     ...(fileSharing ? ['--file-sharing', fileSharing] : []),
     ...(options.stateDir === undefined ? [] : ['--state-dir', options.stateDir]),
     ...options.suites.flatMap((s) => ['--suite', s]),

@@ -34,7 +34,9 @@ const COMMAND_HELP: Record<string, () => string> = {
                    --retries N           run a failed test up to N more times (0-10, default 0); a
                                          requirement whose attempts disagree is reported flaky
                    --in-container        run the runtimes inside a privileged container (one per runtime)
-                   --image NAME          the container's image (default: the one \`rtconform image build\` makes)
+                   --image NAME          the containers' image (default: the one \`rtconform image build\` makes);
+                                         repeat it for a release matrix: each runtime in each image, one
+                                         column each (runc@trixie, runc@sid)
                    --cgroup-view VIEW    host (default: the host's hierarchy, v2 part hidden for crun on
                                          hybrid hosts) or private (own cgroup namespace, cgroup2 mount)
                    --engine URL          spread the runtimes over several Docker engines at once (repeat it:
@@ -118,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
           out: { type: 'string' },
           'call-timeout': { type: 'string' },
           'in-container': { type: 'boolean' },
-          image: { type: 'string' },
+          image: { type: 'string', multiple: true },
           'cgroup-view': { type: 'string' },
           'file-sharing': { type: 'string' },
           engine: { type: 'string', multiple: true },
@@ -158,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
         suites: values.suite ?? [],
         outDir: values.out ?? 'reports/latest',
         callTimeoutMs: timeout === undefined ? undefined : Number(timeout),
-        container: inContainer ? { image: values.image ?? (await import('../container/runtimes-image.js')).defaultImageName(), cgroupView: view as CgroupView, fileSharing: sharing as FileSharing } : undefined,
+        container: inContainer ? { images: values.image ?? [(await import('../container/runtimes-image.js')).defaultImageName()], cgroupView: view as CgroupView, fileSharing: sharing as FileSharing } : undefined,
         baseline: values.baseline,
         shard: parseShard(values.shard),
         runId: values['run-id'],

@@ -7,7 +7,7 @@ import type { CgroupView } from '../container/target-container.js';
 import { containerTargetProblem } from '../harness/container-targets.js';
 import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 import {
-  makePlan, planContainerRuntime, planHostRuntime, RUN_ID, type RunPlan,
+  imageLabelClash, makePlan, planContainerRuntimes, planHostRuntime, RUN_ID, type RunPlan,
 } from '../harness/plan.js';
 import { makeDirIn, makeRunHome, recordTestProcess, releaseRunsDir } from '../harness/run-home.js';
 import { finalSweep, removeHome, sweptRun } from '../harness/sweep.js';
@@ -31,8 +31,8 @@ export interface RunCommandOptions {
   suites: string[];
   outDir: string;
   callTimeoutMs: number | undefined;
-  /** Run the runtimes inside a target container instead of on the host. */
-  container?: { image: string; cgroupView: CgroupView; fileSharing: FileSharing };
+  /** Run the runtimes inside target containers instead of on the host: each runtime in each image. */
+  container?: { images: string[]; cgroupView: CgroupView; fileSharing: FileSharing };
   /** An earlier compliance.json: the exit code then says whether a MUST verdict regressed. */
   baseline?: string;
   /** Judge every runtime against this runtime-spec version instead of the one it declares. */
@@ -72,6 +72,9 @@ export function planRun(options: RunCommandOptions): RunPlan {
   if (options.container && options.runtimes.includes('fake')) {
     throw new HarnessError('the fake runtime runs on the host only: drop --in-container, or choose runc, crun or a path inside the image');
   }
+  const images = [...new Set(options.container?.images ?? [])];
+  const clash = imageLabelClash(images);
+  if (clash !== undefined) throw new HarnessError(`--image: ${clash}`);
   const suites = options.suites.length > 0 ? options.suites : known;
   return makePlan({
     ...(options.runId === undefined ? {} : { runId: options.runId }),
@@ -80,7 +83,7 @@ export function planRun(options: RunCommandOptions): RunPlan {
     testFiles: suites.map((s) => (s.includes('/') ? `suites/${s}.test.ts` : `suites/${s}/`)),
     host: options.container ? [] : options.runtimes.map((r) => planHostRuntime(r)),
     ...(options.container ? {
-      containers: { ...options.container, required: true, runtimes: options.runtimes.map(planContainerRuntime) },
+      containers: { ...options.container, images, required: true, runtimes: planContainerRuntimes(options.runtimes, images) },
     } : {}),
     ...(options.specVersion === undefined ? {} : { specVersion: options.specVersion }),
     ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
@@ -97,9 +100,11 @@ export function planRun(options: RunCommandOptions): RunPlan {
  */
 async function preflight(plan: RunPlan, workDir: string): Promise<void> {
   if (plan.containers) {
-    // Whether each runtime is in the image is checked once the target containers are up.
-    const problem = await containerTargetProblem(plan.containers.image);
-    if (problem !== undefined) throw new HarnessError(`--in-container: ${problem}`);
+    // Whether each runtime is in each image is checked once the target containers are up.
+    for (const image of plan.containers.images) {
+      const problem = await containerTargetProblem(image);
+      if (problem !== undefined) throw new HarnessError(`--in-container: ${problem}`);
+    }
     return;
   }
   for (const runtime of plan.host) {
@@ -186,7 +191,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
 /** The tests of a checked plan, in a process of its own; then the final sweep, the summary and the exit code. */
 async function runTests(plan: RunPlan, home: string, baseline: ComplianceReport | undefined, options: RunCommandOptions, interruptions: Interruptions): Promise<number> {
   const { runId, outDir } = plan;
-  const where = plan.containers ? ` in containers of ${plan.containers.image} (${plan.containers.cgroupView} cgroup view; run dir by ${plan.containers.fileSharing === 'bind' ? 'bind mount' : 'the file bridge'})` : '';
+  const where = plan.containers ? ` in containers of ${plan.containers.images.join(', ')} (${plan.containers.cgroupView} cgroup view; run dir by ${plan.containers.fileSharing === 'bind' ? 'bind mount' : 'the file bridge'})` : '';
   const suites = plan.testFiles.map((f) => f.replace(/^suites\/|\/$|\.test\.ts$/g, ''));
   if (plan.output !== 'quiet') process.stderr.write(`rtconform: running ${suites.join(', ')} against ${visibleText(options.runtimes.join(', '))}${where} (run ${runId})\n`);
   const reportFile = join(outDir, 'compliance.json');

@@ -19,7 +19,7 @@ import { defaultImageName } from './runtimes-image.js';
  */
 
 /** The image the harness would use here: RTCONFORM_IMAGE, else the one `rtconform image build` makes. */
-const IMAGE = inject('rtconformPlan').containers?.image ?? defaultImageName();
+const IMAGE = inject('rtconformPlan').containers?.images[0] ?? defaultImageName();
 
 describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRunner in a real target container, calls through %s', (way) => {
   let problem: string | undefined;

@@ -17,7 +17,7 @@ import { startTargetContainer, type TargetContainer } from './target-container.j
  * for, not inferred from the address), checked from both sides: the engine's own view of the
  * container's mounts, files written on one side and read on the other, and what stop leaves.
  */
-const IMAGE = inject('rtconformPlan').containers?.image ?? defaultImageName();
+const IMAGE = inject('rtconformPlan').containers?.images[0] ?? defaultImageName();
 
 /** Host processes whose command line names `path`. */
 function processesNaming(path: string): string[] {

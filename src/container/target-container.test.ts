@@ -21,7 +21,7 @@ import {
  */
 
 /** The image the harness would use here: RTCONFORM_IMAGE, else the one `rtconform image build` makes. */
-const IMAGE = inject('rtconformPlan').containers?.image ?? defaultImageName();
+const IMAGE = inject('rtconformPlan').containers?.images[0] ?? defaultImageName();
 
 const CAP_NET_ADMIN = 12n;
 const CAP_SYS_ADMIN = 21n;

@@ -177,6 +177,7 @@ function targetOf({ target }: RuntimeSelection): RuntimeRun['target'] {
   if (target.kind === 'host') return { kind: 'host', description: target.description };
   return {
     kind: 'container', description: target.description, image: target.image, cgroupView: target.cgroupView,
+    ...(target.release ? { release: target.release } : {}),
     ...(target.privilege ? { privilege: target.privilege } : {}),
     ...(target.fileSharing ? { fileSharing: target.fileSharing } : {}),
   };

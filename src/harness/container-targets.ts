@@ -24,7 +24,7 @@ export async function containerTargetProblem(image: string): Promise<string | un
 /** For rtconform's own tests of container targets: why they skip, or, when the plan requires containers, an error. */
 export async function containerTestSkipReason(plan: ContainerPlan | undefined): Promise<string | undefined> {
   if (plan === undefined) return 'container targets are off for this run';
-  const problem = await containerTargetProblem(plan.image);
+  const problem = await containerTargetProblem(plan.images[0]!);
   if (problem !== undefined && plan.required) throw new Error(`container targets are required (RTCONFORM_CONTAINER=required), but ${problem}`);
   return problem;
 }
@@ -40,11 +40,12 @@ export interface ContainerSelections {
  */
 export async function startContainerTargets(plan: ContainerPlan | undefined, runId: string, runDir: string): Promise<ContainerSelections> {
   if (plan === undefined || plan.runtimes.length === 0) return { selections: [], containers: [] };
-  const problem = await containerTargetProblem(plan.image);
-  if (problem !== undefined) {
+  const problems = new Map<string, string>();
+  for (const image of plan.images) {
+    const problem = await containerTargetProblem(image);
+    if (problem === undefined) continue;
     if (plan.required) throw new Error(problem);
-    const target: SelectionTarget = { kind: 'container', description: `container ${plan.image} (not started)`, image: plan.image, cgroupView: plan.cgroupView };
-    return { selections: plan.runtimes.map((r) => selectionOf({ ...r, unavailableReason: problem }, target, undefined)), containers: [] };
+    problems.set(image, problem);
   }
   const hybrid = cgroupLayout() === 'hybrid';
   const selections: RuntimeSelection[] = [];
@@ -52,8 +53,15 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
   let privilege: Privilege | undefined;
   try {
     for (const planned of plan.runtimes) {
+      const image = imageOf(planned);
+      const problem = problems.get(image);
+      if (problem !== undefined) {
+        const target: SelectionTarget = { kind: 'container', description: `container ${image} (not started)`, image, cgroupView: plan.cgroupView };
+        selections.push(selectionOf({ ...planned, unavailableReason: problem }, target, undefined));
+        continue;
+      }
       const container = await startTargetContainer({
-        image: plan.image,
+        image,
         cgroupView: plan.cgroupView,
         runId,
         shared: [runDir],
@@ -63,14 +71,16 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
       });
       containers.push(container);
       privilege = container.privilege;
-      const target: SelectionTarget = {
-        kind: 'container', description: container.description, containerId: container.id,
-        image: container.image, cgroupView: container.cgroupView, privilege: container.privilege, fileSharing: container.fileSharing,
-      };
       const runner = await container.runner(containerCallDir(runDir, container.id));
       // One exec for the container's life: the run's calls then go through the agent, not the engine.
       await runner.startAgent();
-      const located = await locateInImage(planned, runner, plan.image);
+      const release = await imageRelease(runner);
+      const target: SelectionTarget = {
+        kind: 'container', description: container.description, containerId: container.id,
+        image: container.image, ...(release === undefined ? {} : { release }),
+        cgroupView: container.cgroupView, privilege: container.privilege, fileSharing: container.fileSharing,
+      };
+      const located = await locateInImage(planned, runner, image);
       if (located.unavailableReason !== undefined && plan.required) throw new Error(located.unavailableReason);
       selections.push(selectionOf(located, target, runDir));
     }
@@ -81,13 +91,41 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
   return { selections, containers };
 }
 
+/** The image a container target's runtime runs in (the plan sets it on every one). */
+function imageOf(planned: PlannedRuntime): string {
+  if (planned.image === undefined) throw new Error(`the plan gives container target ${planned.key} no image (a bug in rtconform)`);
+  return planned.image;
+}
+
+/**
+ * The release an image's /etc/os-release names, as people call it: Debian's testing and
+ * unstable name their next release ("forky/sid"), so those say sid or the codename; others
+ * their VERSION_CODENAME, else ID and VERSION_ID.
+ */
+export function releaseOf(osRelease: string): string | undefined {
+  const field = (name: string): string | undefined => {
+    const m = new RegExp(`^${name}=(?:"([^"]*)"|(\\S*))$`, 'm').exec(osRelease);
+    const value = m?.[1] ?? m?.[2];
+    return value === '' ? undefined : value;
+  };
+  if (field('PRETTY_NAME')?.endsWith('/sid')) return 'sid';
+  const id = field('ID');
+  return field('VERSION_CODENAME') ?? (id === undefined ? undefined : [id, field('VERSION_ID')].filter(Boolean).join(' '));
+}
+
+/** The target container's release (releaseOf its /etc/os-release), or undefined when it has none. */
+async function imageRelease(runner: Awaited<ReturnType<TargetContainer['runner']>>): Promise<string | undefined> {
+  const result = await runner.run('cat', ['/etc/os-release'], { timeoutMs: 10_000 });
+  return result.exitCode === 0 ? releaseOf(result.stdout) : undefined;
+}
+
 /** The runtime's binary inside the target container, or why it is not there. */
 async function locateInImage(planned: PlannedRuntime, runner: Awaited<ReturnType<TargetContainer['runner']>>, image: string): Promise<PlannedRuntime> {
   const wanted = planned.profile.binary;
   const byPath = wanted.includes('/');
   const binary = byPath ? ((await runner.isExecutable(wanted)) ? wanted : undefined) : await commandPath(runner, wanted);
   if (binary !== undefined) return { ...planned, binary };
-  const name = planned.key.replace(/@container$/, '');
+  const name = planned.profile.name;
   return {
     ...planned,
     unavailableReason: `${name} is not in image ${image} (${byPath ? `no executable at ${wanted}` : `no ${wanted} on its PATH`}; give --runtime /path/inside/the/image, or another --image)`,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { DeclarationError } from '../runtime/declaration.js';
-import { parsePlan, planContainerRuntime, planHostRuntime, RunPlanSchema, type RunPlan } from './plan.js';
+import { imageLabel, imageLabelClash, parsePlan, planContainerRuntimes, planHostRuntime, RunPlanSchema, type RunPlan } from './plan.js';
 
 describe('the run plan', () => {
   it('carries each runtime resolved once: the fake by name, a declaration file by the name it declares', async () => {
@@ -17,10 +17,20 @@ describe('the run plan', () => {
       const mine = planHostRuntime(file);
       expect(mine).toMatchObject({ key: 'mine', claims: { specVersion: '1.0.2', source: file } });
       expect(mine.unavailableReason).toContain('/no/such/runtime');
-      expect(planContainerRuntime('runc').key).toBe('runc@container');
+      expect(planContainerRuntimes(['runc'], ['rtconform-runtimes:trixie-0123456789ab']).map((r) => r.key)).toEqual(['runc@container']);
     } finally {
       await temp.cleanup();
     }
+  });
+
+  it('puts each runtime in each image of a release matrix, keyed by the image\'s label', () => {
+    const images = ['rtconform-runtimes:trixie-0123456789ab', 'rtconform-runtimes:sid-ba9876543210'];
+    expect(planContainerRuntimes(['runc', 'crun'], images).map((r) => [r.key, r.image])).toEqual([
+      ['runc@trixie', images[0]], ['runc@sid', images[1]], ['crun@trixie', images[0]], ['crun@sid', images[1]],
+    ]);
+    expect(imageLabel('ghcr.io/acme/runtimes:1.3')).toBe('runtimes:1.3');
+    expect(imageLabelClash(images)).toBeUndefined();
+    expect(imageLabelClash(['rtconform-runtimes:sid-0123456789ab', 'rtconform-runtimes:sid-ba9876543210'])).toMatch(/both be called "sid"/);
   });
 
   it('survives the trip to the test process unchanged, and a broken one names what is wrong', () => {

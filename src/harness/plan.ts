@@ -45,19 +45,22 @@ export const PlannedRuntimeSchema = z.object({
   claims: ClaimsSchema,
   /** The binary on the host; for a container target it is looked up in the image once the container is up. */
   binary: z.string().optional(),
+  /** Container targets: the image its target container runs. */
+  image: z.string().min(1).optional(),
   /** Why it cannot run here, quoted by every test it skips. */
   unavailableReason: z.string().optional(),
 });
 export type PlannedRuntime = z.infer<typeof PlannedRuntimeSchema>;
 
 export const ContainerPlanSchema = z.object({
-  image: z.string().min(1),
+  /** The images the runtimes run in: each runtime in each image, a target container each (a release matrix). */
+  images: z.array(z.string().min(1)).min(1),
   cgroupView: z.enum(CGROUP_VIEWS),
   /** No engine, no image or a runtime missing from the image is an error; else its tests skip with the reason. */
   required: z.boolean(),
   /** How the run dir reaches the target containers: bind mounts (a local engine), or the file bridge (any engine). */
   fileSharing: z.enum(FILE_SHARINGS as [FileSharing, ...FileSharing[]]),
-  /** One target container each. */
+  /** One target container each, every runtime once per image (`image` set). */
   runtimes: z.array(PlannedRuntimeSchema),
 });
 export type ContainerPlan = z.infer<typeof ContainerPlanSchema>;
@@ -138,9 +141,35 @@ function keyOf(given: string, declaredName: string): string {
   return /\.(ya?ml|json)$/i.test(given) ? declaredName : given;
 }
 
-/** Container targets are keyed apart from the same runtime on the host: `runc@container`. */
-export function containerKey(key: string): string {
-  return `${key}@container`;
+/**
+ * Container targets are keyed apart from the same runtime on the host: `runc@container`; in a
+ * run over several images, apart from each other too, by the image's label: `runc@sid`.
+ */
+export function containerKey(key: string, imageLabel?: string): string {
+  return `${key}@${imageLabel ?? 'container'}`;
+}
+
+/**
+ * What an image is called in keys of a run over several images: the Debian suite of an image
+ * `rtconform image build` made (`rtconform-runtimes:sid-<hash>` is `sid`), else the image's
+ * reference without its registry and repository path (`ghcr.io/acme/runtimes:1.3` is `runtimes:1.3`).
+ */
+export function imageLabel(image: string): string {
+  const built = /^rtconform-runtimes:([a-z][a-z0-9-]*)-[0-9a-f]{12}$/.exec(image);
+  if (built) return built[1]!;
+  return image.slice(image.lastIndexOf('/') + 1).replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@$1');
+}
+
+/** Why two of a run's images cannot go in one report (they would share a label in its keys), or undefined. */
+export function imageLabelClash(images: readonly string[]): string | undefined {
+  const byLabel = new Map<string, string>();
+  for (const image of new Set(images)) {
+    const label = imageLabel(image);
+    const other = byLabel.get(label);
+    if (other !== undefined) return `images ${other} and ${image} would both be called "${label}" in the report: give images of different Debian suites or names`;
+    byLabel.set(label, image);
+  }
+  return undefined;
 }
 
 /**
@@ -179,8 +208,17 @@ export function planHostRuntime(given: string, searchPath?: string): PlannedRunt
   }
 }
 
-/** A `--runtime` argument for a container target: its binary is looked up in the image later. */
-export function planContainerRuntime(given: string): PlannedRuntime {
-  const declaration = declarationFor(given);
-  return { key: containerKey(keyOf(given, declaration.profile.name)), profile: declaration.profile, claims: claimsOf(declaration) };
+/**
+ * `--runtime` arguments for container targets: each runtime in each image (keyed by the image's
+ * label when there are several); its binary is looked up in the image once the container is up.
+ */
+export function planContainerRuntimes(given: readonly string[], images: readonly string[]): PlannedRuntime[] {
+  return given.flatMap((runtime) => {
+    const declaration = declarationFor(runtime);
+    const key = keyOf(runtime, declaration.profile.name);
+    return images.map((image) => ({
+      key: containerKey(key, images.length > 1 ? imageLabel(image) : undefined),
+      profile: declaration.profile, claims: claimsOf(declaration), image,
+    }));
+  });
 }

@@ -13,6 +13,8 @@ export type SelectionTarget =
     kind: 'container';
     description: string;
     image: string;
+    /** The image's release, from its /etc/os-release (sid, trixie); absent when it names none or the container did not start. */
+    release?: string;
     cgroupView: CgroupView;
     /** The engine's id of the container the runtime runs in; absent when none could start. */
     containerId?: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
 import { defaultImageName } from '../container/runtimes-image.js';
 import { packageRoot } from '../package-root.js';
-import { makePlan, planContainerRuntime, planHostRuntime, type RunPlan } from './plan.js';
+import { imageLabelClash, makePlan, planContainerRuntimes, planHostRuntime, type RunPlan } from './plan.js';
 
 /**
  * The variables that steer rtconform's own tests (`npm test`, `vitest run`); the README lists
@@ -17,7 +17,7 @@ export const SELF_TEST_VARIABLES = {
   container: 'RTCONFORM_CONTAINER',
   /** Runtimes in target containers; default runc,crun. */
   containerRuntimes: 'RTCONFORM_CONTAINER_RUNTIMES',
-  /** The target containers' image; default the one `rtconform image build` makes. */
+  /** The target containers' images, comma-separated (each runtime runs in each); default the one `rtconform image build` makes. */
   image: 'RTCONFORM_IMAGE',
   /** host (default) or private. */
   cgroupView: 'RTCONFORM_CGROUP_VIEW',
@@ -41,17 +41,21 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
   if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new Error(`${v.cgroupView}=${view}: use ${CGROUP_VIEWS.join(' or ')}`);
   const sharing = env[v.fileSharing] || fileSharingFor(dockerHost(env));
   if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new Error(`${v.fileSharing}=${sharing}: use ${FILE_SHARINGS.join(' or ')}`);
+  const images = list(env[v.image], [defaultImageName()]);
+  if (images.length === 0) throw new Error(`${v.image} is set but names no image: unset it for the default one`);
+  const clash = imageLabelClash(images);
+  if (clash !== undefined) throw new Error(`${v.image}: ${clash}`);
   return makePlan({
     toolVersion: 'self-test',
     outDir: join(packageRoot(), 'reports', 'self-test'),
     testFiles: [],
     host: list(env[v.runtimes], DEFAULT_HOST_RUNTIMES).map((r) => planHostRuntime(r)),
     containers: {
-      image: env[v.image] || defaultImageName(),
+      images: [...new Set(images)],
       cgroupView: view as CgroupView,
       fileSharing: sharing as FileSharing,
       required: mode === 'required',
-      runtimes: mode === 'off' ? [] : list(env[v.containerRuntimes], DEFAULT_CONTAINER_RUNTIMES).map(planContainerRuntime),
+      runtimes: mode === 'off' ? [] : planContainerRuntimes(list(env[v.containerRuntimes], DEFAULT_CONTAINER_RUNTIMES), [...new Set(images)]),
     },
   });
 }

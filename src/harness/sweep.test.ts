@@ -116,7 +116,7 @@ describe('a target container whose run died without removing it', () => {
     // to remove, and the whole runs other tests start meanwhile remove every such target.
     const module = pathToFileURL(join(packageRoot(), 'dist/src/container/target-container.js')).href;
     const owner = execa('node', ['--input-type=module', '-e', `import { startTargetContainer } from ${JSON.stringify(module)};
-const target = await startTargetContainer({ image: ${JSON.stringify(plan!.image)}, cgroupView: 'host', runId: '${runId}', shared: [], hideUnifiedCgroup: false });
+const target = await startTargetContainer({ image: ${JSON.stringify(plan!.images[0])}, cgroupView: 'host', runId: '${runId}', shared: [], hideUnifiedCgroup: false });
 console.log(target.id);
 process.stdin.on('end', () => process.exit(0)).resume();`], { stdin: 'pipe' });
     const targetId = await new Promise<string>((resolve, reject) => {

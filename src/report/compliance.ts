@@ -68,6 +68,8 @@ export const RuntimeRunSchema = z.object({
     description: z.string(),
     /** Container targets: the image, how the container saw cgroups, and how it was privileged. */
     image: z.string().optional(),
+    /** Container targets: the image's release as its /etc/os-release names it (sid, trixie, noble). */
+    release: z.string().optional(),
     cgroupView: z.enum(['host', 'private']).optional(),
     privilege: z.enum(['privileged', 'capabilities']).optional(),
     /** How the run dir reached the container: a bind mount, or the file bridge (sshfs over the engine). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ComplianceReportSchema, type ComplianceReport } from '../compliance.js';
-import { buildMatrix, rowStatuses, runTitle } from './matrix.js';
+import { ComplianceReportSchema, type ComplianceReport, type RuntimeRun } from '../compliance.js';
+import { buildMatrix, rowStatuses, runLabel, runTitle } from './matrix.js';
 import { compareAreas, SPEC_AREAS, specArea } from './spec-area.js';
 
 const fixture = (name: string): ComplianceReport =>
@@ -55,5 +55,19 @@ describe('buildMatrix', () => {
 
   it('titles a run with its key and target', () => {
     expect(runTitle(report.runs[1]!)).toBe('runc on host (cgroup v2, systemd driver)');
+  });
+});
+
+describe('runLabel', () => {
+  const run = (key: string, name: string, version: string | null, target: RuntimeRun['target']): Pick<RuntimeRun, 'runtime' | 'target'> =>
+    ({ runtime: { key, name, path: null, version, spec: null }, target });
+
+  it('names the runtime, its release and its image\'s release, so two images never read the same', () => {
+    const container = (release?: string): RuntimeRun['target'] => ({ kind: 'container', description: 'x', image: 'i', ...(release ? { release } : {}) });
+    expect(runLabel(run('runc@sid', 'runc', '1.3.6+ds1', container('sid')))).toBe('runc 1.3.6 · sid');
+    expect(runLabel(run('runc@trixie', 'runc', '1.1.15+ds1', container('trixie')))).toBe('runc 1.1.15 · trixie');
+    expect(runLabel(run('runc@container', 'runc', null, container()))).toBe('runc · container');
+    expect(runLabel(run('runc', 'runc', '1.1.5+ds1', { kind: 'host', description: 'host' }))).toBe('runc 1.1.5 · host');
+    expect(runLabel(run('/opt/dev/runc', 'runc', '1.4.0-rc.1', { kind: 'host', description: 'host' }))).toBe('runc 1.4.0-rc.1 · host (/opt/dev/runc)');
   });
 });

@@ -54,9 +54,18 @@ export function rowStatuses(row: MatrixRow): Set<Verdict> {
   return statuses;
 }
 
-/** What a run is called in column headers: the runtime key, which already says @container for container targets. */
-export function runLabel(run: Pick<RuntimeRun, 'runtime'>): string {
-  return run.runtime.key;
+/**
+ * What a run is called in column headers: the runtime, its release and where it ran, as "runc
+ * 1.3.6 · sid" (a container target names its image's release) or "runc 1.1.5 · host". Build
+ * metadata of a distribution's version (1.3.6+ds1) is left out; a key that is not the runtime's
+ * name (a path) is added, so two runtimes of one name stay apart.
+ */
+export function runLabel(run: Pick<RuntimeRun, 'runtime' | 'target'>): string {
+  const { runtime, target } = run;
+  const version = runtime.version?.replace(/[+~].*$/, '');
+  const where = target.kind === 'host' ? 'host' : target.release ?? (runtime.key.split('@').at(-1) ?? 'container');
+  const named = runtime.key === runtime.name || runtime.key.startsWith(`${runtime.name}@`);
+  return `${runtime.name}${version ? ` ${version}` : ''} · ${where}${named ? '' : ` (${runtime.key})`}`;
 }
 
 /** The runtime and where it ran, for the JUnit suite name and score lines: "runc on host (cgroup v2)". */
