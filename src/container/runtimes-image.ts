@@ -80,6 +80,12 @@ export function imageNameFor(recipe: ImageRecipe): string {
   return `${IMAGE_REPOSITORY}:${recipe.suite}-${recipeHash(recipe).slice(0, 12)}`;
 }
 
+/** The Debian suite of an image name imageNameFor made (`rtconform-runtimes:sid-<hash>` is sid), or undefined for any other name. */
+export function suiteOfImageName(name: string): string | undefined {
+  const tag = name.startsWith(`${IMAGE_REPOSITORY}:`) ? name.slice(IMAGE_REPOSITORY.length + 1) : undefined;
+  return tag === undefined ? undefined : /^([a-z][a-z0-9-]*)-[0-9a-f]{12}$/.exec(tag)?.[1];
+}
+
 export function defaultImageName(): string {
   return imageNameFor(DEFAULT_RECIPE);
 }

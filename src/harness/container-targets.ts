@@ -1,5 +1,5 @@
 import { pingEngine } from '../container/engine.js';
-import { imageExists } from '../container/runtimes-image.js';
+import { DEFAULT_RECIPE, imageExists, suiteOfImageName } from '../container/runtimes-image.js';
 import { startTargetContainer, type Privilege, type TargetContainer } from '../container/target-container.js';
 import { cgroupLayout } from '../util/cgroup-layout.js';
 import { commandPath } from '../runtime/process-runner.js';
@@ -16,7 +16,9 @@ export async function containerTargetProblem(image: string): Promise<string | un
   const ping = await pingEngine();
   if (!ping.reachable) return `no container target: ${ping.reason}`;
   if (!(await imageExists(image))) {
-    return `no container target: image ${image} is not in the Docker engine (build it with \`rtconform image build\`, or name one with --image)`;
+    const suite = suiteOfImageName(image);
+    const build = suite === undefined || suite === DEFAULT_RECIPE.suite ? 'rtconform image build' : `rtconform image build --suite ${suite}`;
+    return `no container target: image ${image} is not in the Docker engine (build it with \`${build}\`, or name one with --image)`;
   }
   return undefined;
 }

@@ -3,6 +3,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { FILE_SHARINGS, type FileSharing } from '../container/file-bridge.js';
+import { suiteOfImageName } from '../container/runtimes-image.js';
 import { CGROUP_VIEWS } from '../container/target-container.js';
 import { packageRoot } from '../package-root.js';
 import { hasRequirement } from '../requirements/catalogue.js';
@@ -155,9 +156,7 @@ export function containerKey(key: string, imageLabel?: string): string {
  * reference without its registry and repository path (`ghcr.io/acme/runtimes:1.3` is `runtimes:1.3`).
  */
 export function imageLabel(image: string): string {
-  const built = /^rtconform-runtimes:([a-z][a-z0-9-]*)-[0-9a-f]{12}$/.exec(image);
-  if (built) return built[1]!;
-  return image.slice(image.lastIndexOf('/') + 1).replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@$1');
+  return suiteOfImageName(image) ?? image.slice(image.lastIndexOf('/') + 1).replace(/@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@$1');
 }
 
 /** Why two of a run's images cannot go in one report (they would share a label in its keys), or undefined. */
