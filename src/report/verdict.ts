@@ -29,7 +29,9 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
   const reason = (failed ?? erred)?.reason ?? (status === 'skip' ? tests.find((t) => t.reason)?.reason : unsupported);
   const expectedFailure = judging.expectedFailures?.get(id);
   return {
-    requirement: r.id, level: r.level, source: r.source, statement: r.statement, document: r.document, link: requirementLink(r), status,
+    requirement: r.id, level: r.level, source: r.source, statement: r.statement, document: r.document,
+    // The section in the release judged (or the one the rule is in, when not in that one).
+    link: requirementLink(r, judging.target), status,
     ...(reason === undefined ? {} : { reason }),
     verdict: judge(status, r, judging.target, {
       expected: expectedFailure === undefined ? undefined : expectedFailure.intermittent ? 'sometimes' : 'always',

@@ -1,4 +1,4 @@
-import type { SpecRelease } from './spec-version.js';
+import { LATEST_SPEC_RELEASE, releaseBefore, type SpecRelease } from './spec-version.js';
 
 export const LEVELS = ['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -28,11 +28,31 @@ export interface Requirement {
   until?: SpecRelease;
 }
 
-const SPEC_BASE = 'https://github.com/opencontainers/runtime-spec/blob/v1.2.0/';
+const SPEC_BASE = 'https://github.com/opencontainers/runtime-spec/blob/';
 const RUNC_BASE = 'https://github.com/opencontainers/runc/blob/v1.1.15/man/';
 
-export function requirementLink(r: Requirement): string {
-  return r.source === 'runtime-spec' ? `${SPEC_BASE}${r.document}#${r.section}` : `${RUNC_BASE}${r.document}`;
+/** Spec documents that are not in every release, and the release that added each. */
+export const SPEC_DOCUMENT_SINCE: Readonly<Partial<Record<string, SpecRelease>>> = { 'features.md': '1.1.0', 'features-linux.md': '1.1.0' };
+
+/**
+ * The runtime-spec release a requirement's link points at: the release judged (the newest
+ * release when none is), unless the rule is not in it: a rule newer than that release links to
+ * the release that introduced it (or its document, whichever is later), a rule a later release
+ * replaced to the last release that had it.
+ */
+export function linkRelease(r: Pick<Requirement, 'document' | 'since' | 'until'>, judged: SpecRelease = LATEST_SPEC_RELEASE): SpecRelease {
+  let release = judged;
+  for (const first of [r.since, SPEC_DOCUMENT_SINCE[r.document]]) if (first !== undefined && releaseBefore(release, first)) release = first;
+  if (r.until !== undefined && releaseBefore(r.until, release)) release = r.until;
+  return release;
+}
+
+/**
+ * Where a requirement is written: its section in the spec release `judged` (see linkRelease),
+ * or for a runc CLI rule its runc man page.
+ */
+export function requirementLink(r: Requirement, judged?: SpecRelease): string {
+  return r.source === 'runtime-spec' ? `${SPEC_BASE}v${linkRelease(r, judged)}/${r.document}#${r.section}` : `${RUNC_BASE}${r.document}`;
 }
 
 /** MUST and MUST NOT decide the run's exit code; the rest are reported. */
