@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { ComplianceReport, RequirementResult, TestOutcome } from '../report/compliance.js';
 import { renderHtml } from '../report/render/html.js';
 import { renderMarkdown } from '../report/render/markdown.js';
+import { escapeHtml, runHeadline } from '../report/render/text.js';
 import { scoreRun, summarize, verdictExitCode } from '../report/score.js';
 import { requirementResult } from '../report/verdict.js';
 import { catalogue } from '../requirements/catalogue.js';
 import type { Level } from '../requirements/requirement.js';
+import { actionOutputs } from './action-outputs.js';
 import { printSummary } from './summary.js';
 
 const test = (status: TestOutcome['status'], extra: Partial<TestOutcome> = {}): TestOutcome => ({ name: `t ${status}`, status, durationMs: 1, ...extra });
@@ -102,8 +104,8 @@ describe('every report of one run counts the same', () => {
     expect(metOfTested(html)).toEqual(expected);
 
     expect(text).toContain(`${score.pass} passed, ${score.fail} failed, ${score.skip} skipped`);
-    expect(text).toContain(`verdict: ${score.mandatoryFailed} MUST requirement(s) failed`);
-    expect(markdown).toContain(`**${score.mandatoryFailed} MUST failures**`);
+    expect(text).toContain(`verdict: ${score.mandatoryFailed} MUST requirements failed; ${score.must.expectedFailures} MUST requirement fails as declared;`);
+    expect(markdown).toContain(`**${score.mandatoryFailed} MUST requirements failed; ${score.must.expectedFailures} MUST requirement fails as declared;`);
     expect(markdown).toContain(`${score.skip} skipped`);
     expect(html).toContain(`✗ ${score.mandatoryFailed} MUST requirements failed`);
     expect(r.runs[0]!.summary).toMatchObject({
@@ -113,12 +115,29 @@ describe('every report of one run counts the same', () => {
     expect(verdictExitCode(r)).toBe(1);
   });
 
+  it('the end-of-run summary, Markdown, HTML and the action\'s outputs say the same headline, declared failures in it', () => {
+    const r = report(mixedRun());
+    const headline = runHeadline(r.runs[0]!);
+    expect(headline).toBe('2 MUST requirements failed; 1 MUST requirement fails as declared; 1 SHOULD requirement failed; 1 requirement flaky (attempts disagree); '
+      + '1 requirement not judged: rtconform\'s own machinery failed; 1 requirement outside the judged spec release fails too, not counted');
+    expect(summaryText(r)).toContain(`verdict: ${headline} (ERROR above)\n`);
+    expect(renderMarkdown(r)).toContain(`**${headline}**`);
+    expect(renderHtml(r)).toContain(`data-field="verdict">✗ ${escapeHtml(headline)}</p>`);
+    expect(actionOutputs(r)).toEqual({ headline, 'must-failed': '2', 'must-failing-as-declared': '1', 'should-failed': '1', 'should-failing-as-declared': '0' });
+  });
+
   it('the exit code follows the same score: errors alone give 2, a clean run 0', () => {
     const errorsOnly = mixedRun().filter((x) => x.verdict !== 'fail');
     expect(scoreRun({ results: errorsOnly }).error).toBeGreaterThan(0);
     expect(verdictExitCode(report(errorsOnly))).toBe(2);
     const clean = errorsOnly.filter((x) => x.verdict !== 'error');
     expect(verdictExitCode(report(clean))).toBe(0);
-    expect(summaryText(report(clean))).toContain('verdict: no MUST requirement failed');
+    // Exit 0, and still not "no requirement failed": one MUST fails as declared.
+    const text = summaryText(report(clean));
+    expect(text).toContain('verdict: 1 MUST requirement fails as declared; no other MUST requirement failed; 1 requirement flaky');
+    expect(text).not.toMatch(/no requirement failed/);
+    const passes = clean.filter((x) => x.verdict === 'pass');
+    expect(verdictExitCode(report(passes))).toBe(0);
+    expect(summaryText(report(passes))).toContain('verdict: no requirement failed\n');
   });
 });

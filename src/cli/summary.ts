@@ -4,8 +4,7 @@ import { LEVEL_GROUP_LABEL, metOfTested, scoreRun, type LevelGroup } from '../re
 import { verdictOf } from '../report/verdict.js';
 import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
-import { isMandatory } from '../requirements/requirement.js';
-import { truncate } from '../report/render/text.js';
+import { runHeadline, truncate } from '../report/render/text.js';
 import { firstLine, visibleText } from '../util/text.js';
 
 /** A reason's first line, short enough for one terminal line. */
@@ -80,14 +79,11 @@ function countsLine(run: RuntimeRun): string {
   return `${parts.join(', ')} requirements; ${byGroup.join(', ')}`;
 }
 
+/** The run's headline: a failure its declaration names is said, never folded into "no requirement failed". */
 function verdictLine(run: RuntimeRun): string {
-  const s = scoreRun(run);
-  const parts = [s.mandatoryFailed === 0 ? 'no MUST requirement failed' : `${s.mandatoryFailed} MUST requirement(s) failed`];
-  if (s.unexpectedPass > 0) parts.push(`${s.unexpectedPass} declared failure(s) passed: update the declaration`);
-  if (s.error > 0) parts.push(`${s.error} requirement(s) not judged: rtconform's own machinery failed (ERROR above)`);
-  const beyond = run.results.filter((r) => verdictOf(r) === 'beyond-target' && r.status === 'fail' && isMandatory(r.level)).length;
-  if (beyond > 0) parts.push(`${beyond} newer MUST requirement(s) also fail, not counted`);
-  return parts.join('; ');
+  const line = runHeadline(run);
+  // Point at the lines that say which.
+  return scoreRun(run).error > 0 ? `${line} (ERROR above)` : line;
 }
 
 /**

@@ -107,7 +107,7 @@ describe('the HTML report in chromium', () => {
     expect(await runc.locator('[data-score="must"] [data-skipped]').textContent()).toBe('1 skipped');
     expect(await runc.locator('[data-score="should"] [data-met-tested]').textContent()).toBe('2 / 3');
     expect(await runc.locator('[data-count="fail"]').textContent()).toBe('✗ 4 fail');
-    expect(await runc.locator('[data-field="verdict"]').textContent()).toBe('✗ 3 MUST requirements failed');
+    expect(await runc.locator('[data-field="verdict"]').textContent()).toBe('✗ 3 MUST requirements failed; 1 SHOULD requirement failed');
     expect(await runc.locator('[data-field="target"]').textContent()).toBe('host (cgroup v2, systemd driver)');
     expect(await page.locator('[data-scorecard][data-runtime="fake"] [data-score="must"] [data-met-tested]').textContent()).toBe('4 / 5');
     expect([...outside]).toEqual([]);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ComplianceReportSchema, type ComplianceReport } from '../compliance.js';
 import { renderHtml } from './html.js';
+import { declaredFailuresReport } from '../testdata/declared-failures.js';
 
 const fixture = (name: string): ComplianceReport =>
   ComplianceReportSchema.parse(JSON.parse(readFileSync(new URL(`../testdata/${name}.json`, import.meta.url), 'utf8')));
@@ -88,5 +89,29 @@ describe('renderHtml', () => {
   it('renders the real sample and a report without runs', () => {
     expect(count(renderHtml(fixture('fake-run')), /<tr data-row /g)).toBe(42);
     expect(count(renderHtml({ ...report, runs: [] }), /<tr data-row /g)).toBe(0);
+  });
+});
+
+describe('renderHtml of runtimes with declared failures, judged against different releases', () => {
+  const report = declaredFailuresReport();
+  const html = renderHtml(report);
+  const card = (key: string): string => html.slice(html.indexOf(`data-scorecard data-run="${key === 'old' ? 0 : 1}"`)).split('</article>')[0]!;
+
+  it('says on the score card how many MUST requirements fail as declared, never "no requirement failed"', () => {
+    expect(card('old')).toContain('<p class="verdict s-warn" data-field="verdict">! 2 MUST requirements fail as declared; no other MUST requirement failed; '
+      + '1 SHOULD requirement fails as declared; 1 requirement outside the judged spec release fails too, not counted</p>');
+    expect(card('new')).toContain('<p class="verdict s-fail" data-field="verdict">✗ 1 MUST requirement failed</p>');
+    expect(html).not.toMatch(/no requirement failed|every tested MUST requirement met/i);
+    expect(renderHtml(fixture('fake-run'))).toContain('data-field="verdict">✓ no requirement failed</p>');
+  });
+
+  it('links each requirement to the release judged, and a runtime judged against another release links its own in its evidence', () => {
+    const link = (release: string, path: string): string => `https://github.com/opencontainers/runtime-spec/blob/v${release}/${path}`;
+    expect(html).toContain(`<a href="${link('1.0.2', 'runtime.md#state')}">state.pid</a>`);
+    expect(html).toContain(`<a href="${link('1.1.0', 'config-linux.md#namespaces')}">linux.namespaces.new-time</a>`);
+    expect(html).toContain(`<a href="${link('1.1.0', 'features.md#features-structure')}">features.version-range</a>`);
+    expect(html).toContain(`<a href="${link('1.0.2', 'config.md#linux-process')}">config.process.capabilities.unknown-error</a>`);
+    expect(html).toContain(`<p data-spec-link><a href="${link('1.2.0', 'runtime.md#state')}">the section in runtime-spec v1.2.0</a>, as judged for this runtime</p>`);
+    expect(count(html, /data-spec-link/g)).toBe(1);
   });
 });

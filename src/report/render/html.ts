@@ -4,7 +4,7 @@ import { LEVELS } from '../../requirements/requirement.js';
 import { buildMatrix, rowStatuses, runLabel, type MatrixCell, type MatrixRow } from './matrix.js';
 import { LEVEL_GROUP_LABEL, metOfTested, scoreRun, type LevelGroup } from '../score.js';
 import { compareAreas } from './spec-area.js';
-import { escapeHtml as h, formatDuration, formatTimestamp, safeUrl } from './text.js';
+import { escapeHtml as h, formatDuration, formatTimestamp, headlineParts, runHeadline, safeUrl } from './text.js';
 
 /**
  * The report as ONE offline HTML file: style and script inline, no font, image or script from
@@ -64,10 +64,10 @@ ${interrupted}
 
 function scorecard(run: RuntimeRun, index: number): string {
   const score = scoreRun(run);
-  const verdict = score.mandatoryFailed > 0
-    ? `✗ ${score.mandatoryFailed} MUST ${score.mandatoryFailed === 1 ? 'requirement' : 'requirements'} failed`
-    : score.must.tested === 0 ? '– no MUST requirement tested' : '✓ every tested MUST requirement met';
-  const verdictClass = score.mandatoryFailed > 0 || score.unexpectedPass > 0 ? 'fail' : score.fail > 0 || score.error > 0 ? 'warn' : 'pass';
+  const verdictClass = score.mandatoryFailed > 0 || score.unexpectedPass > 0 ? 'fail' : score.fail > 0 || score.error > 0 || score.flaky > 0 || score.expectedFail > 0 ? 'warn' : 'pass';
+  // What it came to, as every format says it: a failure the declaration names is still a failure.
+  const symbol = { fail: '✗', warn: '!', pass: '✓' }[verdictClass];
+  const verdict = headlineParts(run).length === 0 && score.must.tested === 0 ? '– no requirement failed; no MUST requirement tested' : `${symbol} ${runHeadline(run)}`;
   const group = (g: LevelGroup): string => {
     const t = score[g];
     return `<div data-score="${g}" title="${LEVEL_GROUP_LABEL[g]} and ${LEVEL_GROUP_LABEL[g]} NOT requirements: met / tested; a skipped one was not tested">` +
@@ -140,7 +140,7 @@ function matrixRow(report: ComplianceReport, row: MatrixRow): string {
 <th scope="row">${id}<div class="statement">${h(row.statement)}</div></th>
 <td class="level">${h(row.level)}</td>
 <td class="area">${h(row.area)}</td>
-${row.cells.map((cell) => matrixCell(report.runs[cell.run]!, cell)).join('\n')}
+${row.cells.map((cell) => matrixCell(report.runs[cell.run]!, cell, row.link)).join('\n')}
 </tr>`;
 }
 
@@ -149,14 +149,15 @@ const BADGE: Record<MatrixCell['status'], string> = {
   'unexpected-pass': '✓ pass (declared to fail)', 'beyond-target': '· newer than judged', withdrawn: '· replaced before judged', absent: 'not run',
 };
 
-function matrixCell(run: RuntimeRun, cell: MatrixCell): string {
+/** A cell; `rowLink` is the spec link of the row, the first runtime's: a runtime judged against another release links its own in its evidence. */
+function matrixCell(run: RuntimeRun, cell: MatrixCell, rowLink: string): string {
   const open = `<td class="cell s-${cell.status}" data-cell data-run="${cell.run}" data-runtime="${h(run.runtime.key)}" data-status="${cell.status}">`;
   const badge = `<span class="badge">${BADGE[cell.status]}</span>`;
   const result = cell.result;
   // A failure's evidence, and a skip's reason, open on demand: the matrix stays one line a row.
   if (result === undefined || cell.status === 'pass' || cell.status === 'absent') return `${open}${badge}</td>`;
   // Outside the judged version or declared: what it came to and why it does not count, on demand.
-  return `${open}<details data-evidence><summary>${badge}</summary>${evidence(result)}</details></td>`;
+  return `${open}<details data-evidence><summary>${badge}</summary>${evidence(result, rowLink)}</details></td>`;
 }
 
 /** Why a result counts as it does, when that is not plain pass/fail/skip/error. */
@@ -175,10 +176,13 @@ function judgement(result: RequirementResult): string {
   return lines.length === 0 ? '' : `<p class="label">Judged</p><p data-judgement>${lines.map(h).join('<br>')}</p>`;
 }
 
-function evidence(result: RequirementResult): string {
+function evidence(result: RequirementResult, rowLink: string): string {
   const reason = result.reason === undefined ? '' : `<p class="label">${{ fail: 'Reason', error: 'rtconform\'s own error (no verdict)', skip: 'Skipped because', pass: '' }[result.status]}</p><pre data-reason>${h(result.reason)}</pre>`;
   const judged = judgement(result);
-  return `<div class="evidence">${judged}${reason}<p class="label">Tests</p><ul class="tests" data-tests>${result.tests.map((t) => testItem(result, t)).join('')}</ul></div>`;
+  const url = result.link === rowLink ? undefined : safeUrl(result.link);
+  const release = /\/runtime-spec\/blob\/(v[\w.-]+)\//.exec(result.link)?.[1];
+  const spec = url === undefined ? '' : `<p class="label">Spec</p><p data-spec-link><a href="${h(url)}">${h(release === undefined ? 'the section' : `the section in runtime-spec ${release}`)}</a>, as judged for this runtime</p>`;
+  return `<div class="evidence">${judged}${reason}${spec}<p class="label">Tests</p><ul class="tests" data-tests>${result.tests.map((t) => testItem(result, t)).join('')}</ul></div>`;
 }
 
 function testItem(result: RequirementResult, test: TestOutcome): string {

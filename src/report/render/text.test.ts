@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { visibleText } from '../../util/text.js';
-import { escapeHtml, escapeXmlAttribute, escapeXmlText, formatDuration, formatTimestamp, markdownCell, safeUrl, truncate } from './text.js';
+import { escapeHtml, escapeXmlAttribute, escapeXmlText, formatDuration, formatTimestamp, markdownCell, reportHeadline, runHeadline, safeUrl, truncate } from './text.js';
+import { declaredFailuresReport, judgedRun } from '../testdata/declared-failures.js';
 import { firstLine } from '../../util/text.js';
 
 describe('visibleText', () => {
@@ -77,5 +78,21 @@ describe('formatting', () => {
   it('formats timestamps in UTC and leaves what it cannot parse alone', () => {
     expect(formatTimestamp('2026-11-24T04:30:00.000Z')).toBe('2026-11-24 04:30:00 UTC');
     expect(formatTimestamp('yesterday')).toBe('yesterday');
+  });
+});
+
+describe('runHeadline and reportHeadline', () => {
+  it('count declared failures as failures, by level group, and say "no requirement failed" only when nothing failed', () => {
+    const report = declaredFailuresReport();
+    expect(runHeadline(report.runs[0]!)).toBe('2 MUST requirements fail as declared; no other MUST requirement failed; 1 SHOULD requirement fails as declared; '
+      + '1 requirement outside the judged spec release fails too, not counted');
+    expect(runHeadline(report.runs[1]!)).toBe('1 MUST requirement failed');
+    expect(reportHeadline(report)).toBe(`old: ${runHeadline(report.runs[0]!)} · new: 1 MUST requirement failed`);
+    expect(reportHeadline({ runs: [report.runs[1]!] })).toBe('1 MUST requirement failed');
+    expect(reportHeadline({ runs: [] })).toBe('no runtime ran');
+    expect(runHeadline(judgedRun('clean', '1.2.0', [], [['state.id', 'pass'], ['state.pid', 'skip']]))).toBe('no requirement failed');
+    // A SHOULD alone: the MUST group is said first, as it decides the exit code.
+    expect(runHeadline(judgedRun('rt', '1.2.0', [], [['state.id', 'pass'], ['state.annotations', 'fail']]))).toBe('no MUST requirement failed; 1 SHOULD requirement failed');
+    expect(runHeadline(judgedRun('rt', '1.2.0', ['state.id'], [['state.id', 'pass']]))).toBe('no MUST requirement failed; 1 declared failure passed: update the declaration');
   });
 });

@@ -4,6 +4,9 @@
  * format needs them made safe in its own way, but all start from the same visible text.
  */
 
+import type { ComplianceReport, RuntimeRun } from '../compliance.js';
+import { LEVEL_GROUP_LABEL, scoreRun, type LevelGroup } from '../score.js';
+import { verdictOf } from '../verdict.js';
 import { visibleText } from '../../util/text.js';
 
 /** At most `max` code points (never half a surrogate pair), with an ellipsis when cut. */
@@ -74,4 +77,50 @@ export function formatDuration(ms: number): string {
 export function formatTimestamp(iso: string): string {
   const time = Date.parse(iso);
   return Number.isNaN(time) ? iso : `${new Date(time).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** "1 MUST requirement", "11 MUST requirements". */
+function counted(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * What one run came to, in the words every format uses (the end-of-run summary, Markdown, HTML,
+ * the GitHub Action's outputs), one phrase per kind of failure, by level group. A failure the
+ * runtime's declaration names is a failure too ("11 MUST requirements fail as declared"): it
+ * does not count against the runtime, and does not fail the run, but it is never hidden. Empty
+ * only for a run where nothing failed at all, counted or not.
+ */
+export function headlineParts(run: Pick<RuntimeRun, 'results'>): string[] {
+  const s = scoreRun(run);
+  const parts: string[] = [];
+  const groups: LevelGroup[] = ['must', 'should', 'may'];
+  for (const group of groups) {
+    const { failed, expectedFailures } = s[group];
+    const label = `${LEVEL_GROUP_LABEL[group]} requirement`;
+    if (failed > 0) parts.push(`${counted(failed, label)} failed`);
+    if (expectedFailures > 0) parts.push(`${counted(expectedFailures, label)} ${expectedFailures === 1 ? 'fails' : 'fail'} as declared`);
+    if (group === 'must' && failed === 0 && expectedFailures > 0) parts.push('no other MUST requirement failed');
+  }
+  if (s.unexpectedPass > 0) parts.push(`${counted(s.unexpectedPass, 'declared failure')} passed: update the declaration`);
+  if (s.flaky > 0) parts.push(`${counted(s.flaky, 'requirement')} flaky (attempts disagree)`);
+  if (s.error > 0) parts.push(`${counted(s.error, 'requirement')} not judged: rtconform's own machinery failed`);
+  const outside = run.results.filter((r) => r.status === 'fail' && (verdictOf(r) === 'beyond-target' || verdictOf(r) === 'withdrawn')).length;
+  if (outside > 0) parts.push(`${counted(outside, 'requirement')} outside the judged spec release ${outside === 1 ? 'fails' : 'fail'} too, not counted`);
+  // Something else failed, and no MUST: say so first, as the MUST group decides the exit code.
+  if (parts.length > 0 && s.must.failed === 0 && s.must.expectedFailures === 0) parts.unshift('no MUST requirement failed');
+  return parts;
+}
+
+/** headlineParts as one line: "11 MUST requirements fail as declared; no other MUST requirement failed", or "no requirement failed". */
+export function runHeadline(run: Pick<RuntimeRun, 'results'>): string {
+  const parts = headlineParts(run);
+  return parts.length === 0 ? 'no requirement failed' : parts.join('; ');
+}
+
+/** Every run's headline, each after its runtime key when there are several: "runc: …; crun: …" as "runc: … · crun: …". */
+export function reportHeadline(report: Pick<ComplianceReport, 'runs'>): string {
+  if (report.runs.length === 0) return 'no runtime ran';
+  if (report.runs.length === 1) return runHeadline(report.runs[0]!);
+  return report.runs.map((run) => `${run.runtime.key}: ${runHeadline(run)}`).join(' · ');
 }
