@@ -36,6 +36,9 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
     echo "compliance-md=$out/compliance.md"
     echo "junit=$out/junit.xml"
     echo "html=$out/compliance.html"
+    # What the report says: the headline ("11 MUST requirements fail as declared; …") and the
+    # failures by level, counted and declared. None when the run left no report.
+    if [ -f "$out/compliance.json" ]; then node "$here/dist/src/cli/action-outputs.js" "$out/compliance.json"; fi
   } >> "$GITHUB_OUTPUT"
 fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$out/compliance.md" ]; then

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { packageRoot } from '../package-root.js';
+import { actionOutputs } from './action-outputs.js';
 
 const ActionSchema = z.object({
   inputs: z.record(z.string(), z.object({ default: z.string() })),
@@ -47,16 +48,23 @@ describe('the GitHub Action', () => {
       expect(step.env[`INPUT_${input.toUpperCase().replace(/-/g, '_')}`], input).toBe(`\${{ inputs.${input} }}`);
     }
     const script = await readFile(join(packageRoot(), 'scripts/github-action.sh'), 'utf8');
+    // The script echoes some; action-outputs.js, which the script runs, prints those read from the report.
+    const fromReport = Object.keys(actionOutputs({ runs: [] }));
+    expect(script).toContain('dist/src/cli/action-outputs.js');
     for (const [output, { value }] of Object.entries(action.outputs)) {
       expect(value, output).toBe(`\${{ steps.${step.id}.outputs.${output} }}`);
-      expect(script, `the script sets ${output}`).toContain(`echo "${output}=`);
+      if (!fromReport.includes(output)) expect(script, `the script sets ${output}`).toContain(`echo "${output}=`);
     }
+    for (const output of fromReport) expect(Object.keys(action.outputs), output).toContain(output);
   });
 
   it('a passing run: verdict pass, exit 0, the report paths, compliance.md in the job summary', async () => {
     const { result, outputs, summary } = await runAction('pass', { runtimes: 'fake', suites: 'state', out: 'passing' });
     expect(result.exitCode, result.all).toBe(0);
-    expect(outputs).toMatchObject({ verdict: 'pass', 'exit-code': '0', 'report-dir': 'passing', 'compliance-json': 'passing/compliance.json', junit: 'passing/junit.xml' });
+    expect(outputs).toMatchObject({
+      verdict: 'pass', 'exit-code': '0', 'report-dir': 'passing', 'compliance-json': 'passing/compliance.json', junit: 'passing/junit.xml',
+      headline: 'no requirement failed', 'must-failed': '0', 'must-failing-as-declared': '0',
+    });
     for (const key of ['compliance-json', 'compliance-md', 'junit', 'html']) expect(existsSync(join(work.path, outputs[key]!)), key).toBe(true);
     expect(summary).toBe(await readFile(join(work.path, 'passing/compliance.md'), 'utf8'));
     expect(summary).toMatch(/state\./);
@@ -67,6 +75,26 @@ describe('the GitHub Action', () => {
     expect(result.exitCode, result.all).toBe(1);
     expect(outputs).toMatchObject({ verdict: 'fail', 'exit-code': '1' });
     expect(summary).toContain('create.status-created');
+  });
+
+  it('a run where MUST requirements fail as its declaration says: verdict pass, exit 0, and the headline and counts say they fail', async () => {
+    const fake = join(packageRoot(), 'dist/fake-runtime/rtconform-fake-runtime');
+    const declared = ['create.status-created', 'create.config-changes-ignored', 'create.duplicate-id', 'create.process-not-run'];
+    await writeFile(join(work.path, 'declared.yaml'), [
+      'name: fake', 'like: fake', `binary: ${fake}`, 'needsRootfs: false', 'needsRoot: false', 'specVersion: 1.0.2', 'expectedFailures:',
+      ...declared.map((id) => `  - { requirement: ${id}, reason: the fake's state says running after create }`),
+    ].join('\n') + '\n');
+    const { result, outputs, summary } = await runAction('declared', { runtimes: join(work.path, 'declared.yaml'), suites: 'lifecycle/create', out: 'declared' }, { RTCONFORM_FAKE_FAULTS: 'state-status-lies' });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(outputs).toMatchObject({
+      verdict: 'pass', 'exit-code': '0', headline: '4 MUST requirements fail as declared; no other MUST requirement failed',
+      'must-failed': '0', 'must-failing-as-declared': '4', 'should-failed': '0', 'should-failing-as-declared': '0',
+    });
+    expect(summary).toContain('**4 MUST requirements fail as declared; no other MUST requirement failed**');
+    expect(summary).toContain('### Failing as declared (4)');
+    expect(summary).not.toMatch(/no requirement failed/i);
+    // Linked to the release the run was judged against.
+    expect(summary).toContain('(https://github.com/opencontainers/runtime-spec/blob/v1.0.2/runtime.md#create)');
   });
 
   it('bad input ends as verdict error, exit 2, with rtconform\'s reason', async () => {
