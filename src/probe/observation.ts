@@ -113,7 +113,7 @@ export const ObservationSchema = z.object({
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 
-/** The probe finished, but what it printed does not parse: a fault of rtconform's probe or parser. */
+/** The probe printed a fact, but it does not parse: a fault of rtconform's probe or parser. */
 export class ProbeOutputError extends Error {
   override name = 'ProbeOutputError';
   constructor(message: string, readonly output: string) {
@@ -122,34 +122,109 @@ export class ProbeOutputError extends Error {
 }
 
 /**
- * The probe never got to its end: the runtime did not run it as configured (wrong args, no
- * process at all) or killed it. That is the runtime's doing, so a test that needs it fails.
+ * The probe did not get to print what a check needs: the runtime did not run it as configured
+ * (wrong args, no process at all), stopped it, or left it no room to work (a fork refused). That
+ * is the runtime's doing, so a test that needs it fails.
  */
-export class ProbeIncompleteError extends ProbeOutputError {
+export class ProbeIncompleteError extends Error {
   override name = 'ProbeIncompleteError';
+  constructor(message: string, readonly output: string) {
+    super(message);
+  }
 }
 
-/** Splits the probe's text into single facts and named multi-line sections. */
-function split(text: string): { facts: [string, string][]; sections: Map<string, string[]> } {
-  const facts: [string, string][] = [];
-  const sections = new Map<string, string[]>();
-  let current: string[] | undefined;
-  for (const line of text.split('\n')) {
-    if (current) {
-      if (line === 'end') current = undefined;
-      else current.push(line);
-      continue;
-    }
-    const begin = /^begin (\S+)$/.exec(line);
-    if (begin) {
-      current = [];
-      sections.set(begin[1]!, current);
-      continue;
-    }
-    const space = line.indexOf(' ');
-    if (space > 0) facts.push([line.slice(0, space), line.slice(space + 1)]);
+/**
+ * One field of an Observation that the probe did not print in full, thrown where the field is
+ * read: a check is judged on the facts it needs, and where one is missing, its reason names it.
+ */
+export class ProbeFactMissingError extends ProbeIncompleteError {
+  override name = 'ProbeFactMissingError';
+  constructor(
+    /** The Observation field read. */
+    readonly field: keyof Observation,
+    /** What the probe prints it from: a fact's key or a section's name. */
+    readonly fact: string,
+    message: string,
+    output: string,
+  ) {
+    super(message, output);
   }
-  return { facts, sections };
+}
+
+/** What is known of the container process beyond its output, for the reasons of missing facts. */
+export interface ProbeProcess {
+  /** Its exit code, as the runtime reported it. */
+  exitCode?: number | undefined;
+  /** What it wrote to stderr (the shell's own messages go there). */
+  stderr?: string | undefined;
+}
+
+interface Section { lines: string[]; state: 'complete' | 'cut' | 'failed' }
+
+/** The probe's output in parts: whole lines only, each fact and section as far as it got. */
+interface Printed {
+  text: string;
+  /** Every whole line, in order. */
+  lines: string[];
+  /** A last line without its newline: perhaps cut mid-line, so not taken as a fact. */
+  partial: string | undefined;
+  /** Values of each fact key, in order (arg and ns repeat), and the line of its last one. */
+  facts: Map<string, { values: string[]; lastLine: number }>;
+  sections: Map<string, Section>;
+  /** Parts whose shell failed (`failed NAME`), with the line printed before that, if any. */
+  failed: Map<string, string | undefined>;
+  /** `probe-done` was printed: the probe went through every part. */
+  done: boolean;
+}
+
+/** Splits the probe's text into facts, sections, failed parts, and whether it got to its end. */
+function split(text: string): Printed {
+  const lines = text.split('\n');
+  let partial: string | undefined;
+  const last = lines.pop() ?? '';
+  // A last line without its newline may have been cut mid-line, unless it is a whole marker.
+  if (last === 'probe-done' || last === 'end') lines.push(last);
+  else if (last !== '') partial = last;
+  const printed: Printed = { text, lines, partial, facts: new Map(), sections: new Map(), failed: new Map(), done: false };
+  let current: { name: string; section: Section } | undefined;
+  // The last line with something on it: a failed part's shell message, where it went to the output.
+  let before: string | undefined;
+  for (const [index, line] of lines.entries()) {
+    const begin = /^begin (\S+)$/.exec(line)?.[1];
+    const failed = /^failed (\S+)$/.exec(line)?.[1];
+    if (current) {
+      if (line === 'end') current.section.state = 'complete';
+      else if (failed === current.name) {
+        current.section.state = 'failed';
+        printed.failed.set(failed, before);
+      } else if (begin === undefined && line !== 'probe-done') {
+        current.section.lines.push(line);
+        if (line !== '') before = line;
+        continue;
+      }
+      const ended = current.section.state !== 'cut';
+      current = undefined;
+      if (ended) {
+        before = line;
+        continue;
+      }
+      // Cut short by what follows, which is read as anything outside a section is.
+    }
+    if (begin !== undefined) {
+      current = { name: begin, section: { lines: [], state: 'cut' } };
+      printed.sections.set(begin, current.section);
+    } else if (line === 'probe-done') printed.done = true;
+    else if (failed !== undefined) printed.failed.set(failed, before);
+    else if (line.indexOf(' ') > 0) {
+      const key = line.slice(0, line.indexOf(' '));
+      const fact = printed.facts.get(key) ?? { values: [], lastLine: index };
+      fact.values.push(line.slice(key.length + 1));
+      fact.lastLine = index;
+      printed.facts.set(key, fact);
+    }
+    if (line !== '') before = line;
+  }
+  return printed;
 }
 
 function capabilityNames(hex: string | undefined): string[] {
@@ -218,72 +293,185 @@ function pathInfo(rest: string): [string, PathInfo] | undefined {
   }];
 }
 
-/** Parses what src/probe/probe.sh printed; throws ProbeOutputError when it is not that. */
-export function parseObservation(text: string): Observation {
-  if (!text.includes('probe-done')) {
-    throw new ProbeIncompleteError(text.trim() === ''
-      ? 'the container process printed nothing: the runtime did not run the probe as configured'
-      : 'the probe did not finish: the runtime did not run it as configured, or stopped it', text);
-  }
-  const { facts, sections } = split(text);
-  const fact = (key: string): string | undefined => facts.find(([k]) => k === key)?.[1];
-  const status = new Map((sections.get('status') ?? []).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()] as const));
+
+/** /proc/<pid>/status as name → value. */
+function statusOf(lines: string[]): Map<string, string> {
+  return new Map(lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()] as const));
+}
+
+function rlimitsOf(lines: string[]): Record<string, { soft: number | 'unlimited'; hard: number | 'unlimited' }> {
   const rlimits: Record<string, { soft: number | 'unlimited'; hard: number | 'unlimited' }> = {};
-  for (const line of sections.get('limits') ?? []) {
+  for (const line of lines) {
     const name = Object.keys(LIMIT_NAMES).find((n) => line.startsWith(n));
     if (!name) continue;
     const [soft, hard] = line.slice(name.length).trim().split(/\s+/);
     rlimits[LIMIT_NAMES[name]!] = { soft: limitValue(soft ?? ''), hard: limitValue(hard ?? '') };
   }
-  const pairs = (name: string): Record<string, string> => Object.fromEntries((sections.get(name) ?? []).map((l) => {
+  return rlimits;
+}
+
+/** `name value` lines as a record. */
+function pairs(lines: string[]): Record<string, string> {
+  return Object.fromEntries(lines.map((l) => {
     const space = l.indexOf(' ');
     return space < 0 ? [l, ''] : [l.slice(0, space), l.slice(space + 1)];
   }));
-  const candidate = {
-    args: facts.filter(([k]) => k === 'arg').map(([, v]) => v),
-    env: (sections.get('env') ?? []).filter((l) => l !== ''),
-    cwd: fact('cwd') ?? '',
-    umask: fact('umask') ?? '',
-    hostname: fact('hostname') ?? '',
-    domainname: fact('domainname') ?? '',
-    oomScoreAdj: Number(fact('oom_score_adj')),
-    apparmor: fact('apparmor') ?? '',
-    scheduler: scheduler(fact('sched')),
-    ioPriority: ioPriority(fact('ioprio')),
-    namespaces: Object.fromEntries(facts.filter(([k]) => k === 'ns').map(([, v]) => v.split(' ') as [string, string])),
-    rootWritable: fact('root_writable') === 'yes',
-    uid: ids(status.get('Uid')),
-    gid: ids(status.get('Gid')),
-    groups: (status.get('Groups') ?? '').split(/\s+/).filter(Boolean).map(Number),
-    capabilities: {
-      inheritable: capabilityNames(status.get('CapInh')), permitted: capabilityNames(status.get('CapPrm')),
-      effective: capabilityNames(status.get('CapEff')), bounding: capabilityNames(status.get('CapBnd')),
-      ambient: capabilityNames(status.get('CapAmb')),
-    },
-    noNewPrivs: status.get('NoNewPrivs') === '1',
-    seccomp: Number(status.get('Seccomp') ?? 0),
-    rlimits,
-    mounts: (sections.get('mountinfo') ?? []).map(mountOf).filter((m): m is Mount => m !== undefined),
-    cgroups: sections.get('cgroup') ?? [],
-    cgroupFiles: pairs('cgroupfiles'),
-    paths: Object.fromEntries((sections.get('paths') ?? []).map(pathInfo).filter((e): e is [string, PathInfo] => e !== undefined)),
-    sysctls: pairs('sysctls'),
-    fds: (sections.get('fds') ?? []).flatMap((line) => {
-      const m = /^(\d+) (\d*) (.*)$/.exec(line);
-      // O_CLOEXEC is 02000000 in fdinfo's octal flags.
-      return m ? [{ fd: Number(m[1]), target: m[3]!, closeOnExec: (Number.parseInt(m[2] || '0', 8) & 0o2000000) !== 0 }] : [];
-    }),
-    uidMap: idMappings(sections.get('uidmap')),
-    gidMap: idMappings(sections.get('gidmap')),
-    // Lines that are not `clock secs nanosecs` (cat's error where the file is missing) are left out.
-    timeOffsets: Object.fromEntries((sections.get('timens') ?? []).flatMap((line) => {
-      const m = /^(\w+)\s+(-?\d+)\s+(\d+)$/.exec(line.trim());
-      return m ? [[m[1]!, { secs: Number(m[2]), nanosecs: Number(m[3]) }]] : [];
-    })),
-  };
-  const parsed = ObservationSchema.safeParse(candidate);
-  if (!parsed.success) throw new ProbeOutputError(`the probe's output does not parse: ${z.prettifyError(parsed.error)}`, text);
-  return parsed.data;
+}
+
+/**
+ * Where a field of the Observation comes from: one fact line (the first with its key), the run
+ * of lines of a repeated fact (arg, ns), or a section; and how it is read from there.
+ */
+type Source =
+  | { kind: 'fact'; key: string; read: (value: string) => unknown }
+  | { kind: 'facts'; key: string; read: (values: string[]) => unknown }
+  | { kind: 'section'; key: string; read: (lines: string[]) => unknown };
+
+const fact = (key: string, read: (value: string) => unknown = (value) => value): Source => ({ kind: 'fact', key, read });
+const facts = (key: string, read: (values: string[]) => unknown): Source => ({ kind: 'facts', key, read });
+const section = (key: string, read: (lines: string[]) => unknown): Source => ({ kind: 'section', key, read });
+const status = (read: (status: Map<string, string>) => unknown): Source => section('status', (lines) => read(statusOf(lines)));
+
+const SOURCES: Record<keyof Observation, Source> = {
+  args: facts('arg', (values) => values),
+  env: section('env', (lines) => lines.filter((l) => l !== '')),
+  cwd: fact('cwd'),
+  umask: fact('umask'),
+  hostname: fact('hostname'),
+  domainname: fact('domainname'),
+  oomScoreAdj: fact('oom_score_adj', Number),
+  apparmor: fact('apparmor'),
+  scheduler: fact('sched', scheduler),
+  ioPriority: fact('ioprio', ioPriority),
+  namespaces: facts('ns', (values) => Object.fromEntries(values.map((v) => v.split(' ') as [string, string]))),
+  rootWritable: fact('root_writable', (value) => value === 'yes'),
+  uid: status((s) => ids(s.get('Uid'))),
+  gid: status((s) => ids(s.get('Gid'))),
+  groups: status((s) => (s.get('Groups') ?? '').split(/\s+/).filter(Boolean).map(Number)),
+  capabilities: status((s) => ({
+    inheritable: capabilityNames(s.get('CapInh')), permitted: capabilityNames(s.get('CapPrm')),
+    effective: capabilityNames(s.get('CapEff')), bounding: capabilityNames(s.get('CapBnd')),
+    ambient: capabilityNames(s.get('CapAmb')),
+  })),
+  noNewPrivs: status((s) => s.get('NoNewPrivs') === '1'),
+  seccomp: status((s) => Number(s.get('Seccomp') ?? 0)),
+  rlimits: section('limits', rlimitsOf),
+  mounts: section('mountinfo', (lines) => lines.map(mountOf).filter((m): m is Mount => m !== undefined)),
+  cgroups: section('cgroup', (lines) => lines),
+  cgroupFiles: section('cgroupfiles', pairs),
+  paths: section('paths', (lines) => Object.fromEntries(lines.map(pathInfo).filter((e): e is [string, PathInfo] => e !== undefined))),
+  sysctls: section('sysctls', pairs),
+  fds: section('fds', (lines) => lines.flatMap((line) => {
+    const m = /^(\d+) (\d*) (.*)$/.exec(line);
+    // O_CLOEXEC is 02000000 in fdinfo's octal flags.
+    return m ? [{ fd: Number(m[1]), target: m[3]!, closeOnExec: (Number.parseInt(m[2] || '0', 8) & 0o2000000) !== 0 }] : [];
+  })),
+  uidMap: section('uidmap', idMappings),
+  gidMap: section('gidmap', idMappings),
+  // Lines that are not `clock secs nanosecs` (the shell's error where the file is missing) are left out.
+  timeOffsets: section('timens', (lines) => Object.fromEntries(lines.flatMap((line) => {
+    const m = /^(\w+)\s+(-?\d+)\s+(\d+)$/.exec(line.trim());
+    return m ? [[m[1]!, { secs: Number(m[2]), nanosecs: Number(m[3]) }]] : [];
+  }))),
+};
+
+/** A line for a message: quoted, and cut if long. */
+function quoted(line: string): string {
+  return JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}…` : line);
+}
+
+/** What the probe prints a source as, for a message: `"hostname" line`, `"arg" lines`, `"env" section`. */
+function described(source: Source): string {
+  return `"${source.key}" ${source.kind === 'section' ? 'section' : source.kind === 'facts' ? 'lines' : 'line'}`;
+}
+
+/** What is known of the process that ran the probe, as phrases of a reason. */
+function processFacts(container: ProbeProcess): string[] {
+  const stderr = (container.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-2);
+  return [
+    ...(container.exitCode === undefined ? [] : [`the container process exited with code ${container.exitCode}`]),
+    ...(stderr.length === 0 ? [] : [`its stderr ends: ${quoted(stderr.join(' / '))}`]),
+  ];
+}
+
+/** Where the output ends, and what is known of the process: the evidence behind a missing fact. */
+function whereItEnds(printed: Printed, container: ProbeProcess): string {
+  const count = printed.lines.length;
+  return [
+    printed.partial === undefined ? `its last line: ${quoted(printed.lines.at(-1) ?? '')}` : `its last line, cut short: ${quoted(printed.partial)}`,
+    `${count} line${count === 1 ? '' : 's'} printed`,
+    ...processFacts(container),
+  ].join('; ');
+}
+
+/** The value of one field, or the error reading it throws. */
+function fieldOf(field: keyof Observation, printed: Printed, container: ProbeProcess): { value: unknown } | { error: () => Error } {
+  const source = SOURCES[field];
+  const what = described(source);
+  const missing = (why: string) => ({ error: () => new ProbeFactMissingError(field, source.key, `observation.${field}: ${why}`, printed.text) });
+  const ours = (why: string) => ({ error: () => new ProbeOutputError(`observation.${field}: ${why}`, printed.text) });
+  if (printed.failed.has(source.key)) {
+    // The shell's message is the line before `failed NAME` where the part sent its errors to the
+    // output; else (the part's own `begin` or unfinished line) it went to stderr, or nowhere.
+    const before = printed.failed.get(source.key);
+    const own = before === undefined || before === `begin ${source.key}` || before.startsWith(`${source.key} `);
+    const evidence = own ? processFacts(container) : [`the line before: ${quoted(before)}`, ...processFacts({ exitCode: container.exitCode })];
+    return missing(`the probe's shell failed while printing its ${what}, and the probe went on without it`
+      + (evidence.length === 0 ? '' : ` (${evidence.join('; ')})`));
+  }
+  let input: string | string[] | undefined;
+  if (source.kind === 'fact') input = printed.facts.get(source.key)?.values[0];
+  else if (source.kind === 'facts') {
+    const printedFacts = printed.facts.get(source.key);
+    // A run of lines is whole once the probe printed anything after it.
+    if (printedFacts && !printed.done && printedFacts.lastLine === printed.lines.length - 1) {
+      return missing(`the probe stopped while printing its ${what} (${whereItEnds(printed, container)})`);
+    }
+    input = printedFacts?.values;
+  } else {
+    const printedSection = printed.sections.get(source.key);
+    if (printedSection?.state === 'cut') {
+      return missing(`the probe stopped part-way through its ${what}, after ${printedSection.lines.length} of its lines (${whereItEnds(printed, container)})`);
+    }
+    input = printedSection?.lines;
+  }
+  if (input === undefined) {
+    if (printed.done) return ours(`the probe went through to its end, but printed no ${what}`);
+    if (printed.lines.length === 0 && printed.partial === undefined) {
+      const evidence = processFacts(container);
+      return missing(`the container process printed nothing, so not the probe's ${what} either:`
+        + ` the runtime did not run the probe as configured${evidence.length === 0 ? '' : ` (${evidence.join('; ')})`}`);
+    }
+    return missing(`the probe stopped before printing its ${what} (${whereItEnds(printed, container)})`);
+  }
+  let value: unknown;
+  try {
+    value = (source.read as (input: string | string[]) => unknown)(input);
+  } catch (error) {
+    return ours(`the probe's ${what} does not parse: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = (ObservationSchema.shape[field] as z.ZodType).safeParse(value);
+  if (!parsed.success) return ours(`the probe's ${what} does not parse: ${z.prettifyError(parsed.error)}`);
+  return { value: parsed.data };
+}
+
+/**
+ * Parses what src/probe/probe.sh printed, each field on its own: a field whose fact the probe
+ * printed in full is there, checked; reading one it did not print (it stopped before, part-way
+ * through, or its shell failed there) throws a ProbeFactMissingError that says which and why,
+ * and reading one printed but not parseable throws a ProbeOutputError. What is known of the
+ * `container` process (its exit code, its stderr) goes into those reasons.
+ */
+export function parseObservation(text: string, container: ProbeProcess = {}): Observation {
+  const printed = split(text);
+  const observation = {};
+  for (const field of Object.keys(SOURCES) as (keyof Observation)[]) {
+    const outcome = fieldOf(field, printed, container);
+    // Enumerable either way: a copy or a comparison of the whole observation meets a missing field too.
+    if ('value' in outcome) Object.defineProperty(observation, field, { value: outcome.value, enumerable: true, writable: true });
+    else Object.defineProperty(observation, field, { get: () => { throw outcome.error(); }, enumerable: true });
+  }
+  return observation as Observation;
 }
 
 /** The mount at `mountPoint` that is visible (the last one mounted there), if any. */

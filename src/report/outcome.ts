@@ -17,7 +17,7 @@ export const EVIDENCE_CAP = 8 * 1024;
  */
 const RUNTIME_FAILURES = new Set([
   'AssertionError', 'RuntimeError', 'RuntimeOutputError', 'RuntimeTimeoutError', 'ExecTimeoutError',
-  'ContainerWaitError', 'WaitTimeoutError', 'ProbeIncompleteError',
+  'ContainerWaitError', 'WaitTimeoutError', 'ProbeIncompleteError', 'ProbeFactMissingError',
 ]);
 
 /**
