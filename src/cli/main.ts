@@ -70,7 +70,11 @@ const COMMAND_HELP: Record<string, () => string> = {
   doctor: () => `  doctor         what this machine offers and what it means for the suites`,
   requirements: () => `  requirements   list the requirement catalogue, grouped by spec document, with the suites covering each
                    --uncovered           only the requirements no suite tests yet
-                   --json                the catalogue with coverage as JSON`,
+                   --never-passed REPORT… the requirements no run of these compliance.json files (or the
+                                         directories runs wrote) passed, with each run's verdict and reason:
+                                         failing (or failing as declared) everywhere, skipped everywhere,
+                                         outside every judged spec release, mixed
+                   --json                the catalogue with coverage (or, with --never-passed, the list) as JSON`,
 };
 
 const EXIT_CODES = `exit codes of run: 0 no MUST requirement failed (with --baseline: no MUST regression), 1 one did or an expected
