@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bool, str } from './args.js';
+import { bool, str, strs, type Parsed } from './args.js';
 import { load, mustBe, requireId, type Command } from './command.js';
 import { FakeError, log, pathOf } from './context.js';
 import { create, createFlags } from './create.js';
@@ -17,9 +17,10 @@ export const checkpointCommands = {
       'image-path': { type: 'string' }, 'work-path': { type: 'string' }, 'leave-running': { type: 'boolean' },
       'tcp-established': { type: 'boolean' }, 'shell-job': { type: 'boolean' }, 'ext-unix-sk': { type: 'boolean' },
       'file-locks': { type: 'boolean' }, 'pre-dump': { type: 'boolean' }, 'parent-path': { type: 'string' },
-      'manage-cgroups-mode': { type: 'string' },
+      'manage-cgroups-mode': { type: 'string' }, 'empty-ns': { type: 'string', multiple: true },
     },
     run: async (parsed, store) => {
+      criuOptions(parsed);
       const c = load(store, requireId(parsed, 'checkpoint'));
       mustBe(c, ['running'], 'checkpoint');
       const imagePath = pathOf(str(parsed, 'image-path') ?? 'checkpoint');
@@ -35,9 +36,10 @@ export const checkpointCommands = {
       ...createFlags,
       'image-path': { type: 'string' }, 'work-path': { type: 'string' }, detach: { type: 'boolean', short: 'd' },
       'tcp-established': { type: 'boolean' }, 'shell-job': { type: 'boolean' }, 'ext-unix-sk': { type: 'boolean' },
-      'file-locks': { type: 'boolean' }, 'manage-cgroups-mode': { type: 'string' },
+      'file-locks': { type: 'boolean' }, 'manage-cgroups-mode': { type: 'string' }, 'empty-ns': { type: 'string', multiple: true },
     },
     run: async (parsed, store) => {
+      criuOptions(parsed);
       const imagePath = pathOf(str(parsed, 'image-path') ?? 'checkpoint');
       if (!existsSync(join(imagePath, 'fake-checkpoint.json'))) throw new FakeError(`${imagePath} holds no checkpoint of the fake runtime`);
       log('warning', 'fake runtime: restarting the process from its config; its memory was not saved');
@@ -50,3 +52,13 @@ export const checkpointCommands = {
     },
   },
 } satisfies Record<string, Command>;
+
+/**
+ * The options that would go to CRIU, refused as runc refuses them: a cgroups mode CRIU does not
+ * know, a namespace other than network for --empty-ns. The fake has no CRIU, so they change nothing.
+ */
+function criuOptions(parsed: Parsed): void {
+  const mode = str(parsed, 'manage-cgroups-mode');
+  if (mode !== undefined && !['soft', 'full', 'strict', 'ignore'].includes(mode)) throw new FakeError('invalid manage-cgroups-mode value');
+  for (const ns of strs(parsed, 'empty-ns')) if (ns !== 'network') throw new FakeError(`namespace ${JSON.stringify(ns)} is not supported`);
+}

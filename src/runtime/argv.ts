@@ -2,6 +2,7 @@
  * One function per verb turns its options into the runc-style argv after the verb. The CLI
  * contract is runc's (runc(8)); crun and runsc accept the same flags.
  */
+import type { OciConfig } from '../spec/config.js';
 import type { Input } from './process-runner.js';
 
 export interface CreateOptions {
@@ -55,6 +56,17 @@ export interface DeleteOptions {
   force?: boolean;
 }
 
+/**
+ * How CRIU treats the container's cgroups (runc's --manage-cgroups-mode, CRIU's --manage-cgroups):
+ * `soft` (the default) restores properties only on cgroups CRIU has to create, `full` restores the
+ * dumped properties on existing ones too, `strict` aborts a restore into cgroups that exist,
+ * `ignore` neither dumps nor restores cgroups (the processes stay where the runtime puts them).
+ */
+export type ManageCgroupsMode = 'soft' | 'full' | 'strict' | 'ignore';
+
+/** A namespace type as config.json names it (runc's --empty-ns accepts only `network`). */
+export type NamespaceType = NonNullable<NonNullable<OciConfig['linux']>['namespaces']>[number]['type'];
+
 export interface CheckpointOptions {
   imagePath: string;
   workPath?: string;
@@ -66,9 +78,15 @@ export interface CheckpointOptions {
    */
   leaveRunning?: boolean;
   tcpEstablished?: boolean;
+  /** A shell job: the container's stdio is a terminal outside it (`--shell-job`). */
   shellJob?: boolean;
+  /** A unix socket connected to a peer outside the container (`--ext-unix-sk`; CRIU dumps only a datagram socket whose peer has a name). */
   extUnixSk?: boolean;
   fileLocks?: boolean;
+  /** `--manage-cgroups-mode`; the runtime's default (soft) when absent. */
+  manageCgroupsMode?: ManageCgroupsMode;
+  /** `--empty-ns`, once per namespace: save the namespace without its properties (runc always does so for network). */
+  emptyNs?: readonly NamespaceType[];
   preDump?: boolean;
   /** Relative to imagePath, as CRIU wants it (e.g. ../pre-dump). */
   parentPath?: string;
@@ -84,6 +102,9 @@ export interface RestoreOptions {
   shellJob?: boolean;
   extUnixSk?: boolean;
   fileLocks?: boolean;
+  manageCgroupsMode?: ManageCgroupsMode;
+  /** `--empty-ns`, once per namespace: a new namespace whose saved properties are not restored. */
+  emptyNs?: readonly NamespaceType[];
   detach?: boolean;
   pidFile?: string;
   stdio?: { stdin?: string; stdout?: string; stderr?: string };
@@ -92,6 +113,7 @@ export interface RestoreOptions {
 
 const flag = (on: boolean | undefined, name: string): string[] => (on ? [name] : []);
 const value = (v: string | undefined, name: string): string[] => (v === undefined ? [] : [name, v]);
+const values = (vs: readonly string[] | undefined, name: string): string[] => (vs ?? []).flatMap((v) => [name, v]);
 
 export function createArgs(id: string, o: CreateOptions): string[] {
   return [
@@ -134,6 +156,7 @@ export function checkpointArgs(id: string, o: CheckpointOptions): string[] {
     'checkpoint', '--image-path', o.imagePath, ...value(o.workPath, '--work-path'),
     ...flag(o.leaveRunning, '--leave-running'), ...flag(o.tcpEstablished, '--tcp-established'),
     ...flag(o.shellJob, '--shell-job'), ...flag(o.extUnixSk, '--ext-unix-sk'), ...flag(o.fileLocks, '--file-locks'),
+    ...value(o.manageCgroupsMode, '--manage-cgroups-mode'), ...values(o.emptyNs, '--empty-ns'),
     ...flag(o.preDump, '--pre-dump'), ...value(o.parentPath, '--parent-path'),
     id,
   ];
@@ -144,6 +167,7 @@ export function restoreArgs(id: string, o: RestoreOptions): string[] {
     'restore', '--image-path', o.imagePath, '--bundle', o.bundle, ...value(o.workPath, '--work-path'),
     ...flag(o.tcpEstablished, '--tcp-established'), ...flag(o.shellJob, '--shell-job'),
     ...flag(o.extUnixSk, '--ext-unix-sk'), ...flag(o.fileLocks, '--file-locks'),
+    ...value(o.manageCgroupsMode, '--manage-cgroups-mode'), ...values(o.emptyNs, '--empty-ns'),
     ...flag(o.detach, '--detach'), ...value(o.pidFile, '--pid-file'),
     id,
   ];
