@@ -13,5 +13,6 @@ export { refusal } from './fixtures/refusal.js';
 export { where, look } from './fixtures/where.js';
 export { processExists } from './fixtures/process-exists.js';
 export { runProbe, type ProbeOptions, type ProbeRun } from './fixtures/probe.js';
+export { ProbeFactMissingError, ProbeIncompleteError, ProbeOutputError } from './probe/observation.js';
 export { parseObservation, PROBE_SCRIPT, type Observation } from './probe/observation.js';
 export type { RuntimeSelection } from './harness/selection.js';
