@@ -36,7 +36,8 @@ export class ProgressReporter implements Reporter {
     if (!now && Date.now() - this.#shownAt < 200) return;
     this.#shownAt = Date.now();
     const seconds = Math.round((Date.now() - this.#started) / 1000);
-    const failing = this.#failing.size === 0 ? 'none failing' : `${this.#failing.size} failing`;
+    // Judging comes at the end: a failure the runtime's declaration names counts here too.
+    const failing = this.#failing.size === 0 ? 'none failing' : `${this.#failing.size} failing (declared ones included)`;
     // \r and erase-line: the line is rewritten in place.
     this.out.write(`\r\u001b[2Krtconform: ${this.#checked.size}/${this.#planned.size} requirements checked, ${failing}, ${seconds} s`);
   }
