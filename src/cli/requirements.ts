@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalogue, documentOf } from '../requirements/catalogue.js';
+import { SHARED_DEVIATIONS, type SharedDeviation } from '../requirements/catalogue/shared-deviations.js';
 import { countByLevel, formatLevelCounts, scanCoverage } from '../requirements/coverage.js';
 import { LEVELS, requirementLink, type Level, type Requirement } from '../requirements/requirement.js';
 import type { ComplianceReport, RequirementResult, Status, Verdict } from '../report/compliance.js';
@@ -125,6 +126,8 @@ export interface NeverPassedRequirement {
   runs: RunVerdict[];
   /** Runs with no result for it (a suite left out, an older catalogue). */
   notRunIn: string[];
+  /** Where every runtime judged deviates the same way: the catalogue's note (src/requirements/catalogue/shared-deviations.ts). */
+  sharedDeviation?: SharedDeviation;
 }
 
 export interface NeverPassed {
@@ -183,6 +186,7 @@ export function neverPassed(reports: readonly { path: string; report: Pick<Compl
       group: groups.size === 1 ? [...groups][0]! : 'mixed',
       runs: verdicts,
       notRunIn: runs.filter(({ label }) => !results.has(label)).map(({ label }) => label),
+      ...(SHARED_DEVIATIONS[id] === undefined ? {} : { sharedDeviation: SHARED_DEVIATIONS[id] }),
     });
   }
   listed.sort((a, b) => NEVER_PASSED_GROUPS.indexOf(a.group) - NEVER_PASSED_GROUPS.indexOf(b.group)
@@ -222,6 +226,7 @@ export function formatNeverPassed(found: NeverPassed): string {
         lines.push(`  ${''.padEnd(11)}${v.run.padEnd(width)}  ${VERDICT_TEXT[v.verdict]}${came}${why === '' ? '' : ` — ${why}`}`);
       }
       if (r.notRunIn.length > 0) lines.push(`  ${''.padEnd(11)}not run in ${r.notRunIn.join(', ')}`);
+      if (r.sharedDeviation) lines.push(`  ${''.padEnd(11)}every runtime deviates: ${r.sharedDeviation.runtimes}`, `  ${''.padEnd(11)}the spec: ${r.sharedDeviation.spec}`);
     }
   }
   return lines.join('\n') + '\n';

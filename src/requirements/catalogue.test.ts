@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { catalogue, requirementById } from './catalogue.js';
+import { catalogue, hasRequirement, requirementById } from './catalogue.js';
 import { scanCoverage } from './coverage.js';
 import { LEVELS, linkRelease, requirementLink, SPEC_DOCUMENT_SINCE } from './requirement.js';
 import { LATEST_SPEC_RELEASE, releaseBefore } from './spec-version.js';
@@ -80,5 +80,18 @@ describe('the requirement catalogue', () => {
   it('finds requirements by id and names the catalogue for an unknown one', () => {
     expect(requirementById('state.id').document).toBe('runtime.md');
     expect(() => requirementById('no.such-id')).toThrow(/unknown requirement id "no.such-id".*src\/requirements\/catalogue/);
+  });
+});
+
+describe('shared deviations', () => {
+  it('names requirements of the catalogue that every built-in real runtime\'s declaration says it breaks', async () => {
+    const { SHARED_DEVIATIONS } = await import('./catalogue/shared-deviations.js');
+    const { builtinDeclaration } = await import('../runtime/declaration.js');
+    for (const id of Object.keys(SHARED_DEVIATIONS)) {
+      expect(hasRequirement(id), id).toBe(true);
+      for (const runtime of ['runc', 'crun', 'runsc'] as const) {
+        expect(builtinDeclaration(runtime).expectedFailures.map((e) => e.requirement), `${runtime} declares ${id}`).toContain(id);
+      }
+    }
   });
 });
