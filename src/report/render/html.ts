@@ -2,6 +2,7 @@ import { verdictOf } from '../verdict.js';
 import type { ComplianceReport, RequirementResult, RuntimeRun, TestOutcome } from '../compliance.js';
 import { LEVELS } from '../../requirements/requirement.js';
 import { buildMatrix, rowStatuses, runLabel, type MatrixCell, type MatrixRow } from './matrix.js';
+import { describeChange, releaseChanges } from './release-changes.js';
 import { LEVEL_GROUP_LABEL, metOfTested, scoreRun, type LevelGroup } from '../score.js';
 import { compareAreas } from './spec-area.js';
 import { escapeHtml as h, formatDuration, formatTimestamp, headlineParts, runHeadline, safeUrl } from './text.js';
@@ -36,6 +37,7 @@ ${header(report)}
 <section class="cards" aria-label="Scores per runtime">
 ${report.runs.map(scorecard).join('\n')}
 </section>
+${releaseChangesSection(report, rows)}
 ${filters(levels, areas, rows.length)}
 ${matrix(report, rows)}
 <p class="empty" data-empty hidden>No requirement matches the filters.</p>
@@ -101,6 +103,24 @@ ${score.unexpectedPass > 0 ? `<li class="s-unexpected-pass" data-count="unexpect
 </ul>
 ${meta.length === 0 ? '' : `<p class="meta">${meta.map(h).join(' · ')}</p>`}
 </article>`;
+}
+
+/** A release matrix's changes: where a later release of a runtime passes what an earlier one failed, or the other way round. */
+function releaseChangesSection(report: ComplianceReport, rows: MatrixRow[]): string {
+  const changes = releaseChanges(report);
+  if (changes.length === 0) return '';
+  const items = changes.map((c) => {
+    const row = rows.find((r) => r.requirement === c.requirement);
+    const url = row === undefined ? undefined : safeUrl(row.link);
+    const id = url === undefined ? h(c.requirement) : `<a href="${h(url)}">${h(c.requirement)}</a>`;
+    return `<li data-release-change="${c.kind}" data-requirement="${h(c.requirement)}"><span class="s-${c.kind === 'fixed' ? 'pass' : c.kind === 'broke' ? 'fail' : 'skip'}">${c.kind}</span> ${id}: ${h(describeChange(c))}</li>`;
+  });
+  return `<section class="changes" data-release-changes aria-label="Changes between releases">
+<h2>Changes between releases (${changes.length})</h2>
+<ul>
+${items.join('\n')}
+</ul>
+</section>`;
 }
 
 function filters(levels: readonly string[], areas: readonly string[], total: number): string {

@@ -1,5 +1,6 @@
 import type { ComplianceReport, RuntimeRun } from '../compliance.js';
 import { buildMatrix, runLabel, type MatrixCell, type MatrixRow } from './matrix.js';
+import { describeChange, releaseChanges } from './release-changes.js';
 import { metOfTested, scoreRun } from '../score.js';
 import { formatDuration, formatTimestamp, headlineParts, markdownCell, runHeadline, safeUrl, truncate } from './text.js';
 import { firstLine } from '../../util/text.js';
@@ -28,7 +29,8 @@ const STATUS_TEXT: Record<MatrixCell['status'], string> = {
  * The report as GitHub-flavoured markdown, for a job summary ($GITHUB_STEP_SUMMARY) or a PR
  * comment: a score line per runtime, headed by what it came to; a table of the requirements
  * that failed somewhere with each failure's reason, one of those failing as a runtime's
- * declaration says (with its reason), then every requirement in a collapsed table.
+ * declaration says (with its reason), what changed between releases of a runtime (a release
+ * matrix), then every requirement in a collapsed table.
  */
 export function renderMarkdown(report: ComplianceReport): string {
   const rows = buildMatrix(report);
@@ -66,6 +68,16 @@ export function renderMarkdown(report: ComplianceReport): string {
   if (declared.length > 0) {
     out.push(`### Failing as declared (${declared.length})`, '', 'Not counted against the runtime: its declaration says it fails these, and why.', '');
     out.push(...table(headers, declared.map((row) => [requirementCell(row, true), row.level, ...row.cells.map((c) => failureCell(c, row))])), '');
+  }
+
+  const changes = releaseChanges(report);
+  if (changes.length > 0) {
+    out.push(`### Changes between releases (${changes.length})`, '', 'Where a later release of a runtime passes what an earlier one failed, or the other way round.', '');
+    out.push(...table(['Requirement', 'Runtime', 'Change'], changes.map((c) => {
+      const row = rows.find((r) => r.requirement === c.requirement)!;
+      const icon = c.kind === 'fixed' ? '✅' : c.kind === 'broke' ? '❌' : '↔️';
+      return [requirementCell(row, true), markdownCell(c.runtime), `${icon} ${markdownCell(describeChange(c))}`];
+    })), '');
   }
 
   out.push('<details>', `<summary>All ${rows.length} requirements</summary>`, '');
