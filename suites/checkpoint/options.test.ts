@@ -1,13 +1,11 @@
-import { readdir, readFile, stat, symlink } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { describeRuntimes, skipIfLimited, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipIfLimited, skipOverBridge } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { requireCriu as criuUsable } from './criu.js';
 import { waitFor } from '../../src/util/wait.js';
-import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
-import type { CheckpointOptions } from '../../src/runtime/argv.js';
 import { MEMORY_LIMIT, MiB, fileIn, readCgroups } from '../resources/cgroup-reading.js';
+import { QUIET, memoryLimitOf, onlyWith, requireCriu, runningWith, targetTools } from './containers.js';
 
 /**
  * Checkpoint options beyond a plain dump and restore, as containerd and cri-o use them: what
@@ -16,62 +14,6 @@ import { MEMORY_LIMIT, MiB, fileIn, readCgroups } from '../resources/cgroup-read
  * tests for the first show the checkpoint refused without the option before doing it with it:
  * dropping the option fails them.
  */
-
-/** CRIU cannot dump a descriptor of a file outside the container's mounts, so these containers get /dev/null. */
-const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
-
-/** CRIU usable, and the runtime able to save process memory at all. */
-async function requireCriu(ctx: RuntimeTestContext): Promise<void> {
-  skipIfLimited(ctx, 'noMemoryCheckpoint');
-  await criuUsable(ctx);
-}
-
-/**
- * The tools these tests hold locks and connections with (util-linux's flock, socat) are not in
- * busybox: the bundle binds the target's /usr, read-only, and links lib and lib64 to it so its
- * programs find their libraries. Skips, saying so, where the target lacks them.
- */
-async function targetTools(ctx: RuntimeTestContext, tools: string[]): Promise<(c: BundleBuilder) => BundleBuilder> {
-  for (const tool of tools) {
-    if (!(await ctx.runner.isExecutable(`/usr/bin/${tool}`))) ctx.skip(`/usr/bin/${tool} is not on the ${ctx.selection.target.description} (the runtimes image has it)`);
-  }
-  return (c) => c.mount({ destination: '/usr', type: 'bind', source: '/usr', options: ['bind', 'ro'] });
-}
-
-/** A running container whose init runs `script`; returns once `ready` (a command in it) succeeds. */
-async function runningWith(ctx: RuntimeTestContext, script: string, ready: string[], tools: (c: BundleBuilder) => BundleBuilder = (c) => c): Promise<string> {
-  const b = await ctx.bundle((c) => tools(c.shell(script)));
-  // Where /usr is the target's, its programs look for their libraries through /lib and /lib64.
-  for (const link of ['lib', 'lib64']) await symlink(`usr/${link}`, join(b.dir, 'rootfs', link)).catch(() => undefined);
-  await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
-  await ctx.runtime.start(ctx.id);
-  await waitFor(async () => ((await ctx.runtime.exec(ctx.id, ready)).exitCode === 0 ? true : undefined), {
-    timeoutMs: 10_000, intervalMs: 50, description: `the container to be ready (${ready.join(' ')})`,
-  });
-  return b.dir;
-}
-
-/**
- * Checkpoint refused without `option` (the container left running), then done with it,
- * restored with it, running: what the option is for.
- */
-async function onlyWith(ctx: RuntimeTestContext, bundleDir: string, option: Pick<CheckpointOptions, 'fileLocks' | 'tcpEstablished'>): Promise<void> {
-  const paths = (name: string) => ({ imagePath: join(ctx.workDir, `${name}-image`), workPath: join(ctx.workDir, `${name}-work`) });
-  await refusal(ctx.runtime.checkpoint(ctx.id, { ...paths('without'), leaveRunning: true }));
-  expect(await ctx.runtime.status(ctx.id), 'the container after the checkpoint refused without the option').toBe('running');
-  await ctx.runtime.checkpoint(ctx.id, { ...paths('with'), ...option }).catch(async (error: unknown) => {
-    // CRIU older than the kernel can fail on what the kernel no longer answers (4.1 asks every
-    // socket for SO_PASSCRED, which Linux 6.16+ refuses for all but unix sockets): that is
-    // CRIU's limit where the runtime runs, not the runtime's, and it says so in its log.
-    const log = await readFile(join(paths('with').workPath, 'dump.log'), 'utf8').catch(() => '');
-    const unsupported = /Error \(criu\/sockets\.c:\d+\): sockets: Can't get \d+:\d+ opt: Operation not supported/.exec(log)?.[0];
-    if (unsupported) ctx.skip(`CRIU cannot dump a socket on this kernel (its log: "${unsupported}")`);
-    throw error;
-  });
-  if (await ctx.runtime.state(ctx.id).then(() => true, () => false)) await ctx.runtime.delete(ctx.id, { force: true });
-  await ctx.runtime.restore(ctx.id, { ...paths('with'), ...option, bundle: bundleDir, detach: true, stdio: QUIET });
-  expect(await ctx.runtime.status(ctx.id), 'the restored container').toBe('running');
-}
 
 describeRuntimes('checkpoint and restore: options for locks, connections, incremental dumps and new ids', (requirement) => {
   requirement('cli.checkpoint.file-locks', 'a held file lock: refused without --file-locks, held again after restore with it', async (ctx) => {
@@ -154,19 +96,6 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
     await refusal(ctx.runtime.state(ctx.id));
   });
 });
-
-/**
- * The memory limit of the cgroup the container's process is in, read where the runtime runs
- * (the container's own view of cgroups may be rooted elsewhere after a restore): cgroup v1's
- * memory.limit_in_bytes, or v2's memory.max.
- */
-async function memoryLimitOf(ctx: RuntimeTestContext): Promise<string> {
-  const { pid } = await ctx.runtime.state(ctx.id);
-  const lines = (await ctx.runner.run('cat', [`/proc/${pid}/cgroup`], { timeoutMs: 10_000 })).stdout.split('\n');
-  const v1 = lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
-  const file = v1 ? `/sys/fs/cgroup/memory${v1.split(':')[2]}/memory.limit_in_bytes` : `/sys/fs/cgroup${lines.find((l) => l.startsWith('0::'))?.slice(3) ?? ''}/memory.max`;
-  return (await ctx.runner.run('cat', [file], { timeoutMs: 10_000 })).stdout.trim();
-}
 
 /** Bytes of memory pages a CRIU image holds (its pages-*.img files). */
 async function pagesBytes(image: string): Promise<number> {

@@ -1,0 +1,111 @@
+import { readFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { refusal } from '../../src/fixtures/refusal.js';
+import { waitFor } from '../../src/util/wait.js';
+import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
+import type { CheckpointOptions } from '../../src/runtime/argv.js';
+import { requireCriu as criuUsable } from './criu.js';
+
+/** What the checkpoint option suites share: containers to checkpoint, the tools in them, a checkpoint that needs its option. */
+
+/** CRIU cannot dump a descriptor of a file outside the container's mounts, so these containers get /dev/null. */
+export const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
+
+/** CRIU usable, and the runtime able to save process memory at all. */
+export async function requireCriu(ctx: RuntimeTestContext): Promise<void> {
+  skipIfLimited(ctx, 'noMemoryCheckpoint');
+  await criuUsable(ctx);
+}
+
+/**
+ * The tools these tests hold locks and connections with (util-linux's flock, socat) are not in
+ * busybox: the bundle binds the target's /usr, read-only, and links lib and lib64 to it so its
+ * programs find their libraries. Skips, saying so, where the target lacks them.
+ */
+export async function targetTools(ctx: RuntimeTestContext, tools: string[]): Promise<(c: BundleBuilder) => BundleBuilder> {
+  for (const tool of tools) {
+    if (!(await ctx.runner.isExecutable(`/usr/bin/${tool}`))) ctx.skip(`/usr/bin/${tool} is not on the ${ctx.selection.target.description} (the runtimes image has it)`);
+  }
+  return (c) => c.mount({ destination: '/usr', type: 'bind', source: '/usr', options: ['bind', 'ro'] });
+}
+
+/** A bundle whose init runs `script`; returns its dir. */
+export async function bundleWith(ctx: RuntimeTestContext, script: string, tools: (c: BundleBuilder) => BundleBuilder = (c) => c): Promise<string> {
+  const b = await ctx.bundle((c) => tools(c.shell(script)));
+  // Where /usr is the target's, its programs look for their libraries through /lib and /lib64.
+  for (const link of ['lib', 'lib64']) await symlink(`usr/${link}`, join(b.dir, 'rootfs', link)).catch(() => undefined);
+  return b.dir;
+}
+
+/** Creates and starts `id` from `bundleDir`; returns once `ready` (a command in it) succeeds. */
+export async function startReady(ctx: RuntimeTestContext, id: string, bundleDir: string, ready: string[], stdio: Partial<typeof QUIET> = QUIET): Promise<void> {
+  await ctx.runtime.create(id, { bundle: bundleDir, stdio: { ...QUIET, ...stdio } });
+  await ctx.runtime.start(id);
+  await waitFor(async () => ((await ctx.runtime.exec(id, ready)).exitCode === 0 ? true : undefined), {
+    timeoutMs: 10_000, intervalMs: 50, description: `the container to be ready (${ready.join(' ')})`,
+  });
+}
+
+/** A running container (ctx.id) whose init runs `script`; returns its bundle dir once `ready` succeeds. */
+export async function runningWith(ctx: RuntimeTestContext, script: string, ready: string[], tools: (c: BundleBuilder) => BundleBuilder = (c) => c): Promise<string> {
+  const dir = await bundleWith(ctx, script, tools);
+  await startReady(ctx, ctx.id, dir, ready);
+  return dir;
+}
+
+export const exists = (ctx: RuntimeTestContext, id: string): Promise<boolean> => ctx.runtime.state(id).then(() => true, () => false);
+
+/** An image and a work dir of this test, by name. */
+export const paths = (ctx: RuntimeTestContext, name: string) => ({ imagePath: join(ctx.workDir, `${name}-image`), workPath: join(ctx.workDir, `${name}-work`) });
+
+/**
+ * Checkpoint refused without `option` (the container left running), then done with it,
+ * restored with it, running: what the option is for.
+ */
+export async function onlyWith(ctx: RuntimeTestContext, bundleDir: string, option: Pick<CheckpointOptions, 'fileLocks' | 'tcpEstablished' | 'extUnixSk'>): Promise<void> {
+  await refusal(ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'without'), leaveRunning: true }));
+  expect(await ctx.runtime.status(ctx.id), 'the container after the checkpoint refused without the option').toBe('running');
+  await ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'with'), ...option }).catch(async (error: unknown) => {
+    // CRIU older than the kernel can fail on what the kernel no longer answers (4.1 asks every
+    // socket for SO_PASSCRED, which Linux 6.16+ refuses for all but unix sockets): that is
+    // CRIU's limit where the runtime runs, not the runtime's, and it says so in its log.
+    const log = await readFile(join(paths(ctx, 'with').workPath, 'dump.log'), 'utf8').catch(() => '');
+    const unsupported = /Error \(criu\/sockets\.c:\d+\): sockets: Can't get \d+:\d+ opt: Operation not supported/.exec(log)?.[0];
+    if (unsupported) ctx.skip(`CRIU cannot dump a socket on this kernel (its log: "${unsupported}")`);
+    throw error;
+  });
+  if (await exists(ctx, ctx.id)) await ctx.runtime.delete(ctx.id, { force: true });
+  await ctx.runtime.restore(ctx.id, { ...paths(ctx, 'with'), ...option, bundle: bundleDir, detach: true, stdio: QUIET });
+  expect(await ctx.runtime.status(ctx.id), 'the restored container').toBe('running');
+}
+
+/**
+ * The memory cgroup of a process, as a dir where the runtime runs (the container's own view of
+ * cgroups may be rooted elsewhere after a restore): cgroup v1's memory hierarchy, or v2's.
+ */
+export async function memoryCgroupOf(ctx: RuntimeTestContext, pid: number): Promise<{ dir: string; version: 1 | 2 }> {
+  const lines = (await ctx.runner.run('cat', [`/proc/${pid}/cgroup`], { timeoutMs: 10_000 })).stdout.split('\n');
+  const v1 = lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));
+  return v1 ? { dir: `/sys/fs/cgroup/memory${v1.split(':')[2]}`, version: 1 } : { dir: `/sys/fs/cgroup${lines.find((l) => l.startsWith('0::'))?.slice(3) ?? ''}`, version: 2 };
+}
+
+/** The memory limit of the cgroup a container's process is in: cgroup v1's memory.limit_in_bytes, or v2's memory.max. */
+export async function memoryLimitOf(ctx: RuntimeTestContext, id = ctx.id): Promise<string> {
+  const { pid } = await ctx.runtime.state(id);
+  expect(pid, `the pid state reports for ${id}`).toBeTypeOf('number');
+  const { dir, version } = await memoryCgroupOf(ctx, pid!);
+  return (await ctx.runner.run('cat', [join(dir, version === 1 ? 'memory.limit_in_bytes' : 'memory.max')], { timeoutMs: 10_000 })).stdout.trim();
+}
+
+/**
+ * The error lines of a CRIU log in a work dir (dump.log, restore.log), at most `max`, without the
+ * RLIMIT_NOFILE line CRIU writes in every container target: what a failure's evidence quotes,
+ * since the work dir is gone once the run ends.
+ */
+export async function criuErrors(workPath: string, log: string, max = 4): Promise<string> {
+  const text = await readFile(join(workPath, log), 'utf8').catch(() => '');
+  const lines = text.split('\n').filter((l) => /\b(Error|BUG)\b/.test(l) && !/RLIMIT_NOFILE/.test(l)).slice(0, max);
+  return lines.length === 0 ? `(no error in ${log})` : lines.map((l) => l.trim()).join('; ');
+}
