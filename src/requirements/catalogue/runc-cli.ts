@@ -68,6 +68,9 @@ export const runcCliRequirements = [
     ['cli.checkpoint.unknown-id', 'MUST', 'Checkpoint of a container that does not exist is an error.'],
     ['cli.checkpoint.file-locks', 'SHOULD', 'Checkpoint --file-locks dumps a container holding a file lock (refused without it), and restore --file-locks gives the lock back to its holder.'],
     ['cli.checkpoint.tcp-established', 'SHOULD', 'Checkpoint --tcp-established dumps a container with an established TCP connection (refused without it), and restore --tcp-established brings the connection back, carrying data.'],
+    ['cli.checkpoint.ext-unix-sk', 'SHOULD', 'Checkpoint --ext-unix-sk dumps a container holding a unix datagram socket connected to a named peer outside it (refused without it), and restore --ext-unix-sk connects the socket to that peer again.'],
+    ['cli.checkpoint.shell-job', 'SHOULD', 'Checkpoint --shell-job dumps a shell job, a container whose stdio is a terminal from outside it (refused without the option).'],
+    ['cli.checkpoint.empty-ns', 'SHOULD', 'Checkpoint and restore with --empty-ns network save the network namespace without its properties: the restored container gets a new one, without the addresses its processes had added.'],
     ['cli.checkpoint.pre-dump', 'SHOULD', 'Checkpoint --pre-dump saves memory and leaves the container running; a later checkpoint with --parent-path saves only what changed since, and restores.'],
     ['cli.checkpoint.image-path', 'SHOULD', 'Each checkpoint is a self-contained image at --image-path: several coexist and any one restores.'],
   ]),
@@ -75,6 +78,8 @@ export const runcCliRequirements = [
     ['cli.restore.running', 'SHOULD', 'Restore --detach recreates a checkpointed container under its id, running.'],
     ['cli.restore.resources', 'SHOULD', 'A restored container runs under the resources its config.json sets: its cgroup limits are the config\'s, as after create.'],
     ['cli.restore.new-id', 'SHOULD', 'Restore brings a checkpoint back under a container id other than the one it was taken from.'],
+    ['cli.restore.shell-job', 'SHOULD', 'Restore --shell-job brings back, running, a shell job checkpointed with --shell-job.'],
+    ['cli.restore.manage-cgroups-mode', 'SHOULD', 'Checkpoint and restore with --manage-cgroups-mode apply that CRIU cgroup mode: with full the restored cgroups get the properties saved at checkpoint (not only those of config.json), with ignore the restored processes stay in the cgroup the runtime made for the container (a sub-cgroup it had is not made again).'],
     ['cli.restore.continues', 'MUST', 'A restored process continues from the saved state instead of starting again.'],
   ]),
   ...runcManPage('runc-update.8.md', [
