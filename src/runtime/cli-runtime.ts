@@ -22,9 +22,10 @@ import type { RuntimeProfile, Verb } from './profiles.js';
 import { waitForStatus } from './wait-for-status.js';
 import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions, WaitOptions } from './runtime.js';
 import {
-  ContainerStateSchema, EventSchema, FeaturesSchema, ListSchema, LogLineSchema, PsSchema, StatsSchema,
+  ContainerStateSchema, EventSchema, FeaturesSchema, ListSchema, PsSchema, StatsSchema,
   type ContainerState, type ContainerStatus, type Features, type ListEntry, type RuntimeEvent, type Stats,
 } from './schemas.js';
+import { lastErrorIn } from './runtime-log.js';
 
 export interface CliRuntimeOptions {
   profile: RuntimeProfile;
@@ -631,21 +632,10 @@ function isArgv(process: ProcessSpec | readonly string[]): process is readonly s
   return Array.isArray(process);
 }
 
-/** The last error/fatal line of a runtime's JSON log; text lines are taken as they are. */
+/** The last error of a runtime's JSON log (runtime-log.ts reads each runtime's way of writing it). */
 async function lastLoggedError(logFile: string): Promise<string | undefined> {
   // Only the end matters, and a runtime may log without end.
-  const text = await tail(logFile, 256 * 1024);
-  let found: string | undefined;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const parsed = LogLineSchema.safeParse(JSON.parse(line));
-      if (parsed.success && /^(error|fatal|panic)$/i.test(parsed.data.level)) found = parsed.data.msg;
-    } catch {
-      if (/error/i.test(line)) found = line.trim();
-    }
-  }
-  return found;
+  return lastErrorIn(await tail(logFile, 256 * 1024));
 }
 
 /** The last bytes of a file, read without loading the rest (a runtime may have written megabytes). */
