@@ -14,6 +14,13 @@ criu --version | head -n 1
 d=$1; mkdir -p "$d"
 setsid sleep 60 </dev/null >/dev/null 2>&1 &
 pid=$!
+# CRIU dumps only a session leader as a tree's root: wait (up to 5 s) until the child has called
+# setsid (the 6th field of its stat is its session), or a loaded machine makes this a CRIU failure.
+n=0
+while [ "$n" -lt 500 ]; do
+  read -r _ _ _ _ _ session _ < "/proc/$pid/stat" 2>/dev/null && [ "$session" = "$pid" ] && break
+  n=$((n + 1)); sleep 0.01
+done
 criu dump -t "$pid" -D "$d" -o dump.log >/dev/null 2>&1; rc=$?
 kill -9 "$pid" 2>/dev/null
 [ "$rc" -eq 0 ] || grep -m 3 'Error' "$d/dump.log" || echo "criu dump exited $rc"
