@@ -90,21 +90,30 @@ export async function plant(dir: string, files: Record<string, string>): Promise
 }
 
 /**
+ * Runs `body` with a tmpfs mounted at `dir` (made if need be) with `options`, where the runtime
+ * runs, after `setup` (a shell script, the mount point as $1) ran in it. The tmpfs is unmounted
+ * before this returns or throws: the test's directory is removed right after the test.
+ */
+export async function withHostTmpfs<T>(ctx: RuntimeTestContext, dir: string, options: string, setup: string, body: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const mounted = await ctx.runner.run('sh', ['-c', `mount -t tmpfs -o "$2" rtc-host-tmpfs "$1" && { ${setup || 'true'}; }`, 'sh', dir, options], { timeoutMs: 10_000 });
+  if (mounted.exitCode !== 0) throw new Error(`could not mount a tmpfs (${options}) on ${dir} where the runtime runs: ${mounted.stderr}`);
+  const outcome = await body().then((value) => ({ value }), (error: unknown) => ({ error }));
+  const unmounted = await ctx.runner.run('umount', [dir], { timeoutMs: 10_000 });
+  // The body's own failure says more than a failed unmount after it.
+  if ('error' in outcome) throw outcome.error;
+  if (unmounted.exitCode !== 0) throw new Error(`could not unmount ${dir}: ${unmounted.stderr}`);
+  return outcome.value;
+}
+
+/**
  * Runs `body` with a directory that has a tmpfs mounted on its `sub` directory, where the
  * runtime runs (a submount for rbind and the recursive options). The tmpfs is unmounted before
  * this returns or throws: the test's directory is removed right after the test.
  */
 export async function withSubmount<T>(ctx: RuntimeTestContext, name: string, body: (dir: string) => Promise<T>): Promise<T> {
   const dir = join(ctx.workDir, name);
-  const sub = join(dir, 'sub');
-  await mkdir(sub, { recursive: true });
+  await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'top-file'), 'top\n');
-  const mounted = await ctx.runner.run('sh', ['-c', 'mount -t tmpfs -o size=1m rtc-submount "$1" && echo inner > "$1/inner-file"', 'sh', sub], { timeoutMs: 10_000 });
-  if (mounted.exitCode !== 0) throw new Error(`could not mount a tmpfs on ${sub} where the runtime runs: ${mounted.stderr}`);
-  const outcome = await body(dir).then((value) => ({ value }), (error: unknown) => ({ error }));
-  const unmounted = await ctx.runner.run('umount', [sub], { timeoutMs: 10_000 });
-  // The body's own failure says more than a failed unmount after it.
-  if ('error' in outcome) throw outcome.error;
-  if (unmounted.exitCode !== 0) throw new Error(`could not unmount ${sub}: ${unmounted.stderr}`);
-  return outcome.value;
+  return withHostTmpfs(ctx, join(dir, 'sub'), 'size=1m', 'echo inner > "$1/inner-file"', () => body(dir));
 }

@@ -8,7 +8,9 @@ import { describeRuntimes, skipIfLimited, type Bundle } from '../../src/fixtures
 import type { PathInfo } from '../../src/probe/observation.js';
 import { openRuntime } from '../../src/runtime/resolve.js';
 import type { OciConfig } from '../../src/spec/config.js';
-import { plant, probe, shell, visibleMount } from './helpers.js';
+import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
+import { another, expectControlsDiffer } from '../control.js';
+import { plant, probe, shell, visibleMount, type ShellRun } from './helpers.js';
 
 /** Type and device numbers of a path as the probe saw it, or what it was instead. */
 function device(info: PathInfo | undefined): { type: string; major?: number; minor?: number } {
@@ -20,13 +22,18 @@ function device(info: PathInfo | undefined): { type: string; major?: number; min
 
 /**
  * For each path: `PATH refused` when it cannot be read, else what reading it gave (bytes of a
- * file, entries of a directory), or `PATH missing`.
+ * file, up to 4096, entries of a directory), or `PATH missing`. The first 4096 bytes are enough
+ * to tell content from none, and a control reads /proc files unmasked (/proc/kcore is the size
+ * of the address space).
  */
 const READ_EACH = `for p in "$@"; do
   if [ -d "$p" ]; then n=$(ls -A "$p" 2>/dev/null | wc -l); ls "$p" >/dev/null 2>&1 && echo "$p entries:$n" || echo "$p refused"
-  elif [ -e "$p" ]; then n=$(cat "$p" 2>/dev/null | wc -c); cat "$p" >/dev/null 2>&1 && echo "$p bytes:$n" || echo "$p refused"
+  elif [ -e "$p" ]; then n=$(head -c 4096 "$p" 2>/dev/null | wc -c); head -c 1 "$p" >/dev/null 2>&1 && echo "$p bytes:$n" || echo "$p refused"
   else echo "$p missing"; fi
 done`;
+
+/** For each path: `PATH present` or `PATH missing`. */
+const EXISTS_EACH = 'for p in "$@"; do if [ -e "$p" ]; then echo "$p present"; else echo "$p missing"; fi; done';
 
 /** For each path: `PATH written` or `PATH refused`, trying to create a file in a directory or to open a file for writing. */
 const WRITE_EACH = `for p in "$@"; do
@@ -42,33 +49,55 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     skipIfLimited(ctx, 'noFilesystemIsolation');
     // Paths of the rootfs with content, so masking is all that can make them read empty.
     const planted = ['/rtc-masked-file', '/rtc-masked-dir'];
-    const masked = [...planted, ...(defaultConfig().linux?.maskedPaths ?? [])];
-    const run = await shell(ctx, (b) => b.edit((c) => void (c.linux!.maskedPaths = masked)), shellArgs(READ_EACH, masked),
-      (bundle) => plant(join(bundle.dir, 'rootfs'), { 'rtc-masked-file': 'secret\n', 'rtc-masked-dir/secret': 'secret\n' }));
-    // Empty, refused, or (for a default entry this kernel lacks) missing: nothing can be read.
-    const seen = Object.fromEntries(masked.map((p) => {
-      const fact = run.facts[p] ?? '(not reported)';
-      return [p, /^(bytes:0|entries:0|refused)$/.test(fact) || (fact === 'missing' && !planted.includes(p)) ? 'unreadable' : fact];
-    }));
-    expect(seen, 'what reading each masked path gave').toEqual(Object.fromEntries(masked.map((p) => [p, 'unreadable'])));
+    const plantSecrets = (bundle: Bundle): Promise<void> => plant(join(bundle.dir, 'rootfs'), { 'rtc-masked-file': 'secret\n', 'rtc-masked-dir/secret': 'secret\n' });
+    const defaults = defaultConfig().linux?.maskedPaths ?? [];
+    // The control: the same reads with nothing masked. Only a path with content there can show
+    // that masking took it away: a default entry this kernel lacks (/proc/timer_stats), or one
+    // that reads nothing unmasked too (/proc/kcore without CAP_SYS_RAWIO), is left out.
+    const control = await shell(another(ctx), (b) => b.edit((c) => void (c.linux!.maskedPaths = [])), shellArgs(READ_EACH, [...planted, ...defaults]), plantSecrets);
+    const content = (p: string): boolean => /^(bytes|entries):[1-9]/.test(control.facts[p] ?? '');
+    const masked = [...planted, ...defaults.filter(content)];
+    const leftOut = defaults.filter((p) => !content(p)).map((p) => `${p} (${control.facts[p] ?? 'not reported'})`).join(', ') || 'none';
+    const run = await shell(ctx, (b) => b.edit((c) => void (c.linux!.maskedPaths = masked)), shellArgs(READ_EACH, masked), plantSecrets);
+    // Empty or refused: nothing can be read.
+    const unreadable = (fact: string | undefined): string => (/^(bytes:0|entries:0|refused)$/.test(fact ?? '') ? 'unreadable' : fact ?? '(not reported)');
+    const expected = Object.fromEntries(masked.map((p) => [p, 'unreadable']));
+    expect(Object.fromEntries(masked.map((p) => [p, unreadable(run.facts[p])])),
+      `what reading each masked path gave (default entries left out, as they read no content unmasked either: ${leftOut})`).toEqual(expected);
+    expectControlsDiffer('reading each masked path with nothing masked', expected, Object.fromEntries(masked.map((p) => [p, unreadable(control.facts[p])])));
   });
 
   requirement('linux.readonly-paths.read-only', 'read-only paths cannot be written and are mounted ro', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const planted = ['/rtc-ro-dir', '/rtc-ro-file'];
-    const readonly = [...planted, ...(defaultConfig().linux?.readonlyPaths ?? [])];
+    const defaults = defaultConfig().linux?.readonlyPaths ?? [];
     // Writable without the option (root owns them, mode 644/755): the read-only mount is what refuses.
     const tried = [...planted, '/rtc-ro-dir/file', '/proc/sys/kernel/domainname', '/rtc-rw-dir'];
-    const run = await shell(ctx, (b) => b.edit((c) => void (c.linux!.readonlyPaths = readonly)), shellArgs(WRITE_EACH, tried),
-      (bundle) => plant(join(bundle.dir, 'rootfs'), { 'rtc-ro-dir/file': 'x\n', 'rtc-ro-file': 'x\n', 'rtc-rw-dir/file': 'x\n' }));
-    const present = readonly.filter((p) => run.mounts.some((m) => m.mountPoint === p));
-    expect({
+    const plantFiles = (bundle: Bundle): Promise<void> => plant(join(bundle.dir, 'rootfs'), { 'rtc-ro-dir/file': 'x\n', 'rtc-ro-file': 'x\n', 'rtc-rw-dir/file': 'x\n' });
+    const observed = (run: ShellRun, readonly: string[]): { writes: Record<string, string | undefined>; roMounts: Record<string, boolean | string> } => ({
       writes: Object.fromEntries(tried.map((p) => [p, run.facts[p]])),
       roMounts: Object.fromEntries(readonly.map((p) => [p, visibleMount(run.mounts, p)?.options.includes('ro') ?? 'no mount'])),
-    }, 'writes to read-only paths (/rtc-rw-dir is not one: the control); ro in the options of each path\'s mount').toEqual({
+    });
+    // The control: the same writes and mounts with no read-only path, and which default entries
+    // this kernel has (one it lacks, /proc/asound without sound, has nothing to mount: left out).
+    const control = await shell(another(ctx), (b) => b.edit((c) => void (c.linux!.readonlyPaths = [])),
+      `${shellArgs(WRITE_EACH, tried)}\n${shellArgs(EXISTS_EACH, defaults)}`, plantFiles);
+    const readonly = [...planted, ...defaults.filter((p) => control.facts[p] === 'present')];
+    const leftOut = defaults.filter((p) => !readonly.includes(p)).join(', ') || 'none';
+    const run = await shell(ctx, (b) => b.edit((c) => void (c.linux!.readonlyPaths = readonly)), shellArgs(WRITE_EACH, tried), plantFiles);
+    const expected = {
       writes: Object.fromEntries(tried.map((p) => [p, p === '/rtc-rw-dir' ? 'written' : 'refused'])),
-      // A default entry this kernel lacks (/proc/asound, …) has nothing to mount.
-      roMounts: Object.fromEntries(readonly.map((p) => [p, planted.includes(p) || present.includes(p) ? true : 'no mount'])),
+      roMounts: Object.fromEntries(readonly.map((p) => [p, true])),
+    };
+    expect(observed(run, readonly), 'writes to read-only paths (/rtc-rw-dir is not one: the control); ro in the options of each path\'s mount '
+      + `(default entries this kernel lacks left out: ${leftOut})`).toEqual(expected);
+    const seen = observed(control, readonly);
+    expectControlsDiffer('writes and mounts with no read-only path', {
+      ...Object.fromEntries(Object.entries(expected.writes).filter(([p]) => p !== '/rtc-rw-dir').map(([p, v]) => [`write ${p}`, v])),
+      ...Object.fromEntries(Object.entries(expected.roMounts).map(([p, v]) => [`ro mount ${p}`, v])),
+    }, {
+      ...Object.fromEntries(Object.entries(seen.writes).map(([p, v]) => [`write ${p}`, v])),
+      ...Object.fromEntries(Object.entries(seen.roMounts).map(([p, v]) => [`ro mount ${p}`, v])),
     });
   });
 
@@ -79,20 +108,31 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
       { path: '/dev/rtc-block', type: 'b', major: 7, minor: 0 },
       { path: '/dev/rtc-fifo', type: 'p' },
     ];
-    const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.linux!.devices = devices)), { paths: devices.map((d) => d.path) });
+    const paths = devices.map((d) => d.path);
+    const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.linux!.devices = devices)), { paths });
     const TYPE: Record<string, string> = { c: 'character special file', b: 'block special file', p: 'fifo' };
-    expect(Object.fromEntries(devices.map((d) => [d.path, device(observation.paths[d.path])])), 'type and numbers of each device path').toEqual(
-      Object.fromEntries(devices.map((d) => [d.path, { type: TYPE[d.type], major: d.major ?? 0, minor: d.minor ?? 0 }])));
+    const expected = Object.fromEntries(devices.map((d) => [d.path, { type: TYPE[d.type], major: d.major ?? 0, minor: d.minor ?? 0 }]));
+    expect(Object.fromEntries(paths.map((p) => [p, device(observation.paths[p])])), 'type and numbers of each device path').toEqual(expected);
+    // The control: the same paths without the devices.
+    const control = await probe(another(ctx), (b) => b, { paths });
+    expectControlsDiffer('type and numbers of each device path without linux.devices', expected, Object.fromEntries(paths.map((p) => [p, device(control.observation.paths[p])])));
   });
 
   requirement('linux.devices.mode-owner', 'a device gets its fileMode, uid and gid', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     // 0662 has bits a 022 umask would clear: the mode must be fileMode, not fileMode & ~umask.
     const dev = { path: '/dev/rtc-owned', type: 'c', major: 1, minor: 3, fileMode: 0o662, uid: 1234, gid: 2345 };
+    /** Mode and owner of a device the probe found, or what it found instead. */
+    const owned = (info: PathInfo | undefined): { mode: string; uid: number; gid: number } | PathInfo | undefined =>
+      (info?.kind === 'present' ? { mode: info.mode, uid: info.uid, gid: info.gid } : info);
     const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.linux!.devices = [dev])), { paths: [dev.path] });
-    const info = observation.paths[dev.path];
-    expect(info?.kind === 'present' ? { mode: info.mode, uid: info.uid, gid: info.gid } : info, `mode and owner of ${dev.path}`)
-      .toEqual({ mode: '662', uid: 1234, gid: 2345 });
+    const expected = { mode: '662', uid: 1234, gid: 2345 };
+    expect(owned(observation.paths[dev.path]), `mode and owner of ${dev.path}`).toEqual(expected);
+    // The control: the same device without fileMode, uid and gid.
+    const plain = { path: dev.path, type: dev.type, major: dev.major, minor: dev.minor };
+    const info = (await probe(another(ctx), (b) => b.edit((c) => void (c.linux!.devices = [plain])), { paths: [dev.path] })).observation.paths[dev.path];
+    expectControlsDiffer(`${dev.path} without fileMode, uid and gid`, { fileMode: expected.mode, uid: expected.uid, gid: expected.gid },
+      info?.kind === 'present' ? { fileMode: info.mode, uid: info.uid, gid: info.gid } : { fileMode: info?.kind, uid: info?.kind, gid: info?.kind });
   });
 
   requirement('linux.devices.path-conflict', 'a device whose path holds a regular file is an error', async (ctx) => {
@@ -115,13 +155,19 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     // On a tmpfs of its own, as /dev is: a run dir shared over the file bridge (sshfs) holds no
     // device node, and the runtime makes its mounts before its devices, so either way it must
     // create the node at the path it is given.
-    const { observation } = await probe(ctx, (b) => b.edit((c) => {
-      c.mounts = [...(c.mounts ?? []), { destination: '/rtc-devices', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }];
-      c.linux!.devices = [{ path, type: 'c', major: 1, minor: 3 }];
-    }), { paths: [path] });
-    expect(device(observation.paths[path]), `type and numbers of ${path}`).toEqual({ type: 'character special file', major: 1, minor: 3 });
+    const withTmpfs = (b: BundleBuilder): BundleBuilder => b.mount({ destination: '/rtc-devices', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] });
+    const { observation } = await probe(ctx, (b) => withTmpfs(b).edit((c) => void (c.linux!.devices = [{ path, type: 'c', major: 1, minor: 3 }])), { paths: [path] });
+    const expected = { type: 'character special file', major: 1, minor: 3 };
+    expect(device(observation.paths[path]), `type and numbers of ${path}`).toEqual(expected);
+    // The control: the same tmpfs without the device.
+    const control = await probe(another(ctx), withTmpfs, { paths: [path] });
+    expectControlsDiffer('the device path on the tmpfs without linux.devices', { [path]: expected }, { [path]: device(control.observation.paths[path]) });
   });
 
+  // No control run for the default devices, /dev/ptmx, the /dev symlinks and the default
+  // filesystems: /dev is a tmpfs of the config's, empty until the runtime fills it, and the
+  // rootfs's /proc, /sys and /dev are plain empty directories, so none of them shows unless the
+  // runtime made it.
   requirement('linux.default-devices.present', '/dev/null, zero, full, random, urandom and tty are those char devices', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
     const wanted = { '/dev/null': [1, 3], '/dev/zero': [1, 5], '/dev/full': [1, 7], '/dev/random': [1, 8], '/dev/urandom': [1, 9], '/dev/tty': [5, 0] };
@@ -177,10 +223,15 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
 
   requirement('linux.sysctl', 'each sysctl is set inside the container', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
-    // Namespaced keys, against the defaults of a new namespace (0 both): the runtime set them.
-    const sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shm_rmid_forced': '1' };
-    const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.linux!.sysctl = sysctl)), { sysctls: Object.keys(sysctl) });
-    expect(observation.sysctls, 'values read from /proc/sys').toEqual(sysctl);
+    // Namespaced keys, each set to the other of 0 and 1 than it reads without the sysctl (the
+    // control): a new network namespace takes net.ipv4.ip_forward from the host's (1 on a
+    // machine that routes for containers), so no fixed value is sure to differ.
+    const keys = ['net.ipv4.ip_forward', 'kernel.shm_rmid_forced'];
+    const control = await probe(another(ctx), (b) => b, { sysctls: keys });
+    const sysctl = Object.fromEntries(keys.map((k) => [k, control.observation.sysctls[k] === '1' ? '0' : '1']));
+    const { observation } = await probe(ctx, (b) => b.edit((c) => void (c.linux!.sysctl = sysctl)), { sysctls: keys });
+    expect(observation.sysctls, `values read from /proc/sys (without linux.sysctl: ${JSON.stringify(control.observation.sysctls)})`).toEqual(sysctl);
+    expectControlsDiffer('values read from /proc/sys without linux.sysctl', sysctl, control.observation.sysctls);
   });
 
   requirement('linux.default-filesystems', 'proc, sysfs, devpts and tmpfs are at /proc, /sys, /dev/pts and /dev/shm', async (ctx) => {
