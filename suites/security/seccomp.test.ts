@@ -10,6 +10,7 @@ import { look, where } from '../../src/fixtures/where.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
 import { UnsupportedOperationError } from '../../src/runtime/errors.js';
 import { waitFor } from '../../src/util/wait.js';
+import { acceptedWithout, another, expectControlsDiffer, skipWhereControlsSame } from '../control.js';
 import { ALL_SYSCALLS } from './syscalls.js';
 
 type SyscallRule = {
@@ -100,6 +101,17 @@ const MKDIR_AND_TOUCH = ['attempt mkdir mkdir /tmp/rtc-dir', 'attempt touch touc
 /** Every syscall allowed but the mkdir family, which falls to the default action. */
 const allowAllBut = (excluded: string[]): SyscallRule[] => [{ names: ALL_SYSCALLS.filter((n) => !excluded.includes(n)), action: 'SCMP_ACT_ALLOW' }];
 
+/**
+ * The control of a test's attempts: the same commands without a seccomp profile, each of which
+ * must end otherwise than the test expects under its profile (for a command the profile leaves
+ * alone, the same: those are left out). Runs after the test's own checks.
+ */
+async function expectControlsDifferWithoutProfile(ctx: RuntimeTestContext, commands: string[], expected: Attempts, untouched: string[]): Promise<void> {
+  const control = await attempts(ctx, undefined, commands, ctx.newId());
+  const touched = (a: Attempts): Attempts => Object.fromEntries(Object.entries(a).filter(([label]) => !untouched.includes(label)));
+  expectControlsDiffer('the same commands without a seccomp profile', touched(expected), control);
+}
+
 describeRuntimes('security: seccomp', (requirement) => {
   requirement('linux.seccomp.syscall-action', 'a syscall named in an SCMP_ACT_ERRNO rule fails; the probe shows a seccomp filter', async (ctx) => {
     await requireSeccomp(ctx);
@@ -111,6 +123,11 @@ describeRuntimes('security: seccomp', (requirement) => {
     expect(await attempts(ctx, profile, MKDIR_AND_TOUCH, ctx.newId()), 'the commands under a profile that makes mkdir fail').toEqual({
       mkdir: failedWith(ENOSPC), touch: ok,
     });
+    // The control of the mode: without a profile the process has no filter, unless the runtime
+    // itself runs under one (a Docker container's default profile), which the process inherits.
+    const control = await runProbe(another(ctx));
+    skipWhereControlsSame(ctx, 'Seccomp mode of a process without a seccomp profile', { seccomp: 2 }, { seccomp: control.observation.seccomp },
+      `the filter ${ctx.runtime.name} itself runs under, which the process inherits`);
   });
 
   requirement('linux.seccomp.errno-ret', 'a rule returns its errnoRet, and EPERM when it has none', async (ctx) => {
@@ -122,20 +139,27 @@ describeRuntimes('security: seccomp', (requirement) => {
         { names: ['unlink', 'unlinkat'], action: 'SCMP_ACT_ERRNO' },
       ],
     };
-    const results = await attempts(ctx, profile, [...MKDIR_AND_TOUCH, 'attempt rm rm /tmp/rtc-file']);
-    expect(results, 'mkdir under errnoRet 28, rm under a rule without errnoRet').toEqual({ mkdir: failedWith(ENOSPC), touch: ok, rm: failedWith(EPERM) });
+    const commands = [...MKDIR_AND_TOUCH, 'attempt rm rm /tmp/rtc-file'];
+    const expected = { mkdir: failedWith(ENOSPC), touch: ok, rm: failedWith(EPERM) };
+    const results = await attempts(ctx, profile, commands);
+    expect(results, 'mkdir under errnoRet 28, rm under a rule without errnoRet').toEqual(expected);
+    await expectControlsDifferWithoutProfile(ctx, commands, expected, ['touch']);
   });
 
   requirement('linux.seccomp.default-action', 'a syscall no rule matches gets the default action (SCMP_ACT_ERRNO: EPERM)', async (ctx) => {
     await requireSeccomp(ctx);
     const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: allowAllBut(MKDIR) };
-    expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule; touch is allowed by one').toEqual({ mkdir: failedWith(EPERM), touch: ok });
+    const expected = { mkdir: failedWith(EPERM), touch: ok };
+    expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule; touch is allowed by one').toEqual(expected);
+    await expectControlsDifferWithoutProfile(ctx, MKDIR_AND_TOUCH, expected, ['touch']);
   });
 
   requirement('linux.seccomp.default-errno-ret', 'a syscall no rule matches returns defaultErrnoRet', async (ctx) => {
     await requireSeccomp(ctx);
     const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: ENOSPC.errno, syscalls: allowAllBut(MKDIR) };
-    expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule, defaultErrnoRet is 28').toEqual({ mkdir: failedWith(ENOSPC), touch: ok });
+    const expected = { mkdir: failedWith(ENOSPC), touch: ok };
+    expect(await attempts(ctx, profile, MKDIR_AND_TOUCH), 'mkdir matches no rule, defaultErrnoRet is 28').toEqual(expected);
+    await expectControlsDifferWithoutProfile(ctx, MKDIR_AND_TOUCH, expected, ['touch']);
   });
 
   requirement('linux.seccomp.args', 'a rule with args matches only calls that meet every condition', async (ctx) => {
@@ -148,16 +172,18 @@ describeRuntimes('security: seccomp', (requirement) => {
         args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 1, value: 0, op: 'SCMP_CMP_EQ' }],
       }],
     };
-    const results = await attempts(ctx, profile, [
+    const commands = [
       'sleep 600 & other=$!',
       'attempt both kill -0 1',
       'attempt pid-only kill -CONT 1',
       'attempt signal-only kill -0 $other',
       'kill $other',
-    ]);
-    expect(results, 'kill with both conditions met, with only the pid, with only the signal').toEqual({
-      'both': failedWith(ENOSPC), 'pid-only': ok, 'signal-only': ok,
-    });
+    ];
+    const expected = { 'both': failedWith(ENOSPC), 'pid-only': ok, 'signal-only': ok };
+    expect(await attempts(ctx, profile, commands), 'kill with both conditions met, with only the pid, with only the signal').toEqual(expected);
+    // The calls that meet one condition only are the rule's own controls; the one that meets
+    // both must succeed without the profile.
+    await expectControlsDifferWithoutProfile(ctx, commands, expected, ['pid-only', 'signal-only']);
   });
 
   requirement('linux.seccomp.errno-ret-unsupported', 'errnoRet on an SCMP_ACT_KILL rule is an error and creates nothing', async (ctx) => {
@@ -166,6 +192,8 @@ describeRuntimes('security: seccomp', (requirement) => {
     const b = await ctx.bundle((c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: profile })));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
     await refusal(ctx.runtime.state(ctx.id));
+    const without: SeccompProfile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_KILL' }] };
+    await acceptedWithout(ctx, 'errnoRet on the SCMP_ACT_KILL rule', (c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: without })));
   });
 
   requirement('linux.seccomp.notify-send-error', 'SCMP_ACT_NOTIFY with nothing listening at listenerPath is an error and creates nothing', async (ctx) => {
@@ -177,6 +205,9 @@ describeRuntimes('security: seccomp', (requirement) => {
     const b = await ctx.bundle((c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: profile })));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
     await refusal(ctx.runtime.state(ctx.id));
+    // The control: the same rule with an action that needs no listener.
+    const without: SeccompProfile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_ERRNO' }] };
+    await acceptedWithout(ctx, 'SCMP_ACT_NOTIFY with nothing listening at listenerPath', (c) => c.args('true').edit((config) => void (config.linux = { ...config.linux, seccomp: without })));
   });
 
   requirement('linux.seccomp.notify-state', 'SCMP_ACT_NOTIFY sends the container state to listenerPath, once, then closes the connection', async (ctx) => {

@@ -1,3 +1,4 @@
+import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { IdMapping } from '../../src/probe/observation.js';
@@ -7,6 +8,7 @@ import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import { look, where } from '../../src/fixtures/where.js';
+import { another, expectControlsDiffer, skipWhereControlsSame } from '../control.js';
 
 /**
  * Container root is host root, so the runtime and the process can use the bundle's root-owned
@@ -64,8 +66,15 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     const host = await where(ctx, 'readlink /proc/self/ns/user');
     expect(observation.namespaces.user, "the container's user namespace").not.toBe(host);
     expect(observation.namespaces.user, "the container's user namespace").toMatch(/^user:\[\d+\]$/);
+    // The control: without a user namespace in the config the container is in the runtime's.
+    const control = (await runProbe(another(ctx))).observation.namespaces.user;
+    skipWhereControlsSame(ctx, `the user namespace of a container without one in the config, against the runtime's own (${host})`,
+      { 'user namespace': 'not the runtime\'s' }, { 'user namespace': control === host ? 'the runtime\'s' : 'not the runtime\'s' },
+      `it reads ${control}, though the config has no user namespace`);
   });
 
+  // No control run for the mappings: without a user namespace uid_map and gid_map are the
+  // initial namespace's identity map, 0 0 4294967295, and an id inside is the same id outside.
   requirement('linux.user-mappings.uid', 'uid_map holds the configured uidMappings; a uid inside is its mapped uid outside', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const { observation } = await runProbe(ctx, withUserNamespace);
@@ -87,12 +96,27 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
   requirement('linux.user-mappings.no-chown', 'the rootfs keeps its owners when the container runs with id mappings', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     skipIfLimited(ctx, 'noFilesystemIsolation');
-    const { bundle } = await runProbe(ctx, withUserNamespace);
+    // Container root is host root (UID_MAPPINGS), so a runtime that shifted the rootfs's owners
+    // through the mappings would leave the root-owned files as they were: only a file owned by
+    // an id the mappings move (INSIDE, on disk) would change, to its mapped host ids.
+    const ownedByInside = join('tmp', 'rtc-owned-by-inside');
+    const { bundle } = await runProbe({
+      runtime: ctx.runtime, id: ctx.id,
+      bundle: async (configure) => {
+        const b = await ctx.bundle(configure);
+        await writeFile(join(b.dir, 'rootfs', ownedByInside), 'x\n');
+        await chown(join(b.dir, 'rootfs', ownedByInside), INSIDE.uid, INSIDE.gid);
+        return b;
+      },
+    }, withUserNamespace);
     const rootfs = join(bundle.dir, 'rootfs');
-    const files = [rootfs, join(rootfs, 'etc', 'passwd'), join(rootfs, 'tmp'), join(rootfs, 'rtconform', 'probe.sh')];
+    const files = [rootfs, join(rootfs, 'etc', 'passwd'), join(rootfs, 'tmp'), join(rootfs, 'rtconform', 'probe.sh'), join(rootfs, ownedByInside)];
     const owners = await where(ctx, `stat -c '%u:%g %n' ${files.map((f) => `'${f}'`).join(' ')}`);
-    // The harness made them all as root (0:0); a runtime that chowns them would show mapped ids.
-    expect(owners.split('\n'), 'owner uid:gid of rootfs files after the run').toEqual(files.map((f) => `0:0 ${f}`));
+    // The harness made them as root (0:0), but the last as INSIDE; a runtime that chowns them would show mapped ids.
+    const owner = (f: string): string => (f.endsWith(ownedByInside) ? `${INSIDE.uid}:${INSIDE.gid}` : '0:0');
+    expect(owners.split('\n'), 'owner uid:gid of rootfs files after the run').toEqual(files.map((f) => `${owner(f)} ${f}`));
+    expectControlsDiffer(`the owner of ${ownedByInside} shifted through the mappings`, { [ownedByInside]: owner(ownedByInside) },
+      { [ownedByInside]: `${hostId(UID_MAPPINGS, INSIDE.uid)}:${hostId(GID_MAPPINGS, INSIDE.gid)}` });
   });
 
   requirement('config.process.apparmor-profile', 'the process runs confined by the configured AppArmor profile', async (ctx) => {
@@ -109,6 +133,11 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     }
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.process!.apparmorProfile = profile)));
     expect(observation.apparmor, "the process's AppArmor label (/proc/<pid>/attr/apparmor/current)").toBe(`${profile} (enforce)`);
+    // The control: without apparmorProfile the process keeps the runtime's label, which is that
+    // profile where the runtime itself runs in a Docker container confined by it.
+    const control = await runProbe(another(ctx));
+    skipWhereControlsSame(ctx, "the process's AppArmor label without apparmorProfile", { apparmorProfile: `${profile} (enforce)` },
+      { apparmorProfile: control.observation.apparmor }, `the label ${ctx.runtime.name} runs under, which the process keeps`);
   });
 
   /** The container labels of the SELinux policy where the runtime runs, from lxc_contexts as container tools read them. */
@@ -129,6 +158,9 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.process!.selinuxLabel = process)));
     // The probe's apparmor fact falls back to /proc/<pid>/attr/current, which SELinux owns when AppArmor is absent.
     expect(observation.apparmor, "the process's SELinux label (/proc/<pid>/attr/current)").toBe(process);
+    const control = await runProbe(another(ctx));
+    skipWhereControlsSame(ctx, "the process's SELinux label without selinuxLabel", { selinuxLabel: process },
+      { selinuxLabel: control.observation.apparmor }, `the label ${ctx.runtime.name} gives a container by default`);
   });
 
   requirement('linux.mount-label', "mountLabel is the SELinux context of the container's mounts", async (ctx) => {
@@ -136,6 +168,9 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     const { observation } = await runProbe(ctx, (b) => b.edit((c) => void (c.linux = { ...c.linux, mountLabel: file })));
     const dev = mountAt(observation, '/dev');
     expect(dev?.superOptions, 'super options of the tmpfs at /dev').toContain(`context="${file}"`);
+    const control = mountAt((await runProbe(another(ctx))).observation, '/dev');
+    skipWhereControlsSame(ctx, 'the context of the tmpfs at /dev without mountLabel', { mountLabel: true },
+      { mountLabel: control?.superOptions.includes(`context="${file}"`) }, `the label ${ctx.runtime.name} gives a container's mounts by default`);
   });
 
   requirement('linux.personality', 'personality LINUX32 makes uname report the 32-bit machine', async (ctx) => {
@@ -163,6 +198,11 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     const { observation } = await runProbe(ctx, (b) => b.namespace('time'));
     const host = await where(ctx, 'readlink /proc/self/ns/time');
     expect(observation.namespaces.time, "the container's time namespace").not.toBe(host);
+    // The control: without a time namespace in the config the container is in the runtime's.
+    const control = (await runProbe(another(ctx))).observation.namespaces.time;
+    skipWhereControlsSame(ctx, `the time namespace of a container without one in the config, against the runtime's own (${host})`,
+      { 'time namespace': 'not the runtime\'s' }, { 'time namespace': control === host ? 'the runtime\'s' : 'not the runtime\'s' },
+      `it reads ${control}, though the config has no time namespace`);
   });
 
   requirement('linux.namespaces.types-supported', 'one container gets new pid, network, mount, ipc, uts, user, cgroup and time namespaces', async (ctx) => {
@@ -178,6 +218,8 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     if (await unsupportedByItsOwnWord(ctx, { list: 'namespaces', needs: Object.keys(kinds), trial: all })) return;
     const host = Object.fromEntries((await where(ctx, `for n in ${Object.values(kinds).join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`))
       .split('\n').map((l) => l.split(' ') as [string, string]));
+    // No control run: each of these left out of a config is the runtime's own (linux.namespaces.
+    // inherit; and the tests of each new namespace check that against a container without it).
     const { observation } = await runProbe(ctx, all);
     const fresh = Object.fromEntries(Object.entries(kinds).map(([kind, proc]) => [kind, observation.namespaces[proc] !== host[proc] && /\[\d+\]$/.test(observation.namespaces[proc] ?? '')]));
     expect(fresh, `each namespace of the container new (container ${JSON.stringify(observation.namespaces)}, runtime's own ${JSON.stringify(host)})`)
@@ -188,5 +230,8 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     if (await timeNamespaceUnsupported(ctx)) return;
     const { observation } = await runProbe(ctx, (b) => b.namespace('time').edit((c) => void (c.linux = { ...c.linux, timeOffsets: OFFSETS })));
     expect(observation.timeOffsets, '/proc/<pid>/timens_offsets').toEqual(OFFSETS);
+    // The control: the same time namespace without timeOffsets.
+    const control = (await runProbe(another(ctx), (b) => b.namespace('time'))).observation.timeOffsets;
+    expectControlsDiffer('/proc/<pid>/timens_offsets of a time namespace without timeOffsets', OFFSETS, control);
   });
 });
