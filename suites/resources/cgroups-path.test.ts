@@ -3,6 +3,8 @@ import { runProbe } from '../../src/fixtures/probe.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import type { PathInfo } from '../../src/probe/observation.js';
 import { readCgroups } from './cgroup-reading.js';
+import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
+import { another, skipWhereControlsSame } from '../control.js';
 
 /**
  * For each hierarchy of /proc/<pid>/cgroup that is mounted where the runtime runs: the cgroup
@@ -56,10 +58,17 @@ function owners(paths: Record<string, PathInfo>, wanted: string[]): Record<strin
   }));
 }
 
+/** The cgroup mount of ownCgroupNamespace, read-write. */
+const readWriteCgroup = (b: BundleBuilder): BundleBuilder => b.edit((c) => {
+  const mount = c.mounts!.find((m) => m.destination === '/sys/fs/cgroup')!;
+  mount.options = (mount.options ?? []).map((o) => (o === 'ro' ? 'rw' : o));
+});
+
 describeRuntimes('resources: cgroupsPath and cgroup ownership', (requirement) => {
   requirement('linux.cgroups.path-absolute', 'an absolute cgroupsPath is that path below each cgroup mount point', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
-    // Named after the container id so the run's sweep finds it if a runtime leaves it behind.
+    // Named after the container id so the run's sweep finds it if a runtime leaves it behind;
+    // the -abs no runtime's own path has, so without cgroupsPath the container is elsewhere.
     const cgroupsPath = `/${ctx.id}-abs`;
     await createWithCgroupsPath(ctx, ctx.id, cgroupsPath);
     const places = await placement(ctx, ctx.id);
@@ -68,6 +77,7 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (requirement) =>
 
   requirement('linux.cgroups.path-consistent', 'the same relative cgroupsPath lands at the same place each time', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
+    // Without cgroupsPath each container's path would have its own id: the two would differ.
     const cgroupsPath = `${ctx.id}-rel`;
     await createWithCgroupsPath(ctx, ctx.id, cgroupsPath);
     const first = await placement(ctx, ctx.id);
@@ -96,16 +106,22 @@ describeRuntimes('resources: cgroupsPath and cgroup ownership', (requirement) =>
     const seen = owners(observation.paths, [...dirs, ...files]);
     expect(Object.keys(seen), 'cgroup directories and files the probe found').not.toEqual([]);
     expect(seen, `owners of the container's cgroup (process.user.uid ${UID}, cgroup mounted read-only)`).toEqual(everywhere(seen, 0));
+    // The control: the same with the cgroup mounted read-write, where the runtime delegates the
+    // cgroup to the user (owner-delegated). Where it leaves it to root there too (cgroup v1, or a
+    // runtime that does not delegate), root owning it says nothing of the read-only mount.
+    const control = await runProbe(another(ctx), (b) => readWriteCgroup(b.ownCgroupNamespace().user({ uid: UID, gid: UID })), { paths: [...dirs, ...files] });
+    const delegated = owners(control.observation.paths, [...dirs, ...files]);
+    skipWhereControlsSame(ctx, `owners of the container's cgroup with the cgroup mounted read-write (process.user.uid ${UID})`,
+      { 'read-only cgroup mount': 'root only' }, { 'read-only cgroup mount': Object.values(delegated).every((uid) => uid === 0) ? 'root only' : JSON.stringify(delegated) },
+      `${ctx.runtime.name} leaves the cgroup to root here whatever the mount`);
   });
 
   requirement('linux.cgroups.owner-delegated', 'on cgroup v2 with a cgroup namespace and a read-write mount, the cgroup belongs to the process user', async (ctx) => {
     skipIfLimited(ctx, 'noCgroups');
     const { dirs, files, version } = await ownCgroupPaths(ctx);
     if (version !== 2) ctx.skip('cgroup ownership is delegated on cgroup v2 only: this container sees cgroup v1');
-    const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().user({ uid: UID, gid: UID }).edit((c) => {
-      const mount = c.mounts!.find((m) => m.destination === '/sys/fs/cgroup')!;
-      mount.options = (mount.options ?? []).map((o) => (o === 'ro' ? 'rw' : o));
-    }), { paths: [...dirs, ...files] });
+    // Without the user (root) or with the mount read-only (owner-unchanged) the cgroup stays root's.
+    const { observation } = await runProbe(ctx, (b) => readWriteCgroup(b.ownCgroupNamespace().user({ uid: UID, gid: UID })), { paths: [...dirs, ...files] });
     const seen = owners(observation.paths, [...dirs, ...files]);
     const expected = Object.fromEntries([...dirs, ...files].map((p) => [p, UID]));
     expect(seen, `owners of the container's cgroup (process.user.uid ${UID}, cgroup namespace, cgroup mounted read-write)`).toEqual(expected);

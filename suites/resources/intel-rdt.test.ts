@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { where } from '../../src/fixtures/where.js';
+import { acceptedWithout } from '../control.js';
 
 /** Where the runtime runs, the mount point of a resctrl filesystem, if one is mounted. */
 async function resctrlMount(ctx: RuntimeTestContext): Promise<string | undefined> {
@@ -15,6 +16,7 @@ describeRuntimes('resources: Intel RDT', (requirement) => {
     if (mounted) ctx.skip(`a resctrl filesystem is mounted at ${mounted} where ${ctx.runtime.name} runs: the case this requirement is about cannot arise`);
     const b = await ctx.bundle((c) => c.args('true').edit((config) => void (config.linux!.intelRdt = { closID: 'rtconform', l3CacheSchema: 'L3:0=1' })));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    await acceptedWithout(ctx, 'intelRdt', (c) => c.args('true'));
   });
 
   requirement('linux.intel-rdt.untouched', 'without intelRdt the resctrl filesystem is left as it was', async (ctx) => {

@@ -4,6 +4,7 @@ import type { RuntimeEvent } from '../../src/runtime/schemas.js';
 import type { LinuxResources } from '../../src/spec/config.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { MEMORY_LIMIT, MEMORY_SWAP, MiB, fileIn, readCgroups } from './cgroup-reading.js';
+import { ControlError } from '../control.js';
 
 /**
  * A container that allocates past its memory limit: the kernel's OOM killer ends the process,
@@ -29,6 +30,28 @@ async function memoryLimit(ctx: RuntimeTestContext, holdSwap = true): Promise<Li
   return { memory: { limit: LIMIT } };
 }
 
+/**
+ * The control of every test here: the same allocation in a container without a memory limit
+ * ends by itself (0), so what the tests see is the limit's doing. One run per runtime and test
+ * file (like readCgroups); checked after each test's own assertions.
+ */
+const unlimited = new Map<string, Promise<string>>();
+async function expectAllocationEndsWithoutLimit(ctx: RuntimeTestContext): Promise<void> {
+  let ended = unlimited.get(ctx.selection.key);
+  if (!ended) {
+    ended = (async () => {
+      const b = await ctx.bundle((c) => c.shell(`${ALLOCATE}; echo "allocation ended: $?"`));
+      await ctx.runtime.run(ctx.newId(), { bundle: b.dir, stdio: b.stdio, timeoutMs: 30_000 });
+      return /allocation ended: (\d+)/.exec(await b.output())?.[1] ?? `nothing (output: ${await b.output()})`;
+    })();
+    // A failed run is not remembered: the next test tries again and fails with its own error.
+    void ended.catch(() => unlimited.delete(ctx.selection.key));
+    unlimited.set(ctx.selection.key, ended);
+  }
+  const status = await ended;
+  if (status !== '0') throw new ControlError(`${ALLOCATE} in a container without a memory limit ended with ${status}, not 0: what the test saw may not be the limit's doing`);
+}
+
 describeRuntimes('resources: a container past its memory limit', (requirement) => {
   requirement('linux.resources.memory-limit-enforced', 'a process that allocates 64 MiB under a 16 MiB limit is killed, and its container goes on', async (ctx) => {
     const resources = await memoryLimit(ctx);
@@ -38,6 +61,7 @@ describeRuntimes('resources: a container past its memory limit', (requirement) =
     // 137: killed by SIGKILL, the OOM killer's signal; 0 would be the allocation succeeding.
     await eventuallyContains(b.output, 'allocation ended: 137');
     expect((await ctx.runtime.state(ctx.id)).status).toBe('running');
+    await expectAllocationEndsWithoutLimit(ctx);
   });
 
   requirement('cli.events.oom', 'events reports an oom event when a process of the container is OOM-killed', async (ctx) => {
@@ -60,6 +84,7 @@ describeRuntimes('resources: a container past its memory limit', (requirement) =
     }
     expect(seen.map((e) => e.type), 'event types within 15 s of start').toContain('oom');
     await eventuallyContains(b.output, 'allocation ended: 137');
+    await expectAllocationEndsWithoutLimit(ctx);
   });
 
   requirement('cli.events.memory-failcnt', 'events --stats counts the hits of the memory limit once a process hit it', async (ctx) => {
@@ -72,6 +97,7 @@ describeRuntimes('resources: a container past its memory limit', (requirement) =
     const stats = await ctx.runtime.stats(ctx.id);
     expect(stats.memory?.usage?.limit, 'memory.usage.limit').toBe(LIMIT);
     expect(stats.memory?.usage?.failcnt, 'memory.usage.failcnt once 64 MiB were asked for under 16').toBeGreaterThan(0);
+    await expectAllocationEndsWithoutLimit(ctx);
   });
 
   requirement('cli.create.monitor-signal', 'the monitor sees a process the OOM killer ended as killed by SIGKILL', async (ctx) => {
@@ -81,5 +107,6 @@ describeRuntimes('resources: a container past its memory limit', (requirement) =
     await monitored.create(ctx.id, { bundle: b.dir });
     await monitored.start(ctx.id);
     expect(await monitored.wait(ctx.id, { timeoutMs: 15_000 })).toMatchObject({ exitCode: 128 + 9, signal: 'SIGKILL' });
+    await expectAllocationEndsWithoutLimit(ctx);
   });
 });

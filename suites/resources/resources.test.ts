@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { runProbe } from '../../src/fixtures/probe.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { another, expectControlsDiffer, skipWhereControlsSame } from '../control.js';
 import type { LinuxResources } from '../../src/spec/config.js';
 import {
   CPU_PERIOD, CPU_QUOTA, CPU_SHARES, CPUSET_CPUS, CPUSET_MEMS, FORK_SLEEPERS, MEMORY_LIMIT, MEMORY_LOW, MEMORY_SWAP, MiB, PIDS_MAX,
@@ -57,17 +58,29 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().resources(resources));
     return observation.cgroupFiles;
   };
+  /**
+   * The control of each test here is the view: the same container's files without resources.
+   * Each file the test expects a value in must read otherwise there; where it reads the same
+   * (one CPU, one memory node), the machine cannot show the entry: the test skips.
+   */
+  const expectDefaultsDiffer = (ctx: RuntimeTestContext, v: CgroupReading, entry: string, expected: Record<string, string | undefined>): void =>
+    skipWhereControlsSame(ctx, `the container's cgroup files without ${entry}`, expected, Object.fromEntries(Object.keys(expected).map((k) => [k, v.files[k]])),
+      'what the container\'s cgroup has without it on this machine');
 
   requirement('linux.resources.memory-limit', 'memory.limit is the cgroup\'s memory limit', async (ctx) => {
-    const key = fileIn(ctx, await view(ctx), MEMORY_LIMIT);
+    const v = await view(ctx);
+    const key = fileIn(ctx, v, MEMORY_LIMIT);
     const files = await limited(ctx, { memory: { limit: 64 * MiB } });
     expect(files[key], `${key} with memory.limit ${64 * MiB}`).toBe(String(64 * MiB));
+    expectDefaultsDiffer(ctx, v, 'memory.limit', { [key]: String(64 * MiB) });
   });
 
   requirement('linux.resources.memory-reservation', 'memory.reservation is the cgroup\'s soft limit', async (ctx) => {
-    const key = fileIn(ctx, await view(ctx), MEMORY_LOW);
+    const v = await view(ctx);
+    const key = fileIn(ctx, v, MEMORY_LOW);
     const files = await limited(ctx, { memory: { limit: 64 * MiB, reservation: 32 * MiB } });
     expect(files[key], `${key} with memory.reservation ${32 * MiB}`).toBe(String(32 * MiB));
+    expectDefaultsDiffer(ctx, v, 'memory.reservation', { [key]: String(32 * MiB) });
   });
 
   requirement('linux.resources.memory-swap', 'memory.swap limits memory plus swap', async (ctx) => {
@@ -77,6 +90,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     // v1 memsw counts memory plus swap, as the config does; v2's swap.max counts swap alone.
     const expected = v.version === 1 ? 128 * MiB : 64 * MiB;
     expect(files[key], `${key} with memory.limit ${64 * MiB} and memory.swap ${128 * MiB}`).toBe(String(expected));
+    expectDefaultsDiffer(ctx, v, 'memory.swap', { [key]: String(expected) });
   });
 
   requirement('linux.resources.cpu-shares', 'cpu.shares sets the cgroup\'s relative CPU weight', async (ctx) => {
@@ -85,6 +99,8 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     const files = await limited(ctx, { cpu: { shares: 512 } });
     const expected = v.version === 1 ? ['512'] : cpuWeights(512);
     expect(expected, `${key} with cpu.shares 512 (one of ${expected.join(', ')})`).toContain(files[key]);
+    skipWhereControlsSame(ctx, 'the container\'s cgroup files without cpu.shares', { [`${key} one of ${expected.join(', ')}`]: true },
+      { [`${key} one of ${expected.join(', ')}`]: expected.includes(v.files[key] ?? '') }, 'what the container\'s cgroup has without it on this machine');
   });
 
   requirement('linux.resources.cpu-quota-period', 'cpu.quota and cpu.period set the CPU bandwidth limit', async (ctx) => {
@@ -94,64 +110,92 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     const files = await limited(ctx, { cpu: { quota: 50_000, period: 200_000 } });
     if (v.version === 2) {
       expect(files[quota], `${quota} with cpu.quota 50000 and cpu.period 200000`).toBe('50000 200000');
+      // One file for both: the quota is the first word, the period the second.
+      const [q, p] = (v.files[quota] ?? '').split(' ');
+      skipWhereControlsSame(ctx, 'the container\'s cgroup files without cpu.quota and cpu.period', { 'cpu.quota': '50000', 'cpu.period': '200000' },
+        { 'cpu.quota': q, 'cpu.period': p }, 'what the container\'s cgroup has without them on this machine');
     } else {
       expect({ [quota]: files[quota], [period]: files[period] }, 'cpu bandwidth with cpu.quota 50000 and cpu.period 200000')
         .toEqual({ [quota]: '50000', [period]: '200000' });
+      expectDefaultsDiffer(ctx, v, 'cpu.quota and cpu.period', { [quota]: '50000', [period]: '200000' });
     }
   });
 
   requirement('linux.resources.cpu-burst', 'cpu.burst sets the cgroup\'s CPU burst', async (ctx) => {
-    const key = fileIn(ctx, await view(ctx), { controller: 'cpu', v1: 'cpu.cfs_burst_us', v2: 'cpu.max.burst', absentMeans: 'this kernel has no CFS burst' });
+    const v = await view(ctx);
+    const key = fileIn(ctx, v, { controller: 'cpu', v1: 'cpu.cfs_burst_us', v2: 'cpu.max.burst', absentMeans: 'this kernel has no CFS burst' });
     // A burst needs a quota to burst over, and may not exceed it.
     const files = await limited(ctx, { cpu: { quota: 50_000, period: 100_000, burst: 20_000 } });
     expect(files[key], `${key} with cpu.burst 20000 (quota 50000, period 100000)`).toBe('20000');
+    expectDefaultsDiffer(ctx, v, 'cpu.burst', { [key]: '20000' });
   });
 
   requirement('linux.resources.cpu-idle', 'cpu.idle 1 makes the cgroup SCHED_IDLE', async (ctx) => {
-    const key = fileIn(ctx, await view(ctx), { controller: 'cpu', v1: 'cpu.idle', v2: 'cpu.idle', absentMeans: 'this kernel has no SCHED_IDLE cgroups' });
+    const v = await view(ctx);
+    const key = fileIn(ctx, v, { controller: 'cpu', v1: 'cpu.idle', v2: 'cpu.idle', absentMeans: 'this kernel has no SCHED_IDLE cgroups' });
     const files = await limited(ctx, { cpu: { idle: 1 } });
     expect(files[key], `${key} with cpu.idle 1`).toBe('1');
+    expectDefaultsDiffer(ctx, v, 'cpu.idle', { [key]: '1' });
   });
 
   requirement('linux.resources.cpuset-cpus', 'cpu.cpus restricts the container to those CPUs', async (ctx) => {
-    const key = fileIn(ctx, await view(ctx), CPUSET_CPUS);
-    // The last CPU the runtime may use: on a machine with more than one, a real restriction.
+    const v = await view(ctx);
+    const key = fileIn(ctx, v, CPUSET_CPUS);
+    // The last CPU the runtime may use: on a machine with more than one, a real restriction; on
+    // one with a single CPU, what the cgroup has anyway (the test skips).
     const cpu = String((await allowedList(ctx, 'Cpus_allowed_list')).at(-1));
     const files = await limited(ctx, { cpu: { cpus: cpu } });
     expect(files[key], `${key} with cpu.cpus "${cpu}"`).toBe(cpu);
+    expectDefaultsDiffer(ctx, v, 'cpu.cpus', { [key]: cpu });
   });
 
   requirement('linux.resources.cpuset-mems', 'cpu.mems restricts the container to those memory nodes', async (ctx) => {
-    const key = fileIn(ctx, await view(ctx), CPUSET_MEMS);
-    // With a single node this is node 0, the same as unrestricted: the file still must say it.
+    const v = await view(ctx);
+    const key = fileIn(ctx, v, CPUSET_MEMS);
+    // The last node the runtime may use. With a single node this is node 0, what the cgroup has
+    // anyway: the file must still say it, but the test cannot tell, and skips.
     const node = String((await allowedList(ctx, 'Mems_allowed_list')).at(-1));
     const files = await limited(ctx, { cpu: { mems: node } });
     expect(files[key], `${key} with cpu.mems "${node}"`).toBe(node);
+    expectDefaultsDiffer(ctx, v, 'cpu.mems', { [key]: node });
   });
 
   requirement('linux.resources.pids-limit', 'pids.limit is the cgroup\'s task limit, and forks beyond it fail', async (ctx) => {
-    const key = fileIn(ctx, await view(ctx), PIDS_MAX);
+    const v = await view(ctx);
+    const key = fileIn(ctx, v, PIDS_MAX);
     const files = await limited(ctx, { pids: { limit: 37 } });
     expect(files[key], `${key} with pids.limit 37`).toBe('37');
 
     // Enforcement, in a running container: an exec'd shell forks sleepers until a fork fails.
     const limit = 16;
     const attempts = 40;
-    const id = ctx.newId();
-    const b = await ctx.bundle((c) => c.args('sleep', '600').resources({ pids: { limit } }));
-    await ctx.runtime.create(id, { bundle: b.dir, stdio: b.stdio });
-    await ctx.runtime.start(id);
-    const fork = await ctx.runtime.exec(id, ['sh', '-c', FORK_SLEEPERS(attempts)], { timeoutMs: 30_000 });
-    const started = Number(fork.stdout.trim().split('\n').at(-1) ?? 0);
-    const tasks = (await ctx.runtime.ps(id)).length;
-    const what = `a shell forking ${attempts} sleepers under pids.limit ${limit} (exit ${fork.exitCode}, stderr: ${fork.stderr.trim()})`;
-    expect(started, `sleepers started by ${what}`).toBeLessThan(attempts);
-    expect(tasks, `processes in the container after ${what}`).toBeLessThanOrEqual(limit);
+    /** How many sleepers the shell started, and how many processes the container then had. */
+    const forking = async (resources: LinuxResources): Promise<{ started: number; tasks: number; what: string }> => {
+      const id = ctx.newId();
+      const b = await ctx.bundle((c) => c.args('sleep', '600').resources(resources));
+      await ctx.runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+      await ctx.runtime.start(id);
+      const fork = await ctx.runtime.exec(id, ['sh', '-c', FORK_SLEEPERS(attempts)], { timeoutMs: 30_000 });
+      return {
+        started: Number(fork.stdout.trim().split('\n').at(-1) ?? 0),
+        tasks: (await ctx.runtime.ps(id)).length,
+        what: `(exit ${fork.exitCode}, stderr: ${fork.stderr.trim()})`,
+      };
+    };
+    const { started, tasks, what } = await forking({ pids: { limit } });
+    const under = `a shell forking ${attempts} sleepers under pids.limit ${limit} ${what}`;
+    expect(started, `sleepers started by ${under}`).toBeLessThan(attempts);
+    expect(tasks, `processes in the container after ${under}`).toBeLessThanOrEqual(limit);
+    expectDefaultsDiffer(ctx, v, 'pids.limit', { [key]: '37' });
+    // The control of the enforcement: the same forks in a container without a pids limit all start.
+    const control = await forking({});
+    expectControlsDiffer(`a shell forking ${attempts} sleepers without pids.limit ${control.what}`, { 'all sleepers started': false }, { 'all sleepers started': control.started === attempts });
   });
 
   requirement('linux.resources.blkio-weight', 'blockIO.weight sets the cgroup\'s IO weight', async (ctx) => {
     const v = await view(ctx);
-    const weight = 500;
+    // Not 500, CFQ's default blkio.weight, nor 100, BFQ's and io.weight's: a weight no cgroup has by default.
+    const weight = 300;
     let key: string;
     let expected: string;
     if (v.version === 1) {
@@ -172,6 +216,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     }
     const files = await limited(ctx, { blockIO: { weight } });
     expect(files[key], `${key} with blockIO.weight ${weight}`).toBe(expected);
+    expectDefaultsDiffer(ctx, v, 'blockIO.weight', { [key]: expected });
   });
 
   requirement('linux.resources.blkio-throttle', 'blockIO throttle entries set per-device bandwidth and IOPS limits', async (ctx) => {
@@ -187,8 +232,10 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
       throttleWriteIOPSDevice: [{ major, minor, rate: 120 }],
     } });
     const expected = v.version === 2 ? [`${device} rbps=1048576 wbps=max riops=max wiops=120`] : [`${device} 1048576`, `${device} 120`];
+    const wanted = Object.fromEntries(keys.map((k, i) => [k, expected[i]]));
     expect(Object.fromEntries(keys.map((k) => [k, files[k]])), `throttle files with blockIO throttleReadBpsDevice ${device} 1048576 and throttleWriteIOPSDevice ${device} 120`)
-      .toEqual(Object.fromEntries(keys.map((k, i) => [k, expected[i]])));
+      .toEqual(wanted);
+    expectDefaultsDiffer(ctx, v, 'blockIO throttle entries', wanted);
   });
 
   requirement('linux.resources.hugepage-limits', 'hugepageLimits limits HugeTLB use per page size', async (ctx) => {
@@ -202,6 +249,8 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     const files = await limited(ctx, { hugepageLimits: [{ pageSize: size, limit }] });
     const seen = { [key]: files[key], [rsvd]: files[rsvd] };
     expect(Object.values(seen), `${key} or ${rsvd} with hugepageLimits [{pageSize: ${size}, limit: ${limit}}]: ${JSON.stringify(seen)}`).toContain(String(limit));
+    const holding = Object.keys(seen).find((k) => seen[k] === String(limit))!;
+    expectDefaultsDiffer(ctx, v, 'hugepageLimits', { [holding]: String(limit) });
   });
 
   requirement('linux.resources.network', 'network.classID sets the cgroup\'s net_cls class id', async (ctx) => {
@@ -210,6 +259,7 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
     const key = fileIn(ctx, v, { controller: 'net_cls', v1: 'net_cls.classid', v2: 'net_cls.classid' });
     const files = await limited(ctx, { network: { classID: 1048577 } });
     expect(files[key], `${key} with network.classID 1048577`).toBe('1048577');
+    expectDefaultsDiffer(ctx, v, 'network.classID', { [key]: '1048577' });
   });
 
   /**
@@ -239,16 +289,24 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
   };
 
   requirement('linux.resources.devices', 'device rules allow and deny read and write by type, major and minor', async (ctx) => {
+    const denyAll = { allow: false, access: 'rwm' };
     const access = await deviceAccess(ctx, [
-      { allow: false, access: 'rwm' },
+      denyAll,
       { allow: true, type: 'c', major: MAJOR, minor: 0, access: 'r' },
       { allow: true, type: 'c', major: MAJOR, minor: 1, access: 'rw' },
     ]);
-    expect(access, `access to c ${MAJOR}:0 (allowed r), ${MAJOR}:1 (allowed rw) and ${MAJOR}:2 (denied)`).toEqual({
+    const expected = {
       '/dev/rtc-dev0': { read: 'allowed', write: 'denied' },
       '/dev/rtc-dev1': { read: 'allowed', write: 'allowed' },
       '/dev/rtc-dev2': { read: 'denied', write: 'denied' },
-    });
+    };
+    expect(access, `access to c ${MAJOR}:0 (allowed r), ${MAJOR}:1 (allowed rw) and ${MAJOR}:2 (denied)`).toEqual(expected);
+    // The control: the rule that denies all alone, without the rules that allow. 63:2 is left
+    // out: it is denied by that rule, as by the runtimes' own default (runc and crun deny a device
+    // no rule allows), so no control without it could read otherwise.
+    const control = await deviceAccess(another(ctx), [denyAll]);
+    expectControlsDiffer(`access to c ${MAJOR}:0 and ${MAJOR}:1 with only the rule that denies all`,
+      { '/dev/rtc-dev0': expected['/dev/rtc-dev0'], '/dev/rtc-dev1': expected['/dev/rtc-dev1'] }, control);
   });
 
   requirement('linux.resources.devices-order', 'a later device rule wins over an earlier one for the same device', async (ctx) => {
@@ -262,11 +320,24 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
       { allow: false, type: 'c', major: MAJOR, minor: 2, access: 'rw' },
       { allow: true, type: 'c', major: MAJOR, minor: 2, access: 'r' },
     ]);
-    expect(access, `access to c ${MAJOR}:0 (allowed rw), ${MAJOR}:1 (allowed rw, then w denied) and ${MAJOR}:2 (denied rw, then r allowed)`).toEqual({
+    const expected = {
       '/dev/rtc-dev0': { read: 'allowed', write: 'allowed' },
       '/dev/rtc-dev1': { read: 'allowed', write: 'denied' },
       '/dev/rtc-dev2': { read: 'allowed', write: 'denied' },
-    });
+    };
+    expect(access, `access to c ${MAJOR}:0 (allowed rw), ${MAJOR}:1 (allowed rw, then w denied) and ${MAJOR}:2 (denied rw, then r allowed)`).toEqual(expected);
+    // The control: each pair of rules the other way round, which must end otherwise (63:0 has
+    // one rule: against the deny-all alone it would be denied).
+    const control = await deviceAccess(another(ctx), [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: MAJOR, minor: 0, access: 'rw' },
+      { allow: false, type: 'c', major: MAJOR, minor: 1, access: 'w' },
+      { allow: true, type: 'c', major: MAJOR, minor: 1, access: 'rw' },
+      { allow: true, type: 'c', major: MAJOR, minor: 2, access: 'r' },
+      { allow: false, type: 'c', major: MAJOR, minor: 2, access: 'rw' },
+    ]);
+    expectControlsDiffer(`access to c ${MAJOR}:1 and ${MAJOR}:2 with each pair of rules the other way round`,
+      { '/dev/rtc-dev1': expected['/dev/rtc-dev1'], '/dev/rtc-dev2': expected['/dev/rtc-dev2'] }, control);
   });
 });
 

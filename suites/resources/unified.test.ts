@@ -3,6 +3,7 @@ import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { readCgroups, MiB, type CgroupReading } from './cgroup-reading.js';
+import { acceptedWithout, expectControlsDiffer, skipWhereControlsSame } from '../control.js';
 
 /** A key of each controller the tests may use, with a value that file accepts. */
 const CONTROLLER_KEYS: Record<string, [key: string, value: string]> = {
@@ -31,6 +32,8 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirem
     if (view.controllers.includes('pids')) unified['pids.max'] = '41';
     const { observation } = await runProbe(ctx, (b) => b.ownCgroupNamespace().resources({ unified }));
     expect(pick(observation.cgroupFiles, Object.keys(unified)), 'the container\'s cgroup files named by linux.unified').toEqual(unified);
+    // The control: the view, the same files of a container without resources (max, both).
+    expectControlsDiffer('the container\'s cgroup files without linux.unified', unified, pick(view.files, Object.keys(unified)));
   });
 
   requirement('linux.unified.controllers-enabled', 'the controller a unified key needs is enabled for the container\'s cgroup', async (ctx) => {
@@ -42,6 +45,10 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirem
     const enabled = (observation.cgroupFiles['cgroup.controllers'] ?? '').split(/\s+/);
     expect(enabled, `cgroup.controllers of the container's cgroup with unified ${key}=${value}`).toContain(controller);
     expect(observation.cgroupFiles[key], `${key} with unified ${key}=${value}`).toBe(value);
+    // The controller is enabled without the key too (the view lists it: that is how it was
+    // picked), so the key's file is what can tell the key was written.
+    skipWhereControlsSame(ctx, 'the container\'s cgroup files without linux.unified', { [key]: value }, pick(view.files, [key]),
+      'what the container\'s cgroup has without it on this machine');
   });
 
   requirement('linux.unified.missing-controller', 'a unified key for a controller that is not available is an error', async (ctx) => {
@@ -54,5 +61,6 @@ describeRuntimes('resources: linux.unified (cgroup v2 files by name)', (requirem
     const [key, value] = controller ? CONTROLLER_KEYS[controller]! : ['rtconform.max', '1'];
     const b = await ctx.bundle((c) => c.args('true').ownCgroupNamespace().resources({ unified: { [key]: value } }));
     await refusal(ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    await acceptedWithout(ctx, `unified ${key}`, (c) => c.args('true').ownCgroupNamespace());
   });
 });

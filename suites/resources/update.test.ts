@@ -5,6 +5,7 @@ import {
   CPU_PERIOD, CPU_QUOTA, CPU_SHARES, FORK_SLEEPERS, MEMORY_LIMIT, MiB, PIDS_MAX,
   readCgroups, cpuWeights, execProbe, fileIn, installProbe, type CgroupFile, type CgroupReading,
 } from './cgroup-reading.js';
+import { expectControlsDiffer } from '../control.js';
 
 describeRuntimes('resources: update of a running container', (requirement) => {
   /** The files' keys in this view (or a skip), checked before any container is made. */
@@ -57,9 +58,15 @@ describeRuntimes('resources: update of a running container', (requirement) => {
     const { view, keys } = await keysFor(ctx, CPU_SHARES, CPU_QUOTA, CPU_PERIOD);
     const [shares, quota, period] = keys as [string, string, string];
     await running(ctx, { cpu: { shares: 512, quota: 50_000, period: 100_000 } });
+    // The control: the files before the update, read as after it.
+    const before = await files(ctx, [...new Set(keys)]);
     await ctx.runtime.update(ctx.id, { cpu: { shares: 256, quota: 30_000, period: 150_000 } });
     const after = await files(ctx, [...new Set(keys)]);
     const weight = after[shares];
+    /** What the test checks of the files, as it reads them after the update. */
+    const checked = (read: Record<string, string | undefined>): Record<string, unknown> => (view.version === 2
+      ? { 'cpu.shares': cpuWeights(256).includes(read[shares] ?? ''), 'cpu.quota': read[quota]?.split(' ')[0], 'cpu.period': read[quota]?.split(' ')[1] }
+      : { 'cpu.shares': read[shares], 'cpu.quota': read[quota], 'cpu.period': read[period] });
     if (view.version === 2) {
       expect(cpuWeights(256), `${shares} after update to cpu.shares 256`).toContain(weight);
       expect(after[quota], `${quota} after update to cpu.quota 30000 and cpu.period 150000`).toBe('30000 150000');
@@ -67,5 +74,6 @@ describeRuntimes('resources: update of a running container', (requirement) => {
       expect(after, 'cpu files after update to cpu.shares 256, cpu.quota 30000 and cpu.period 150000')
         .toEqual({ [shares]: '256', [quota]: '30000', [period]: '150000' });
     }
+    expectControlsDiffer('the cpu files before the update', checked(after), checked(before));
   });
 });
