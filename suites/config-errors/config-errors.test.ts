@@ -6,6 +6,8 @@ import { describeRuntimes, skipIfLimited, type Bundle, type RuntimeTestContext }
 import { listed } from '../../src/fixtures/list.js';
 import type { RuntimeError } from '../../src/runtime/errors.js';
 import type { OciConfig } from '../../src/spec/config.js';
+import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
+import { acceptedWithout } from '../control.js';
 
 /**
  * Asserts the runtime refused to create `id` with an error of its own and left nothing behind:
@@ -44,6 +46,8 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
         await ctx.runtime.delete(bad, { force: true }).catch(() => undefined);
       }
     }
+    // The control: the same bundle under a plain id.
+    await acceptedWithout(ctx, 'a slash or .. in the id', (c) => c.args('sleep', '600'));
   });
 
   requirement('create.missing-id', 'create without a container id fails and creates nothing', async (ctx) => {
@@ -57,14 +61,20 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     const result = await ctx.runner.run(ctx.runtime.binary, argv, { timeoutMs: 20_000, stdio: b.stdio });
     expect(result.exitCode, `exit code of \`${[ctx.runtime.binary, ...argv].join(' ')}\`; stderr: ${await b.errorOutput()}`).not.toBe(0);
     expect(await ours(), 'containers of this bundle after a create without an id').toEqual([]);
+    await acceptedWithout(ctx, 'an empty or missing id (a plain one instead)', (c) => c.args('sleep', '600'));
   });
 
   requirement('create.unsatisfiable-config', 'create of a config that cannot be built (bind of a missing source) fails and creates nothing', async (ctx) => {
     skipIfLimited(ctx, 'noFilesystemIsolation');
-    const b = await ctx.bundle((c) => c.args('sleep', '600').mount({
-      destination: '/mnt/rtc-missing', type: 'bind', source: join(ctx.workDir, 'no-such-source'), options: ['rbind', 'ro'],
-    }));
+    const bind = (source: string) => (c: BundleBuilder): BundleBuilder => c.args('sleep', '600').mount({
+      destination: '/mnt/rtc-missing', type: 'bind', source, options: ['rbind', 'ro'],
+    });
+    const b = await ctx.bundle(bind(join(ctx.workDir, 'no-such-source')));
     await refusedWithoutTrace(ctx, ctx.id, ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    // The control: the same bind of a source that exists.
+    const source = join(ctx.workDir, 'a-source');
+    await mkdir(source, { recursive: true });
+    await acceptedWithout(ctx, 'a missing bind source (one that exists instead)', bind(source));
   });
 
   requirement('config.valid-values.error', 'a namespace type the spec does not define is an error', async (ctx) => {
@@ -72,6 +82,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     const config = structuredClone(b.config);
     await writeRawConfig(b, { ...config, linux: { ...config.linux, namespaces: [...(config.linux?.namespaces ?? []), { type: 'rtconform-bogus' }] } });
     await refusedWithoutTrace(ctx, ctx.id, ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    await acceptedWithout(ctx, 'the namespace of type rtconform-bogus', (c) => c.args('true'));
   });
 
   requirement('config.process.cwd-relative-error', 'a relative process.cwd is an error', async (ctx) => {
@@ -80,6 +91,7 @@ describeRuntimes('config errors: invalid ids, invalid and unsatisfiable configs,
     config.process = { ...config.process!, cwd: 'tmp' };
     await writeRawConfig(b, config);
     await refusedWithoutTrace(ctx, ctx.id, ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio }));
+    await acceptedWithout(ctx, 'the relative cwd (/tmp instead)', (c) => c.args('true').cwd('/tmp'));
   });
 
   requirement('config.process.args-path', 'args[0] without a slash is looked up in the PATH of process.env, in order', async (ctx) => {

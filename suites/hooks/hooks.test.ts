@@ -2,9 +2,25 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { RuntimeError } from '../../src/runtime/errors.js';
+import { ControlError } from '../control.js';
 import type { OciConfig } from '../../src/spec/config.js';
-import { KINDS, PATH_ENV, labelsOf, recordOf, stateOf, prepare, create, lifecycle, expectProgramNeverRan, expectDestroyed } from './helpers.js';
+import { KINDS, PATH_ENV, labelsOf, recordOf, stateOf, prepare, create, lifecycle, expectProgramNeverRan, expectDestroyed, type HookPlan } from './helpers.js';
+
+/**
+ * The control of a refused hook: the same hook, `entry` put right as `plan` says, is created.
+ * Where even that is refused, the refusal said nothing of the entry.
+ */
+async function createdWithout(ctx: RuntimeTestContext, entry: string, plan: HookPlan): Promise<void> {
+  const { bundle } = await prepare(ctx, plan);
+  try {
+    await ctx.runtime.create(ctx.newId(), { bundle: bundle.dir, stdio: bundle.stdio, timeoutMs: 15_000 });
+  } catch (error) {
+    if (!(error instanceof RuntimeError)) throw error;
+    throw new ControlError(`the same hook without ${entry} is refused too, so the refusal says nothing of it: ${error.message}`);
+  }
+}
 
 describeRuntimes('hooks: when they run and with what', (requirement) => {
   requirement('hooks.order', 'hooks of one kind run in the order listed', async (ctx) => {
@@ -45,6 +61,7 @@ describeRuntimes('hooks: when they run and with what', (requirement) => {
     await refusal(create(ctx, bundle));
     await expectDestroyed(ctx);
     await expectProgramNeverRan(log);
+    await createdWithout(ctx, 'the relative hook path (the absolute one instead)', { createRuntime: [{ label: 'absolute' }] });
   });
 
   requirement('hooks.timeout-aborts', 'a hook still running after its timeout is aborted and create fails', async (ctx) => {
@@ -67,6 +84,7 @@ describeRuntimes('hooks: when they run and with what', (requirement) => {
     await refusal(ctx.runtime.create(ctx.id, { bundle: bundle.dir, stdio: bundle.stdio, timeoutMs: 15_000 }));
     await expectDestroyed(ctx);
     await expectProgramNeverRan(log);
+    await createdWithout(ctx, 'the timeout of zero (5 s instead)', { createRuntime: [{ label: 'five', timeout: 5 }] });
   });
 
   requirement('hooks.prestart.called', 'prestart hooks run during create', async (ctx) => {

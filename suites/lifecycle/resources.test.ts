@@ -8,6 +8,7 @@ import { openRuntime } from '../../src/runtime/resolve.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
 import { where } from '../../src/fixtures/where.js';
+import { expectControlsDiffer } from '../control.js';
 
 const NAMESPACES = ['ipc', 'mnt', 'net', 'pid', 'uts'];
 
@@ -71,6 +72,9 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
 
   requirement('create.resources-created', 'once create returns, the namespaces, mounts and cgroup of the config exist, before start', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
+    // A fresh mount destination and a cgroupsPath no runtime picks by itself: without them the
+    // created container has neither. The namespaces are against the runtime's own, which a
+    // container without them in the config shares (linux.namespaces.inherit).
     const cgroupsPath = `/${ctx.id}-created`;
     const b = await ctx.bundle((c) => c.args('sleep', '600')
       .mount({ destination: '/rtc-created', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] })
@@ -106,6 +110,10 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
     const statePid = (await ctx.runtime.state(ctx.id)).pid;
     const pids = statePid !== undefined && !listed.includes(statePid) ? [statePid] : listed;
     const dirs = ctx.runtime.profile.limitations.noCgroups === undefined ? await cgroupDirs(ctx, pids[0]!) : [];
+    // The control: the directories are there before delete, so their absence after is its doing.
+    const there = (await where(ctx, 'for d in "$@"; do [ -d "$d" ] && echo "$d"; done; true', ...dirs)).split('\n').filter(Boolean);
+    expectControlsDiffer(`the container's cgroup directories (cgroupsPath ${cgroupsPath}) before delete`,
+      Object.fromEntries(dirs.map((d) => [d, 'gone'])), Object.fromEntries(dirs.map((d) => [d, there.includes(d) ? 'there' : 'gone'])));
     await ctx.runtime.kill(ctx.id, 'KILL');
     await waitForStatus(ctx.runtime, ctx.id, 'stopped');
     await ctx.runtime.delete(ctx.id);

@@ -6,6 +6,7 @@ import { logText } from '../../src/runtime/monitor.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
 import type { ProcessSpec } from '../../src/spec/config.js';
 import { waitFor } from '../../src/util/wait.js';
+import { another, expectControlsDiffer } from '../control.js';
 
 /** What the container process reports about its stdio, one line each; `done` ends it. */
 const REPORT = 'for f in 0 1 2; do if [ -t $f ]; then echo "fd$f tty"; else echo "fd$f notty"; fi; done; '
@@ -58,6 +59,8 @@ describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --p
     expect({ fd0: without.report.fd0, fd1: without.report.fd1, fd2: without.report.fd2 }, 'stdio with terminal: false').toEqual({ fd0: 'notty', fd1: 'notty', fd2: 'notty' });
   });
 
+  // No control run: without a terminal there is no pseudoterminal, and the config's /dev (a
+  // tmpfs) has no /dev/console unless the runtime makes one.
   requirement('linux.default-devices.console', 'with a terminal, /dev/console is a bind mount of the process\'s pseudoterminal', async (ctx) => {
     const report = await reportOnTerminal(ctx, undefined, CONSOLE_REPORT);
     expect({ console: report.console, mounted: Number(report['console-mounts']) > 0 },
@@ -68,6 +71,9 @@ describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --p
     const size = { height: 37, width: 101 };
     const report = await reportOnTerminal(ctx, size);
     expect(report.size, 'stty size (rows columns) in the container').toBe(`${size.height} ${size.width}`);
+    // The control: the same terminal without consoleSize.
+    const control = await reportOnTerminal(another(ctx));
+    expectControlsDiffer('stty size in a container with a terminal but no consoleSize', { consoleSize: `${size.height} ${size.width}` }, { consoleSize: control.size });
   });
 
   requirement('cli.create.console-socket', 'the terminal from --console-socket carries input to the process and its output back (typed through the monitor\'s attach socket)', async (ctx) => {
