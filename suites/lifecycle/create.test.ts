@@ -47,12 +47,12 @@ describeRuntimes('lifecycle: create', (requirement) => {
     await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
   });
 
-  requirement('create.error-no-trace', 'a failed create leaves no container behind', async ({ runtime, id, bundle }) => {
+  requirement('create.error-no-trace', 'a failed create leaves no container behind', async ({ runtime, runner, selection, id, bundle }) => {
     const b = await bundle();
     await writeFile(join(b.dir, 'config.json'), 'not json at all');
     await refusal(runtime.create(id, { bundle: b.dir, stdio: b.stdio }));
     await refusal(runtime.state(id));
-    expect((await listed({ runtime })).map((c) => c.id)).not.toContain(id);
+    expect((await listed({ runtime, runner, selection })).map((c) => c.id)).not.toContain(id);
   });
 
   requirement('create.config-changes-ignored', 'editing config.json after create changes nothing', async ({ runtime, id, bundle }) => {

@@ -7,14 +7,14 @@ import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
 describeRuntimes('lifecycle: delete', (requirement) => {
-  requirement('delete.removes', 'delete of a stopped container removes it', async ({ runtime, id, bundle }) => {
+  requirement('delete.removes', 'delete of a stopped container removes it', async ({ runtime, runner, selection, id, bundle }) => {
     const b = await bundle((c) => c.args('true'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
     await waitForStatus(runtime, id, 'stopped');
     await runtime.delete(id);
     await refusal(runtime.state(id));
-    expect((await listed({ runtime })).map((c) => c.id)).not.toContain(id);
+    expect((await listed({ runtime, runner, selection })).map((c) => c.id)).not.toContain(id);
   });
 
   requirement('delete.not-stopped', 'delete of a running container fails and leaves it running', async ({ runtime, id, bundle }) => {

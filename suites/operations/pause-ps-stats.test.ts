@@ -56,11 +56,11 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (requirem
     expect(pids).toContain(pid);
   });
 
-  requirement('cli.list.containers', 'list shows the container with status and pid', async ({ runtime, id, bundle }) => {
+  requirement('cli.list.containers', 'list shows the container with status and pid', async ({ runtime, runner, selection, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     const state = await runtime.state(id);
-    expect((await listed({ runtime })).find((c) => c.id === id)).toMatchObject({ id, status: 'created', pid: state.pid });
+    expect((await listed({ runtime, runner, selection })).find((c) => c.id === id)).toMatchObject({ id, status: 'created', pid: state.pid });
   });
 
   requirement('cli.run.exit-code', 'run in the foreground exits with the container exit code', async ({ runtime, id, bundle }) => {
