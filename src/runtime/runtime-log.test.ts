@@ -14,4 +14,9 @@ describe('a runtime\'s JSON log', () => {
     expect(lastErrorIn('starting\nERROR: no such thing\n')).toBe('ERROR: no such thing');
     expect(logRecords('{"level":"error","msg":"cut')).toEqual([{ text: '{"level":"error","msg":"cut' }]);
   });
+
+  it('takes a text line with braces in it as text, and reads the records after it (runsc logs Go structs)', () => {
+    const runsc = 'I1207 spec: {Version:1.0.2 Process:0xc000 {\n{"level":"error","msg":"cannot create sandbox: unknown capability \\"CAP_X\\"","time":"t"}\n';
+    expect(lastErrorIn(runsc)).toBe('cannot create sandbox: unknown capability "CAP_X"');
+  });
 });

@@ -1,46 +1,38 @@
 import { LogLineSchema } from './schemas.js';
 
 /**
- * A runtime's `--log-format json` log, record by record. runc writes one JSON object a line;
- * crun 1.28 pretty-prints each over several lines. Objects are found by their braces (outside
- * strings); text outside any object (a runtime that logs plain lines, a torn write) is taken
- * line by line.
+ * A runtime's `--log-format json` log, record by record. runc and runsc write one JSON object a
+ * line; crun 1.28 pretty-prints each over several lines, from a line "{" to a line "}". A line
+ * that is neither (plain text, a torn write, text with braces in it) is taken as it is.
  */
 export function logRecords(text: string): ({ json: unknown } | { text: string })[] {
   const records: ({ json: unknown } | { text: string })[] = [];
-  const plain = (part: string): void => {
-    for (const line of part.split('\n')) if (line.trim() !== '') records.push({ text: line.trim() });
+  const lines = text.split('\n');
+  const parse = (candidate: string): { json: unknown } | undefined => {
+    try {
+      return { json: JSON.parse(candidate) as unknown };
+    } catch {
+      return undefined;
+    }
   };
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let start = -1;
-  let textFrom = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const whole = line.startsWith('{') ? parse(line) : undefined;
+    if (whole) {
+      records.push(whole);
       continue;
     }
-    if (c === '"' && depth > 0) inString = true;
-    else if (c === '{') {
-      if (depth === 0) start = i;
-      depth++;
-    } else if (c === '}' && depth > 0 && --depth === 0) {
-      const candidate = text.slice(start, i + 1);
-      try {
-        const json: unknown = JSON.parse(candidate);
-        plain(text.slice(textFrom, start));
-        records.push({ json });
-      } catch {
-        plain(text.slice(textFrom, i + 1));
-      }
-      textFrom = i + 1;
+    // A pretty-printed record: "{" alone, then its fields, up to a "}" alone (at most 64 lines).
+    const close = line === '{' ? lines.findIndex((l, j) => j > i && j <= i + 64 && l.trim() === '}') : -1;
+    const spread = close > i ? parse(lines.slice(i, close + 1).join('\n')) : undefined;
+    if (spread) {
+      records.push(spread);
+      i = close;
+      continue;
     }
+    records.push({ text: line });
   }
-  plain(text.slice(textFrom));
   return records;
 }
 
