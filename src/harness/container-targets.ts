@@ -50,47 +50,54 @@ export async function startContainerTargets(plan: ContainerPlan | undefined, run
     problems.set(image, problem);
   }
   const hybrid = cgroupLayout() === 'hybrid';
-  const selections: RuntimeSelection[] = [];
   const containers: TargetContainer[] = [];
-  let privilege: Privilege | undefined;
-  try {
-    for (const planned of plan.runtimes) {
-      const image = imageOf(planned);
-      const problem = problems.get(image);
-      if (problem !== undefined) {
-        const target: SelectionTarget = { kind: 'container', description: `container ${image} (not started)`, image, cgroupView: plan.cgroupView };
-        selections.push(selectionOf({ ...planned, unavailableReason: problem }, target, undefined));
-        continue;
-      }
-      const container = await startTargetContainer({
-        image,
-        cgroupView: plan.cgroupView,
-        runId,
-        shared: [runDir],
-        fileSharing: plan.fileSharing,
-        hideUnifiedCgroup: plan.cgroupView === 'host' && hybrid && planned.profile.refusesHybridCgroups,
-        privilege,
-      });
-      containers.push(container);
-      privilege = container.privilege;
-      const runner = await container.runner(containerCallDir(runDir, container.id));
-      // One exec for the container's life: the run's calls then go through the agent, not the engine.
-      await runner.startAgent();
-      const release = await imageRelease(runner);
-      const target: SelectionTarget = {
-        kind: 'container', description: container.description, containerId: container.id,
-        image: container.image, ...(release === undefined ? {} : { release }),
-        cgroupView: container.cgroupView, privilege: container.privilege, fileSharing: container.fileSharing,
-      };
-      const located = await locateInImage(planned, runner, image);
-      if (located.unavailableReason !== undefined && plan.required) throw new Error(located.unavailableReason);
-      selections.push(selectionOf(located, target, runDir));
+  /** One runtime placed in a container of its image, or marked with why its image cannot run. */
+  const place = async (planned: PlannedRuntime, privilege: Privilege | undefined): Promise<{ selection: RuntimeSelection; privilege?: Privilege }> => {
+    const image = imageOf(planned);
+    const problem = problems.get(image);
+    if (problem !== undefined) {
+      const target: SelectionTarget = { kind: 'container', description: `container ${image} (not started)`, image, cgroupView: plan.cgroupView };
+      return { selection: selectionOf({ ...planned, unavailableReason: problem }, target, undefined) };
     }
+    const container = await startTargetContainer({
+      image,
+      cgroupView: plan.cgroupView,
+      runId,
+      shared: [runDir],
+      fileSharing: plan.fileSharing,
+      hideUnifiedCgroup: plan.cgroupView === 'host' && hybrid && planned.profile.refusesHybridCgroups,
+      privilege,
+    });
+    containers.push(container);
+    const runner = await container.runner(containerCallDir(runDir, container.id));
+    // One exec for the container's life: the run's calls then go through the agent, not the engine.
+    await runner.startAgent();
+    const release = await imageRelease(runner);
+    const target: SelectionTarget = {
+      kind: 'container', description: container.description, containerId: container.id,
+      image: container.image, ...(release === undefined ? {} : { release }),
+      cgroupView: container.cgroupView, privilege: container.privilege, fileSharing: container.fileSharing,
+    };
+    const located = await locateInImage(planned, runner, image);
+    if (located.unavailableReason !== undefined && plan.required) throw new Error(located.unavailableReason);
+    return { selection: selectionOf(located, target, runDir), privilege: container.privilege };
+  };
+  try {
+    // The first target finds out how the engine lets containers be privileged; the others,
+    // told, start side by side (a release matrix has four or more: seconds of a run's start).
+    const [first, ...rest] = plan.runtimes;
+    const placed = [await place(first!, undefined)];
+    const privilege = placed[0]!.privilege;
+    const others = await Promise.allSettled(rest.map((planned) => place(planned, privilege)));
+    for (const other of others) {
+      if (other.status === 'rejected') throw other.reason;
+      placed.push(other.value);
+    }
+    return { selections: placed.map((p) => p.selection), containers };
   } catch (error) {
     await Promise.all(containers.map((c) => c.stop()));
     throw error;
   }
-  return { selections, containers };
 }
 
 /** The image a container target's runtime runs in (the plan sets it on every one). */
