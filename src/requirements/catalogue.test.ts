@@ -84,12 +84,12 @@ describe('the requirement catalogue', () => {
 });
 
 describe('shared deviations', () => {
-  it('names requirements of the catalogue that every built-in real runtime\'s declaration says it breaks', async () => {
+  it('names requirements of the catalogue that the declarations of runc and crun say they break', async () => {
     const { SHARED_DEVIATIONS } = await import('./catalogue/shared-deviations.js');
     const { builtinDeclaration } = await import('../runtime/declaration.js');
     for (const id of Object.keys(SHARED_DEVIATIONS)) {
       expect(hasRequirement(id), id).toBe(true);
-      for (const runtime of ['runc', 'crun', 'runsc'] as const) {
+      for (const runtime of ['runc', 'crun'] as const) {
         expect(builtinDeclaration(runtime).expectedFailures.map((e) => e.requirement), `${runtime} declares ${id}`).toContain(id);
       }
     }
