@@ -30,7 +30,7 @@ export const SHARED_DEVIATIONS: Readonly<Record<string, SharedDeviation>> = {
     runtimes: 'runc ignores EEXIST from mknod (rootfs_linux.go createDeviceNode), crun and runsc create the container all the same: the path stays the regular file the rootfs had.',
   },
   'cli.restore.shell-job': {
-    spec: 'runc-restore(8): "--shell-job: allow shell jobs" (runc-checkpoint(8) the same); a checkpoint taken with it restores with it.',
+    spec: 'runc-restore(8) 1.1.15: "--shell-job: Allow checkpoint/restore of shell jobs." (runc-checkpoint(8) the same): a checkpoint taken with it restores with it.',
     runtimes: 'both ask CRIU for an orphan pts master whatever the config says: runc then sends it to a --console-socket it refuses without process.terminal ("sendmsg: bad file descriptor"), crun\'s restore crashes CRIU 4.1.1 and 4.2.1 ("BUG at criu/mount.c"); runsc, whose checkpoints are not CRIU\'s, is not judged on it here.',
   },
 };
