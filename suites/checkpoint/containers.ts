@@ -7,6 +7,7 @@ import { waitFor } from '../../src/util/wait.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import type { CheckpointOptions } from '../../src/runtime/argv.js';
 import { requireCriu as criuUsable } from './criu.js';
+import { MEMORY_LIMIT, MiB, fileIn, readCgroups } from '../resources/cgroup-reading.js';
 
 /** What the checkpoint option suites share: containers to checkpoint, the tools in them, a checkpoint that needs its option. */
 
@@ -108,4 +109,15 @@ export async function criuErrors(workPath: string, log: string, max = 4): Promis
   const text = await readFile(join(workPath, log), 'utf8').catch(() => '');
   const lines = text.split('\n').filter((l) => /\b(Error|BUG)\b/.test(l) && !/RLIMIT_NOFILE/.test(l)).slice(0, max);
   return lines.length === 0 ? `(no error in ${log})` : lines.map((l) => l.trim()).join('; ');
+}
+
+/** A running container (ctx.id), `sleep 600` under a memory limit of 64 MiB in its config.json, with cgroups where the runtime runs. */
+export async function runningUnderMemoryLimit(ctx: RuntimeTestContext): Promise<string> {
+  await requireCriu(ctx);
+  skipIfLimited(ctx, 'noCgroups');
+  fileIn(ctx, await readCgroups(ctx), MEMORY_LIMIT);
+  const b = await ctx.bundle((c) => c.resources({ memory: { limit: 64 * MiB } }).args('sleep', '600'));
+  await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
+  await ctx.runtime.start(ctx.id);
+  return b.dir;
 }

@@ -1,12 +1,12 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { describeRuntimes, skipIfLimited, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
 import { waitFor } from '../../src/util/wait.js';
-import { MEMORY_LIMIT, MiB, fileIn, readCgroups } from '../resources/cgroup-reading.js';
-import { QUIET, memoryLimitOf, onlyWith, requireCriu, runningWith, targetTools } from './containers.js';
+import { MiB } from '../resources/cgroup-reading.js';
+import { QUIET, memoryLimitOf, onlyWith, requireCriu, runningUnderMemoryLimit, runningWith, targetTools } from './containers.js';
 
 /**
  * Checkpoint options beyond a plain dump and restore, as containerd and cri-o use them: what
@@ -70,17 +70,12 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
   });
 
   requirement('cli.restore.resources', 'a restored container runs under the memory limit of its config', async (ctx) => {
-    await requireCriu(ctx);
-    skipIfLimited(ctx, 'noCgroups');
-    fileIn(ctx, await readCgroups(ctx), MEMORY_LIMIT);
-    const b = await ctx.bundle((c) => c.resources({ memory: { limit: 64 * MiB } }).args('sleep', '600'));
-    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
-    await ctx.runtime.start(ctx.id);
+    const bundleDir = await runningUnderMemoryLimit(ctx);
     expect(await memoryLimitOf(ctx), 'the memory limit of the container\'s cgroup before the checkpoint').toBe(String(64 * MiB));
     const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
     await ctx.runtime.checkpoint(ctx.id, paths);
     if (await ctx.runtime.state(ctx.id).then(() => true, () => false)) await ctx.runtime.delete(ctx.id, { force: true });
-    await ctx.runtime.restore(ctx.id, { ...paths, bundle: b.dir, detach: true, stdio: QUIET });
+    await ctx.runtime.restore(ctx.id, { ...paths, bundle: bundleDir, detach: true, stdio: QUIET });
     expect(await memoryLimitOf(ctx), `the memory limit of the restored container's cgroup, with memory.limit ${64 * MiB} in config.json`).toBe(String(64 * MiB));
   });
 

@@ -1,14 +1,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { describeRuntimes, skipIfLimited, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipOverBridge, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
 import { waitFor } from '../../src/util/wait.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
-import { MEMORY_LIMIT, MiB, fileIn, readCgroups } from '../resources/cgroup-reading.js';
+import { MiB } from '../resources/cgroup-reading.js';
 import {
-  QUIET, bundleWith, criuErrors, exists, memoryCgroupOf, memoryLimitOf, onlyWith, paths, requireCriu, runningWith, startReady, targetTools,
+  QUIET, bundleWith, criuErrors, exists, memoryCgroupOf, memoryLimitOf, onlyWith, paths, requireCriu, runningUnderMemoryLimit, runningWith, startReady, targetTools,
 } from './containers.js';
 
 /**
@@ -147,21 +147,15 @@ describeRuntimes('checkpoint and restore: a peer, a terminal, the network and th
   });
 
   requirement('cli.restore.manage-cgroups-mode', '--manage-cgroups-mode full restores the cgroup limit saved at checkpoint; ignore leaves a sub-cgroup of the container unmade', async (ctx) => {
-    await requireCriu(ctx);
-    skipIfLimited(ctx, 'noCgroups');
-    fileIn(ctx, await readCgroups(ctx), MEMORY_LIMIT);
-
     // full: config.json says 64 MiB, update raises the limit to 96 MiB before the checkpoint. With
     // the default (soft) the restored container gets config.json's limit (cli.restore.resources);
     // with full, CRIU writes the saved one over it.
-    const b = await ctx.bundle((c) => c.resources({ memory: { limit: 64 * MiB } }).args('sleep', '600'));
-    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
-    await ctx.runtime.start(ctx.id);
+    const bundleDir = await runningUnderMemoryLimit(ctx);
     await ctx.runtime.update(ctx.id, { memory: { limit: 96 * MiB } });
     expect(await memoryLimitOf(ctx), 'the memory limit after update, before the checkpoint').toBe(String(96 * MiB));
     await ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'full'), manageCgroupsMode: 'full' });
     if (await exists(ctx, ctx.id)) await ctx.runtime.delete(ctx.id, { force: true });
-    await ctx.runtime.restore(ctx.id, { ...paths(ctx, 'full'), manageCgroupsMode: 'full', bundle: b.dir, detach: true, stdio: QUIET });
+    await ctx.runtime.restore(ctx.id, { ...paths(ctx, 'full'), manageCgroupsMode: 'full', bundle: bundleDir, detach: true, stdio: QUIET });
     expect(await memoryLimitOf(ctx), `with full, the memory limit of the restored container: the ${96 * MiB} saved at checkpoint, not config.json's ${64 * MiB}`).toBe(String(96 * MiB));
     await ctx.runtime.delete(ctx.id, { force: true });
 

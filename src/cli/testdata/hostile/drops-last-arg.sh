@@ -2,13 +2,6 @@
 # Runs the container's process without the last argument of process.args (when it has more than one).
 . "$(dirname "$0")/verb.sh"
 if [ "$verb" = create ] || [ "$verb" = run ]; then
-  bundle=.
-  prev=
-  for a in "$@"; do
-    case $prev in --bundle|-b) bundle=$a ;; esac
-    case $a in --bundle=*) bundle=${a#--bundle=} ;; esac
-    prev=$a
-  done
   node -e '
     const fs = require("fs"); const file = process.argv[1];
     const config = JSON.parse(fs.readFileSync(file, "utf8"));

@@ -1,6 +1,6 @@
-# Sourced by the hostile runtimes: finds the verb after the global flags rtconform passes, and
-# the bundled fake runtime every one of them wraps (each misbehaves in one way, and is the fake
-# for the rest).
+# Sourced by the hostile runtimes: finds the verb after the global flags rtconform passes, the
+# bundle dir of a create or run, and the bundled fake runtime every one of them wraps (each
+# misbehaves in one way, and is the fake for the rest).
 FAKE="$(cd "$(dirname "$0")/../../../.." && pwd)/dist/fake-runtime/rtconform-fake-runtime"
 verb=
 skip=
@@ -11,4 +11,11 @@ for a in "$@"; do
     -*) ;;
     *) verb=$a; break ;;
   esac
+done
+bundle=.
+prev=
+for a in "$@"; do
+  case $prev in --bundle|-b) bundle=$a ;; esac
+  case $a in --bundle=*) bundle=${a#--bundle=} ;; esac
+  prev=$a
 done
