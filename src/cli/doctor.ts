@@ -2,7 +2,7 @@ import { fileSharingFor, findSftpServer } from '../container/file-bridge.js';
 import { join } from 'node:path';
 import { dir } from 'tmp-promise';
 import { pingEngine } from '../container/engine.js';
-import { defaultImageName, imageExists } from '../container/runtimes-image.js';
+import { DEFAULT_RECIPE, defaultImageName, imageExists, imageNameFor, MATRIX_SUITES } from '../container/runtimes-image.js';
 import { startTargetContainer, type TargetContainer } from '../container/target-container.js';
 import { probeCriu } from '../runtime/criu-probe.js';
 import { commandPath, HostProcessRunner, type ProcessRunner } from '../runtime/process-runner.js';
@@ -82,6 +82,13 @@ async function containerFindings(scratch: string): Promise<Finding[]> {
     if (!sftpServer) return findings;
   }
   const image = defaultImageName();
+  // The other image of the self-test's release matrix: today's runc and crun.
+  for (const suite of MATRIX_SUITES.filter((suite) => suite !== DEFAULT_RECIPE.suite)) {
+    const other = imageNameFor({ ...DEFAULT_RECIPE, suite });
+    findings.push(await imageExists(other)
+      ? { what: `image (${suite})`, status: 'ok', detail: other, meaning: `a release matrix: --image ${image} --image ${other}; npm test runs runc and crun in both` }
+      : { what: `image (${suite})`, status: 'missing', detail: `${other} not built`, meaning: `run \`rtconform image build --suite ${suite}\` for a release matrix (npm test's container targets of ${suite} skip without it)` });
+  }
   if (!(await imageExists(image))) {
     findings.push({ what: 'image', status: 'missing', detail: `${image} not built`, meaning: 'run `rtconform image build` (or give your own with --image)' });
     return findings;

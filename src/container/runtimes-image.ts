@@ -39,6 +39,9 @@ export const DEFAULT_RECIPE: Readonly<ImageRecipe> = Object.freeze({
   packages: Object.freeze(['runc', 'crun', 'criu', 'libcriu2', 'iptables', 'iproute2', 'busybox-static', 'conmon', 'socat', 'sshfs']),
 });
 
+/** The releases rtconform's own tests hold runc and crun to their declarations on: Debian's stable and unstable. */
+export const MATRIX_SUITES: readonly string[] = Object.freeze(['trixie', 'sid']);
+
 export class ImageBuildError extends Error {
   override name = 'ImageBuildError';
 }

@@ -2,7 +2,7 @@ import { dockerHost } from '../container/engine.js';
 import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
 import { join } from 'node:path';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
-import { defaultImageName, DEFAULT_RECIPE, imageNameFor } from '../container/runtimes-image.js';
+import { defaultImageName, DEFAULT_RECIPE, imageNameFor, MATRIX_SUITES } from '../container/runtimes-image.js';
 import { packageRoot } from '../package-root.js';
 import { imageLabelClash, makePlan, planContainerRuntimes, planHostRuntime, type RunPlan } from './plan.js';
 
@@ -30,8 +30,6 @@ export const SELF_TEST_VARIABLES = {
 
 export const DEFAULT_HOST_RUNTIMES = ['fake', 'runc', 'runsc'];
 const DEFAULT_CONTAINER_RUNTIMES = ['runc', 'crun'];
-/** The releases the self-test holds runc and crun to their declarations on: Debian's stable and unstable. */
-export const DEFAULT_IMAGE_SUITES = ['trixie', 'sid'];
 
 function list(raw: string | undefined, fallback: string[]): string[] {
   return raw === undefined ? fallback : raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -46,7 +44,7 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
   if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new Error(`${v.cgroupView}=${view}: use ${CGROUP_VIEWS.join(' or ')}`);
   const sharing = env[v.fileSharing] || fileSharingFor(dockerHost(env));
   if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new Error(`${v.fileSharing}=${sharing}: use ${FILE_SHARINGS.join(' or ')}`);
-  const images = list(env[v.image], DEFAULT_IMAGE_SUITES.map((suite) => (suite === DEFAULT_RECIPE.suite ? defaultImageName() : imageNameFor({ ...DEFAULT_RECIPE, suite }))));
+  const images = list(env[v.image], MATRIX_SUITES.map((suite) => (suite === DEFAULT_RECIPE.suite ? defaultImageName() : imageNameFor({ ...DEFAULT_RECIPE, suite }))));
   if (images.length === 0) throw new Error(`${v.image} is set but names no image: unset it for the default one`);
   const clash = imageLabelClash(images);
   if (clash !== undefined) throw new Error(`${v.image}: ${clash}`);
