@@ -90,7 +90,7 @@ export interface CheckpointOptions {
   preDump?: boolean;
   /** Relative to imagePath, as CRIU wants it (e.g. ../pre-dump). */
   parentPath?: string;
-  /** Extra time CRIU may need on a large process. */
+  /** The call's limit; default the runtime's call timeout (give more for CRIU on a large process). */
   timeoutMs?: number;
 }
 
@@ -108,6 +108,7 @@ export interface RestoreOptions {
   detach?: boolean;
   pidFile?: string;
   stdio?: { stdin?: string; stdout?: string; stderr?: string };
+  /** The call's limit; default the runtime's call timeout (give more for CRIU on a large process). */
   timeoutMs?: number;
 }
 

@@ -519,14 +519,14 @@ export class CliRuntime implements Runtime {
     this.#ensureSupported('checkpoint');
     // crun wants both to exist; runc makes them. Paths are shared with a target container.
     await mkdirs(options.imagePath, options.workPath);
-    await this.#check('checkpoint', checkpointArgs(id, options), { timeoutMs: options.timeoutMs ?? 120_000 });
+    await this.#check('checkpoint', checkpointArgs(id, options), { timeoutMs: options.timeoutMs });
   }
 
   async restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }> {
     this.#ensureSupported('restore');
     await mkdirs(options.workPath);
     const stdio = await this.#containerStdio(id, options.stdio);
-    const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs ?? 120_000, logOnlyOnFailure: true, keepGroup: true });
+    const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs, logOnlyOnFailure: true, keepGroup: true });
     const failed = result.exitCode !== 0 && (options.detach || result.logError !== undefined);
     await this.#keep(id, result, failed);
     if (failed) throw await this.#failure('restore', result, stdio);
