@@ -2,7 +2,7 @@
  * Requirements that no real runtime rtconform has judged passes: each runtime deviates the same
  * way, on purpose or by long habit. A test nobody passes is a suspect test until someone shows
  * why; these were each reproduced by hand (runc 1.1.5, 1.1.15, 1.3.6; crun 1.21, 1.28; runsc
- * 20221219 where it was judged), and the declarations of runc and crun name them too. Each note quotes the spec and says what the
+ * 20221219), and the declarations of runc and crun name them too. Each note quotes the spec and says what the
  * runtimes do instead.
  */
 export interface SharedDeviation {
@@ -31,6 +31,6 @@ export const SHARED_DEVIATIONS: Readonly<Record<string, SharedDeviation>> = {
   },
   'cli.restore.shell-job': {
     spec: 'runc-restore(8) 1.1.15: "--shell-job: Allow checkpoint/restore of shell jobs." (runc-checkpoint(8) the same): a checkpoint taken with it restores with it.',
-    runtimes: 'both ask CRIU for an orphan pts master whatever the config says: runc then sends it to a --console-socket it refuses without process.terminal ("sendmsg: bad file descriptor"), crun\'s restore crashes CRIU 4.1.1 and 4.2.1 ("BUG at criu/mount.c"); runsc, whose checkpoints are not CRIU\'s, is not judged on it here.',
+    runtimes: 'both ask CRIU for an orphan pts master whatever the config says: runc then sends it to a --console-socket it refuses without process.terminal ("sendmsg: bad file descriptor"), crun\'s restore crashes CRIU 4.1.1 and 4.2.1 ("BUG at criu/mount.c"); runsc 20221219 has no --shell-job at all.',
   },
 };
