@@ -236,10 +236,12 @@ describeRuntimes('security: seccomp', (requirement) => {
       /** Each connection's bytes, and whether the runtime had closed it. */
       const connections = async (): Promise<{ data: string; ended: boolean }[]> => {
         const names = (await where(ctx, 'cd "$1" && ls', dir)).split('\n').filter((n) => /^conn\.\d+$/.test(n));
-        return Promise.all(names.map(async (n) => ({
-          data: await where(ctx, 'cat "$1"', join(dir, n)),
-          ended: (await look(ctx, 'test -e "$1"', join(dir, `${n}.end`))).ok,
-        })));
+        // The end first, then the bytes: read the other way, a connection that closed between the
+        // two reads showed as ended with the bytes of before (empty).
+        return Promise.all(names.map(async (n) => {
+          const ended = (await look(ctx, 'test -e "$1"', join(dir, `${n}.end`))).ok;
+          return { data: await where(ctx, 'cat "$1"', join(dir, n)), ended };
+        }));
       };
       const seen = await waitFor(async (report) => {
         const now = await connections();
