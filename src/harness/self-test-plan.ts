@@ -2,7 +2,7 @@ import { dockerHost } from '../container/engine.js';
 import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
 import { join } from 'node:path';
 import { CGROUP_VIEWS, type CgroupView } from '../container/target-container.js';
-import { defaultImageName, DEFAULT_RECIPE, imageNameFor, MATRIX_SUITES } from '../container/runtimes-image.js';
+import { DEFAULT_RECIPE, imageNameFor, MATRIX_SUITES } from '../container/runtimes-image.js';
 import { packageRoot } from '../package-root.js';
 import { imageLabelClash, makePlan, planContainerRuntimes, planHostRuntime, type RunPlan } from './plan.js';
 
@@ -44,7 +44,7 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
   if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new Error(`${v.cgroupView}=${view}: use ${CGROUP_VIEWS.join(' or ')}`);
   const sharing = env[v.fileSharing] || fileSharingFor(dockerHost(env));
   if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new Error(`${v.fileSharing}=${sharing}: use ${FILE_SHARINGS.join(' or ')}`);
-  const images = list(env[v.image], MATRIX_SUITES.map((suite) => (suite === DEFAULT_RECIPE.suite ? defaultImageName() : imageNameFor({ ...DEFAULT_RECIPE, suite }))));
+  const images = [...new Set(list(env[v.image], MATRIX_SUITES.map((suite) => imageNameFor({ ...DEFAULT_RECIPE, suite }))))];
   if (images.length === 0) throw new Error(`${v.image} is set but names no image: unset it for the default one`);
   const clash = imageLabelClash(images);
   if (clash !== undefined) throw new Error(`${v.image}: ${clash}`);
@@ -54,11 +54,11 @@ export function selfTestPlan(env: NodeJS.ProcessEnv = process.env): RunPlan {
     testFiles: [],
     host: list(env[v.runtimes], DEFAULT_HOST_RUNTIMES).map((r) => planHostRuntime(r)),
     containers: {
-      images: [...new Set(images)],
+      images,
       cgroupView: view as CgroupView,
       fileSharing: sharing as FileSharing,
       required: mode === 'required',
-      runtimes: mode === 'off' ? [] : planContainerRuntimes(list(env[v.containerRuntimes], DEFAULT_CONTAINER_RUNTIMES), [...new Set(images)]),
+      runtimes: mode === 'off' ? [] : planContainerRuntimes(list(env[v.containerRuntimes], DEFAULT_CONTAINER_RUNTIMES), images),
     },
   });
 }
