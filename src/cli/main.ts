@@ -33,7 +33,7 @@ const COMMAND_HELP: Record<string, () => string> = {
                    --call-timeout MS     limit for one runtime call (default: 30000)
                    --retries N           run a failed test up to N more times (0-10, default 0); a
                                          requirement whose attempts disagree is reported flaky
-                   --in-container        run the runtimes inside a privileged container (one per runtime)
+                   --in-container        run the runtimes inside privileged containers (one per runtime and image)
                    --image NAME          the containers' image (default: the one \`rtconform image build\` makes);
                                          repeat it for a release matrix: each runtime in each image, one
                                          column each (runc@trixie, runc@sid)
@@ -77,7 +77,7 @@ const COMMAND_HELP: Record<string, () => string> = {
                    --json                the catalogue with coverage (or, with --never-passed, the list) as JSON`,
 };
 
-const EXIT_CODES = `exit codes of run: 0 no MUST requirement failed (with --baseline: no MUST regression), 1 one did or an expected
+const EXIT_CODES = `exit codes of run: 0 no MUST requirement failed but those the runtime's declaration names (with --baseline: no MUST regression), 1 one did or an expected
 failure passed, 2 the harness could not run or left requirements unjudged (errors), 130 interrupted`;
 
 const usage = (): string => `usage: rtconform <command> [options]

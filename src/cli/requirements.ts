@@ -226,7 +226,7 @@ export function formatNeverPassed(found: NeverPassed): string {
         lines.push(`  ${''.padEnd(11)}${v.run.padEnd(width)}  ${VERDICT_TEXT[v.verdict]}${came}${why === '' ? '' : ` — ${why}`}`);
       }
       if (r.notRunIn.length > 0) lines.push(`  ${''.padEnd(11)}not run in ${r.notRunIn.join(', ')}`);
-      if (r.sharedDeviation) lines.push(`  ${''.padEnd(11)}every runtime deviates: ${r.sharedDeviation.runtimes}`, `  ${''.padEnd(11)}the spec: ${r.sharedDeviation.spec}`);
+      if (r.sharedDeviation) lines.push(`  ${''.padEnd(11)}every runtime deviates: ${r.sharedDeviation.runtimes}`, `  ${''.padEnd(11)}the rule: ${r.sharedDeviation.spec}`);
     }
   }
   return lines.join('\n') + '\n';

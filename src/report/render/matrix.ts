@@ -63,7 +63,7 @@ export function rowStatuses(row: MatrixRow): Set<Verdict> {
 export function runLabel(run: Pick<RuntimeRun, 'runtime' | 'target'>): string {
   const { runtime, target } = run;
   const version = runtime.version?.replace(/\+.*$/, '');
-  const where = target.kind === 'host' ? 'host' : target.release ?? (runtime.key.split('@').at(-1) ?? 'container');
+  const where = target.kind === 'host' ? 'host' : target.release ?? (runtime.key.split('@')[1] ?? 'container');
   const named = runtime.key === runtime.name || runtime.key.startsWith(`${runtime.name}@`);
   return `${runtime.name}${version ? ` ${version}` : ''} · ${where}${named ? '' : ` (${runtime.key})`}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { visibleText } from '../../util/text.js';
+import { runLabel } from './matrix.js';
 import { escapeHtml, escapeXmlAttribute, escapeXmlText, formatDuration, formatTimestamp, markdownCell, reportHeadline, runHeadline, safeUrl, truncate } from './text.js';
 import { declaredFailuresReport, judgedRun } from '../testdata/declared-failures.js';
 import { firstLine } from '../../util/text.js';
@@ -87,7 +88,8 @@ describe('runHeadline and reportHeadline', () => {
     expect(runHeadline(report.runs[0]!)).toBe('2 MUST requirements fail as declared; no other MUST requirement failed; 1 SHOULD requirement fails as declared; '
       + '1 requirement outside the judged spec release fails too, not counted');
     expect(runHeadline(report.runs[1]!)).toBe('1 MUST requirement failed');
-    expect(reportHeadline(report)).toBe(`old: ${runHeadline(report.runs[0]!)} · new: 1 MUST requirement failed`);
+    // Each run by its column label, as compliance.md names it.
+    expect(reportHeadline(report)).toBe(`${runLabel(report.runs[0]!)}: ${runHeadline(report.runs[0]!)} · ${runLabel(report.runs[1]!)}: 1 MUST requirement failed`);
     expect(reportHeadline({ runs: [report.runs[1]!] })).toBe('1 MUST requirement failed');
     expect(reportHeadline({ runs: [] })).toBe('no runtime ran');
     expect(runHeadline(judgedRun('clean', '1.2.0', [], [['state.id', 'pass'], ['state.pid', 'skip']]))).toBe('no requirement failed');

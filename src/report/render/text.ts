@@ -8,6 +8,7 @@ import type { ComplianceReport, RuntimeRun } from '../compliance.js';
 import { LEVEL_GROUP_LABEL, scoreRun, type LevelGroup } from '../score.js';
 import { verdictOf } from '../verdict.js';
 import { visibleText } from '../../util/text.js';
+import { runLabel } from './matrix.js';
 
 /** At most `max` code points (never half a surrogate pair), with an ellipsis when cut. */
 export function truncate(text: string, max: number): string {
@@ -118,9 +119,9 @@ export function runHeadline(run: Pick<RuntimeRun, 'results'>): string {
   return parts.length === 0 ? 'no requirement failed' : parts.join('; ');
 }
 
-/** Every run's headline, each after its runtime key when there are several: "runc: …; crun: …" as "runc: … · crun: …". */
+/** Every run's headline, each after its column label when there are several: "runc 1.1.15 · trixie: … · runc 1.3.6 · sid: …". */
 export function reportHeadline(report: Pick<ComplianceReport, 'runs'>): string {
   if (report.runs.length === 0) return 'no runtime ran';
   if (report.runs.length === 1) return runHeadline(report.runs[0]!);
-  return report.runs.map((run) => `${run.runtime.key}: ${runHeadline(run)}`).join(' · ');
+  return report.runs.map((run) => `${runLabel(run)}: ${runHeadline(run)}`).join(' · ');
 }

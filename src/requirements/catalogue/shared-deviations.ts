@@ -6,7 +6,7 @@
  * runtimes do instead.
  */
 export interface SharedDeviation {
-  /** The spec's words, as runtime-spec v1.0.2 through v1.3.0 have them. */
+  /** The rule's words: runtime-spec v1.0.2 through v1.3.0, or for a runc CLI rule its man page. */
   spec: string;
   /** What the runtimes do instead. */
   runtimes: string;
