@@ -27,6 +27,9 @@ case $code in
   *) verdict=error ;;
 esac
 
+wrote=no
+case $code in 0 | 1 | 130) [ -f "$out/compliance.json" ] && wrote=yes ;; esac
+
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   {
     echo "verdict=$verdict"
@@ -37,11 +40,12 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
     echo "junit=$out/junit.xml"
     echo "html=$out/compliance.html"
     # What the report says: the headline ("11 MUST requirements fail as declared; …") and the
-    # failures by level, counted and declared. None when the run left no report.
-    if [ -f "$out/compliance.json" ]; then node "$here/dist/src/cli/action-outputs.js" "$out/compliance.json"; fi
+    # failures by level, counted and declared. None when this run wrote no report: a run refused
+    # before its tests (exit 2) leaves the out dir's previous report, which is not this run's.
+    if [ "$wrote" = yes ]; then node "$here/dist/src/cli/action-outputs.js" "$out/compliance.json"; fi
   } >> "$GITHUB_OUTPUT"
 fi
-if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$out/compliance.md" ]; then
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "$wrote" = yes ] && [ -f "$out/compliance.md" ]; then
   cat "$out/compliance.md" >> "$GITHUB_STEP_SUMMARY"
 fi
 exit "$code"

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
@@ -98,9 +98,15 @@ describe('the GitHub Action', () => {
   });
 
   it('bad input ends as verdict error, exit 2, with rtconform\'s reason', async () => {
-    const { result, outputs } = await runAction('bad', { runtimes: 'fake', suites: 'no-such-suite', out: 'bad' });
+    // The out dir holds an earlier run's report: a run refused before its tests must not pass it off as its own.
+    await mkdir(join(work.path, 'bad'), { recursive: true });
+    await copyFile(join(packageRoot(), 'src/report/testdata/two-runtimes.json'), join(work.path, 'bad', 'compliance.json'));
+    await writeFile(join(work.path, 'bad', 'compliance.md'), '## an earlier run\n');
+    const { result, outputs, summary } = await runAction('bad', { runtimes: 'fake', suites: 'no-such-suite', out: 'bad' });
     expect(result.exitCode).toBe(2);
     expect(outputs).toMatchObject({ verdict: 'error', 'exit-code': '2' });
+    expect(outputs, 'report outputs of a run that wrote no report').not.toHaveProperty('headline');
+    expect(summary, 'the job summary of a run that wrote no report').toBe('');
     expect(result.all).toMatch(/unknown suite "no-such-suite"/);
   });
 });
