@@ -310,32 +310,23 @@ describeRuntimes('resources: cgroup limits the container sees in its own cgroup'
   });
 
   requirement('linux.resources.devices-order', 'a later device rule wins over an earlier one for the same device', async (ctx) => {
-    const access = await deviceAccess(ctx, [
-      { allow: false, access: 'rwm' },
-      { allow: true, type: 'c', major: MAJOR, minor: 0, access: 'rw' },
+    const base = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: MAJOR, minor: 0, access: 'rw' }];
+    // Two rules each for 63:1 and 63:2, in the order the test gives them.
+    const pairs = [
       // Allowed, then write denied: read only.
-      { allow: true, type: 'c', major: MAJOR, minor: 1, access: 'rw' },
-      { allow: false, type: 'c', major: MAJOR, minor: 1, access: 'w' },
+      [{ allow: true, type: 'c', major: MAJOR, minor: 1, access: 'rw' }, { allow: false, type: 'c', major: MAJOR, minor: 1, access: 'w' }],
       // Denied, then read allowed: read only. In the other order each would end differently.
-      { allow: false, type: 'c', major: MAJOR, minor: 2, access: 'rw' },
-      { allow: true, type: 'c', major: MAJOR, minor: 2, access: 'r' },
-    ]);
+      [{ allow: false, type: 'c', major: MAJOR, minor: 2, access: 'rw' }, { allow: true, type: 'c', major: MAJOR, minor: 2, access: 'r' }],
+    ];
+    const access = await deviceAccess(ctx, [...base, ...pairs.flat()]);
     const expected = {
       '/dev/rtc-dev0': { read: 'allowed', write: 'allowed' },
       '/dev/rtc-dev1': { read: 'allowed', write: 'denied' },
       '/dev/rtc-dev2': { read: 'allowed', write: 'denied' },
     };
     expect(access, `access to c ${MAJOR}:0 (allowed rw), ${MAJOR}:1 (allowed rw, then w denied) and ${MAJOR}:2 (denied rw, then r allowed)`).toEqual(expected);
-    // The control: each pair of rules the other way round, which must end otherwise (63:0 has
-    // one rule: against the deny-all alone it would be denied).
-    const control = await deviceAccess(another(ctx), [
-      { allow: false, access: 'rwm' },
-      { allow: true, type: 'c', major: MAJOR, minor: 0, access: 'rw' },
-      { allow: false, type: 'c', major: MAJOR, minor: 1, access: 'w' },
-      { allow: true, type: 'c', major: MAJOR, minor: 1, access: 'rw' },
-      { allow: true, type: 'c', major: MAJOR, minor: 2, access: 'r' },
-      { allow: false, type: 'c', major: MAJOR, minor: 2, access: 'rw' },
-    ]);
+    // The control: each pair of rules the other way round, which must end otherwise.
+    const control = await deviceAccess(another(ctx), [...base, ...pairs.flatMap((pair) => [...pair].reverse())]);
     expectControlsDiffer(`access to c ${MAJOR}:1 and ${MAJOR}:2 with each pair of rules the other way round`,
       { '/dev/rtc-dev1': expected['/dev/rtc-dev1'], '/dev/rtc-dev2': expected['/dev/rtc-dev2'] }, control);
   });
