@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { CheckpointStore } from '../../src/runtime/checkpoint-store.js';
+import { QUIET, exists } from './containers.js';
 import { requireCriu } from './criu.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -13,9 +14,6 @@ import { refusal } from '../../src/fixtures/refusal.js';
  * (a dump can fall between the truncate and the write, too).
  */
 const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter.new; mv /tmp/counter.new /tmp/counter; sleep 0.05; done';
-
-/** CRIU cannot dump a descriptor of a file outside the container's mounts, so checkpointed containers get /dev/null. */
-const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
 
 
 async function runningContainer(ctx: RuntimeTestContext, script = 'exec sleep 600'): Promise<{ id: string; bundleDir: string }> {
@@ -30,8 +28,6 @@ async function counterValue(ctx: RuntimeTestContext, id: string): Promise<number
   const value = Number.parseInt(result?.stdout ?? '', 10);
   return Number.isInteger(value) ? value : undefined;
 }
-
-const exists = (ctx: RuntimeTestContext, id: string): Promise<boolean> => ctx.runtime.state(id).then(() => true, () => false);
 
 describeRuntimes('checkpoint and restore', (requirement) => {
   requirement('cli.checkpoint.stops', 'checkpoint without --leave-running stops the container', async (ctx) => {

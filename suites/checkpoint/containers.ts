@@ -15,7 +15,7 @@ import { MEMORY_LIMIT, MiB, fileIn, readCgroups } from '../resources/cgroup-read
 export const QUIET = { stdin: '/dev/null', stdout: '/dev/null', stderr: '/dev/null' };
 
 /** CRIU usable, and the runtime able to save process memory at all. */
-export async function requireCriu(ctx: RuntimeTestContext): Promise<void> {
+export async function requireMemoryCheckpoint(ctx: RuntimeTestContext): Promise<void> {
   skipIfLimited(ctx, 'noMemoryCheckpoint');
   await criuUsable(ctx);
 }
@@ -113,7 +113,7 @@ export async function criuErrors(workPath: string, log: string, max = 4): Promis
 
 /** A running container (ctx.id), `sleep 600` under a memory limit of 64 MiB in its config.json, with cgroups where the runtime runs. */
 export async function runningUnderMemoryLimit(ctx: RuntimeTestContext): Promise<string> {
-  await requireCriu(ctx);
+  await requireMemoryCheckpoint(ctx);
   skipIfLimited(ctx, 'noCgroups');
   fileIn(ctx, await readCgroups(ctx), MEMORY_LIMIT);
   const b = await ctx.bundle((c) => c.resources({ memory: { limit: 64 * MiB } }).args('sleep', '600'));

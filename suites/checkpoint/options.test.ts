@@ -6,7 +6,7 @@ import { refusal } from '../../src/fixtures/refusal.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
 import { waitFor } from '../../src/util/wait.js';
 import { MiB } from '../resources/cgroup-reading.js';
-import { QUIET, memoryLimitOf, onlyWith, requireCriu, runningUnderMemoryLimit, runningWith, targetTools } from './containers.js';
+import { QUIET, exists, memoryLimitOf, onlyWith, requireMemoryCheckpoint, runningUnderMemoryLimit, runningWith, targetTools } from './containers.js';
 
 /**
  * Checkpoint options beyond a plain dump and restore, as containerd and cri-o use them: what
@@ -41,7 +41,7 @@ async function ownNetworkNamespace(ctx: RuntimeTestContext): Promise<string> {
 
 describeRuntimes('checkpoint and restore: options for locks, connections, incremental dumps and new ids', (requirement) => {
   requirement('cli.checkpoint.file-locks', 'a held file lock: refused without --file-locks, held again after restore with it', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     const tools = await targetTools(ctx, ['flock']);
     // The init (flock) holds an exclusive lock on /tmp/lock while its child sleeps.
     const bundleDir = await runningWith(ctx, ': > /tmp/lock; exec /usr/bin/flock /tmp/lock /bin/sleep 600', ['/bin/sh', '-c', '! /usr/bin/flock -n /tmp/lock /bin/true'], tools);
@@ -51,7 +51,7 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
   });
 
   requirement('cli.checkpoint.tcp-established', 'an established loopback TCP connection: refused without --tcp-established, carrying data again after restore with it', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     skipOverBridge(ctx, 'the fifo the container makes in its rootfs');
     const tools = await targetTools(ctx, ['socat']);
     // A server appends what it receives to /tmp/received; a client sends what is written to the
@@ -80,17 +80,19 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
     expect(await memoryLimitOf(ctx), 'the memory limit of the container\'s cgroup before the checkpoint').toBe(String(64 * MiB));
     const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
     await ctx.runtime.checkpoint(ctx.id, paths);
-    if (await ctx.runtime.state(ctx.id).then(() => true, () => false)) await ctx.runtime.delete(ctx.id, { force: true });
+    if (await exists(ctx, ctx.id)) await ctx.runtime.delete(ctx.id, { force: true });
     await ctx.runtime.restore(ctx.id, { ...paths, bundle: bundleDir, detach: true, stdio: QUIET });
     expect(await memoryLimitOf(ctx), `the memory limit of the restored container's cgroup, with memory.limit ${64 * MiB} in config.json`).toBe(String(64 * MiB));
   });
 
   requirement('cli.checkpoint.pre-dump', 'pre-dump then a dump with --parent-path: the final image holds fewer pages, and it restores', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     // A pre-dump through CRIU needs the kernel to track which pages change (soft-dirty bits): CRIU
     // says whether it can. A runtime that saves containers its own way (runsc) is asked as it is.
-    const tracking = ctx.runtime.profile.usesCriu ? await ctx.runner.run('criu', ['check', '--feature', 'mem_dirty_track'], { timeoutMs: 20_000 }) : { exitCode: 0, stdout: '', stderr: '' };
-    if (tracking.exitCode !== 0) ctx.skip(`CRIU cannot track memory changes where the runtime runs, so no pre-dump can work: criu check --feature mem_dirty_track says ${JSON.stringify((tracking.stdout + tracking.stderr).trim().slice(0, 200))}`);
+    if (ctx.runtime.profile.usesCriu) {
+      const tracking = await ctx.runner.run('criu', ['check', '--feature', 'mem_dirty_track'], { timeoutMs: 20_000 });
+      if (tracking.exitCode !== 0) ctx.skip(`CRIU cannot track memory changes where the runtime runs, so no pre-dump can work: criu check --feature mem_dirty_track says ${JSON.stringify((tracking.stdout + tracking.stderr).trim().slice(0, 200))}`);
+    }
     // 8 MiB of memory that does not change, so the final dump after a pre-dump has little left to save.
     const bundleDir = await runningWith(ctx, 'dd if=/dev/urandom of=/dev/shm/ballast bs=1M count=8 2>/dev/null; exec sleep 600', ['test', '-s', '/dev/shm/ballast']);
     const full = join(ctx.workDir, 'full-image');
@@ -102,18 +104,18 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
     await ctx.runtime.checkpoint(ctx.id, { imagePath: final, workPath: join(ctx.workDir, 'final-work'), parentPath: '../pre' });
     const [fullPages, finalPages] = [await pagesBytes(full), await pagesBytes(final)];
     expect(finalPages, `pages in the final image (${finalPages} bytes) against a full dump's (${fullPages})`).toBeLessThan(fullPages / 2);
-    if (await ctx.runtime.state(ctx.id).then(() => true, () => false)) await ctx.runtime.delete(ctx.id, { force: true });
+    if (await exists(ctx, ctx.id)) await ctx.runtime.delete(ctx.id, { force: true });
     await ctx.runtime.restore(ctx.id, { imagePath: final, workPath: join(ctx.workDir, 'restore-work'), bundle: bundleDir, detach: true, stdio: QUIET });
     expect(await ctx.runtime.status(ctx.id), 'the container restored from the final image').toBe('running');
     expect((await ctx.runtime.exec(ctx.id, ['test', '-s', '/dev/shm/ballast'])).exitCode, 'the memory the pre-dump saved is there').toBe(0);
   });
 
   requirement('cli.restore.new-id', 'a checkpoint restores under a new container id, the old one gone', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     const bundleDir = await runningWith(ctx, 'echo here > /tmp/mark; exec sleep 600', ['test', '-f', '/tmp/mark']);
     const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
     await ctx.runtime.checkpoint(ctx.id, paths);
-    if (await ctx.runtime.state(ctx.id).then(() => true, () => false)) await ctx.runtime.delete(ctx.id, { force: true });
+    if (await exists(ctx, ctx.id)) await ctx.runtime.delete(ctx.id, { force: true });
     const other = ctx.newId();
     await ctx.runtime.restore(other, { ...paths, bundle: bundleDir, detach: true, stdio: QUIET });
     expect(await ctx.runtime.status(other), 'the container under its new id').toBe('running');

@@ -8,7 +8,7 @@ import { waitFor } from '../../src/util/wait.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { MiB } from '../resources/cgroup-reading.js';
 import {
-  QUIET, bundleWith, criuErrors, exists, memoryCgroupOf, memoryLimitOf, onlyWith, paths, requireCriu, runningUnderMemoryLimit, runningWith, startReady, targetTools,
+  QUIET, bundleWith, criuErrors, exists, memoryCgroupOf, memoryLimitOf, onlyWith, paths, requireMemoryCheckpoint, runningUnderMemoryLimit, runningWith, startReady, targetTools,
 } from './containers.js';
 
 /**
@@ -69,7 +69,7 @@ async function cgroupLines(ctx: RuntimeTestContext, pid: number | undefined): Pr
 
 describeRuntimes('checkpoint and restore: a peer, a terminal, the network and the cgroups outside the container', (requirement) => {
   requirement('cli.checkpoint.ext-unix-sk', 'a datagram socket connected to a peer in another container: refused without --ext-unix-sk, carrying data to that peer again after restore with it', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     skipOverBridge(ctx, 'the unix socket and the fifo the containers make');
     const tools = await targetTools(ctx, ['socat']);
     // Both containers bind the same dir at /ext. The peer receives datagrams on /ext/log and
@@ -96,7 +96,7 @@ describeRuntimes('checkpoint and restore: a peer, a terminal, the network and th
   });
 
   requirement('cli.checkpoint.shell-job', 'a container whose stdin is a terminal of the target (a shell job): checkpoint refused without --shell-job, done with it', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     const terminal = await targetTerminal(ctx);
     try {
       await shellJob(ctx, terminal.path);
@@ -110,7 +110,7 @@ describeRuntimes('checkpoint and restore: a peer, a terminal, the network and th
   });
 
   requirement('cli.restore.shell-job', 'a shell job checkpointed with --shell-job: restore --shell-job, its stdin on the terminal, brings it back running', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     const terminal = await targetTerminal(ctx);
     try {
       const bundleDir = await shellJob(ctx, terminal.path);
@@ -129,7 +129,7 @@ describeRuntimes('checkpoint and restore: a peer, a terminal, the network and th
   });
 
   requirement('cli.checkpoint.empty-ns', 'checkpoint and restore with --empty-ns network: the restored container\'s network namespace lacks the address it had added', async (ctx) => {
-    await requireCriu(ctx);
+    await requireMemoryCheckpoint(ctx);
     const address = '10.123.0.1';
     const withNetAdmin = (c: BundleBuilder) => c.edit((config) => {
       const caps = config.process!.capabilities!;
