@@ -7,7 +7,7 @@ import { countByLevel, formatLevelCounts, scanCoverage } from '../requirements/c
 import { LEVELS, requirementLink, type Level, type Requirement } from '../requirements/requirement.js';
 import type { ComplianceReport, RequirementResult, Status, Verdict } from '../report/compliance.js';
 import { runLabel } from '../report/render/matrix.js';
-import { truncate } from '../report/render/text.js';
+import { briefReason } from '../report/render/text.js';
 import { verdictOf } from '../report/verdict.js';
 import { packageRoot } from '../package-root.js';
 import { firstLine, visibleText } from '../util/text.js';
@@ -137,8 +137,7 @@ export interface NeverPassed {
 }
 
 /** How long a reason may be in these lists: one line of a terminal, more or less. */
-const REASON_MAX = 160;
-const brief = (text: string | undefined): string | undefined => (text === undefined || firstLine(text) === '' ? undefined : truncate(firstLine(text), REASON_MAX));
+const brief = (text: string | undefined): string | undefined => (text === undefined || firstLine(text) === '' ? undefined : briefReason(text));
 
 /** A result a run passed: the runtime did what the rule says (a rule outside its judged release too), not refused nor flaky. */
 function passed(result: RequirementResult): boolean {

@@ -4,11 +4,10 @@ import { LEVEL_GROUP_LABEL, metOfTested, scoreRun, type LevelGroup } from '../re
 import { verdictOf } from '../report/verdict.js';
 import { catalogue } from '../requirements/catalogue.js';
 import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
-import { runHeadline, truncate } from '../report/render/text.js';
-import { firstLine, visibleText } from '../util/text.js';
+import { briefReason, runHeadline } from '../report/render/text.js';
+import { visibleText } from '../util/text.js';
 
 /** A reason's first line, short enough for one terminal line. */
-const brief = (text: string): string => truncate(firstLine(text), 160);
 
 const MARK: Record<Verdict, string> = {
   pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', unsupported: 'UNSUP', flaky: 'FLAKY', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
@@ -51,15 +50,15 @@ function why(r: RuntimeRun['results'][number], verdict: Verdict, run: RuntimeRun
     case 'withdrawn':
       return ` — replaced after ${r.until}, before the judged ${target}; not counted (it came to ${r.status})`;
     case 'expected-fail':
-      return ` — expected: ${brief(r.expectedFailure?.reason ?? '')}`;
+      return ` — expected: ${briefReason(r.expectedFailure?.reason ?? '')}`;
     case 'flaky': {
       const tries = r.tests.flatMap((t) => t.attempts ?? []);
-      return ` — attempts disagree (${tries.map((a) => a.status).join(', ')}): ${brief(tries.find((a) => a.status !== 'pass')?.reason ?? '')}`;
+      return ` — attempts disagree (${tries.map((a) => a.status).join(', ')}): ${briefReason(tries.find((a) => a.status !== 'pass')?.reason ?? '')}`;
     }
     case 'unexpected-pass':
-      return ` — passed, but its declaration says it fails: ${brief(r.expectedFailure?.reason ?? '')}`;
+      return ` — passed, but its declaration says it fails: ${briefReason(r.expectedFailure?.reason ?? '')}`;
     default:
-      return ` — ${brief(r.reason ?? '')}`;
+      return ` — ${briefReason(r.reason ?? '')}`;
   }
 }
 

@@ -7,7 +7,7 @@
 import type { ComplianceReport, RuntimeRun } from '../compliance.js';
 import { LEVEL_GROUP_LABEL, scoreRun, type LevelGroup } from '../score.js';
 import { verdictOf } from '../verdict.js';
-import { visibleText } from '../../util/text.js';
+import { firstLine, visibleText } from '../../util/text.js';
 import { runLabel } from './matrix.js';
 
 /** At most `max` code points (never half a surrogate pair), with an ellipsis when cut. */
@@ -124,4 +124,9 @@ export function reportHeadline(report: Pick<ComplianceReport, 'runs'>): string {
   if (report.runs.length === 0) return 'no runtime ran';
   if (report.runs.length === 1) return runHeadline(report.runs[0]!);
   return report.runs.map((run) => `${runLabel(run)}: ${runHeadline(run)}`).join(' · ');
+}
+
+/** A reason as one line of a terminal: its first line, cut to 160 characters. */
+export function briefReason(text: string): string {
+  return truncate(firstLine(text), 160);
 }
