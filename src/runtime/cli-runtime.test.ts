@@ -63,6 +63,25 @@ describe('the adapter against misbehaving runtime binaries', () => {
     expect(error.stderr).toContain('\u001b[31m');
   });
 
+  it('a failed checkpoint or restore quotes CRIU\'s log from the work dir, whose path alone is all the runtime says', async () => {
+    // A stand-in for runc over CRIU: real CRIU fails on demand only for what the checkpoint
+    // suites already do (their evidence shows it); here the log's lines are known exactly.
+    const criu = await script('criu-fails', [
+      'while [ $# -gt 0 ]; do case $1 in --work-path) work=$2; shift ;; checkpoint|restore) verb=$1 ;; esac; shift; done',
+      'log=$work/dump.log; [ "$verb" = restore ] && log=$work/restore.log',
+      'printf "(00.001) Warn  (criu/kerndat.c:1): RLIMIT_NOFILE too low\\n(00.010) Error (criu/sk-unix.c:12): unix: Can\'t dump socket\\n(00.011) Error (criu/cr-dump.c:2): Dumping FAILED.\\n" > "$log"',
+      'echo "criu failed: type $verb errno 0; log file: $log" >&2; exit 1',
+    ].join('\n'));
+    const paths = { imagePath: join(work.path, 'criu-image'), workPath: join(work.path, 'criu-work') };
+    const dumped = await criu.checkpoint('x', paths).catch((e: unknown) => e) as RuntimeError;
+    expect(dumped).toBeInstanceOf(RuntimeError);
+    expect(dumped.message).toContain('criu failed: type checkpoint errno 0');
+    expect(dumped.message).toContain("CRIU's dump.log: (00.010) Error (criu/sk-unix.c:12): unix: Can't dump socket; (00.011) Error (criu/cr-dump.c:2): Dumping FAILED.");
+    expect(dumped.message).not.toContain('RLIMIT_NOFILE');
+    const restored = await criu.restore('x', { ...paths, bundle: work.path, detach: true }).catch((e: unknown) => e) as RuntimeError;
+    expect(restored.message).toContain("CRIU's restore.log: (00.010) Error");
+  });
+
   it('a create given its own limit is killed at that limit, not at the call timeout', async () => {
     const hung = await script('hung-create', 'exec sleep 600');
     const error = await hung.create('x', { bundle: work.path, timeoutMs: 300 }).catch((e: unknown) => e);

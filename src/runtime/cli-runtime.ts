@@ -16,6 +16,7 @@ import {
   CONMON_SCRIPT, conmonCreateArgs, conmonExecArgs, exitStatus, logText, MonitorFiles, parseContainerLog, parseSync, wantsTerminal,
   type ContainerLogLine, type ExitStatus, type MonitorOptions, type MonitorSync,
 } from './monitor.js';
+import { CRIU_LOGS, criuErrors } from './criu-log.js';
 import { recordInLedger, type KeptGroup } from './process-groups.js';
 import { DEFAULT_OUTPUT_CAPS, type Input, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles } from './process-runner.js';
 import type { RuntimeProfile, Verb } from './profiles.js';
@@ -519,7 +520,8 @@ export class CliRuntime implements Runtime {
     this.#ensureSupported('checkpoint');
     // crun wants both to exist; runc makes them. Paths are shared with a target container.
     await mkdirs(options.imagePath, options.workPath);
-    await this.#check('checkpoint', checkpointArgs(id, options), { timeoutMs: options.timeoutMs });
+    const result = await this.#call('checkpoint', checkpointArgs(id, options), { timeoutMs: options.timeoutMs, logOnlyOnFailure: true });
+    if (result.exitCode !== 0) throw await this.#failure('checkpoint', result, undefined, await criuErrors(options.workPath ?? options.imagePath, CRIU_LOGS.checkpoint));
   }
 
   async restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }> {
@@ -529,7 +531,7 @@ export class CliRuntime implements Runtime {
     const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs, logOnlyOnFailure: true, keepGroup: true });
     const failed = result.exitCode !== 0 && (options.detach || result.logError !== undefined);
     await this.#keep(id, result, failed);
-    if (failed) throw await this.#failure('restore', result, stdio);
+    if (failed) throw await this.#failure('restore', result, stdio, await criuErrors(options.workPath ?? options.imagePath, CRIU_LOGS.restore));
     return { exitCode: options.detach ? undefined : result.exitCode };
   }
 
@@ -591,10 +593,10 @@ export class CliRuntime implements Runtime {
     return { ...result, argv: full, logError };
   }
 
-  async #failure(verb: string, result: CallResult, stdio?: StdioFiles): Promise<RuntimeError> {
+  async #failure(verb: string, result: CallResult, stdio?: StdioFiles, toolWords?: string): Promise<RuntimeError> {
     let stderr = result.stderr;
     if (stdio?.stderr) stderr = await tail(stdio.stderr);
-    return new RuntimeError(verb, result.argv, result.exitCode, stderr, result.logError);
+    return new RuntimeError(verb, result.argv, result.exitCode, stderr, result.logError, toolWords);
   }
 
   #parse<S extends z.ZodType>(verb: string, result: CallResult, schema: S): z.infer<S> {

@@ -20,10 +20,12 @@ export class RuntimeError extends Error {
     readonly stderr: string,
     /** The last error-level message from the runtime's own --log file, if it wrote one. */
     readonly logError: string | undefined,
+    /** What a tool the runtime ran said of the failure (CRIU's log of a checkpoint), quoted after the runtime's words. */
+    readonly toolWords?: string,
   ) {
     const words = logError ?? (firstLine(stderr) || '(no output)');
     // No exit code: a signal ended the call, or a monitor ran it and reported only the words.
-    super(`${argv[0] ?? 'runtime'} ${verb} failed (${exitCode === undefined ? 'no exit code' : `exit ${exitCode}`}): ${quoted(words, 'the runtime\'s words')}`);
+    super(`${argv[0] ?? 'runtime'} ${verb} failed (${exitCode === undefined ? 'no exit code' : `exit ${exitCode}`}): ${quoted(words, 'the runtime\'s words')}${toolWords === undefined ? '' : `; ${quoted(toolWords, 'the tool\'s words')}`}`);
   }
 }
 

@@ -100,17 +100,6 @@ export async function memoryLimitOf(ctx: RuntimeTestContext, id = ctx.id): Promi
   return (await ctx.runner.run('cat', [join(dir, version === 1 ? 'memory.limit_in_bytes' : 'memory.max')], { timeoutMs: 10_000 })).stdout.trim();
 }
 
-/**
- * The error lines of a CRIU log in a work dir (dump.log, restore.log), at most `max`, without the
- * RLIMIT_NOFILE line CRIU writes in every container target: what a failure's evidence quotes,
- * since the work dir is gone once the run ends.
- */
-export async function criuErrors(workPath: string, log: string, max = 4): Promise<string> {
-  const text = await readFile(join(workPath, log), 'utf8').catch(() => '');
-  const lines = text.split('\n').filter((l) => /\b(Error|BUG)\b/.test(l) && !/RLIMIT_NOFILE/.test(l)).slice(0, max);
-  return lines.length === 0 ? `(no error in ${log})` : lines.map((l) => l.trim()).join('; ');
-}
-
 /** A running container (ctx.id), `sleep 600` under a memory limit of 64 MiB in its config.json, with cgroups where the runtime runs. */
 export async function runningUnderMemoryLimit(ctx: RuntimeTestContext): Promise<string> {
   await requireMemoryCheckpoint(ctx);
