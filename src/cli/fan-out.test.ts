@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
@@ -29,10 +29,10 @@ describe('rtconform run --engine: one run over several engines', () => {
     expect(sharesFor(['runc', 'crun'], 1)).toEqual([{ runtime: 'runc' }, { runtime: 'crun' }]);
   });
 
-  const run = async (engines: string[], runtimes: string[], whileRunning?: () => Promise<void>) => {
+  const run = async (engines: string[], runtimes: string[], whileRunning?: (outDir: string) => Promise<void>) => {
     const out = await dir({ prefix: 'rtconform-fanout-out-', unsafeCleanup: true });
     const child = execa('node', [CLI(), 'run', '--in-container', ...engines.flatMap((e) => ['--engine', e]), ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'state', '--out', out.path], { reject: false, all: true });
-    await whileRunning?.();
+    await whileRunning?.(out.path);
     const ended = await child;
     const report = (() => {
       try {
@@ -46,13 +46,27 @@ describe('rtconform run --engine: one run over several engines', () => {
   };
 
   /**
-   * Kills the proxy mid-share: 2.5 s after the share asked for its target container (the bridge
-   * mounted, tests going; the state suite takes 6 s or more).
+   * Kills the proxy mid-share: once a share's partial report holds a result (its target up, tests
+   * going; the state suite takes 6 s or more). A fixed wait after the target was asked for was
+   * too short on a loaded machine: the share had no result yet, so the run had nothing to report.
    */
-  const killWhenBusy = (proxy: LoopbackEngine) => async (): Promise<void> => {
+  const killWhenBusy = (proxy: LoopbackEngine) => async (outDir: string): Promise<void> => {
     const deadline = Date.now() + 60_000;
-    while (!proxy.createdContainer() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const judged = (): boolean => {
+      try {
+        return readdirSync(join(outDir, 'engines')).some((share) => {
+          try {
+            const partial = ComplianceReportSchema.parse(JSON.parse(readFileSync(join(outDir, 'engines', share, 'compliance.json'), 'utf8')));
+            return partial.runs.some((r) => r.results.length > 0);
+          } catch {
+            return false; // not written yet, or caught mid-write
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    while (!(proxy.createdContainer() && judged()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     await proxy.kill();
   };
 
