@@ -13,7 +13,7 @@ export { CliRuntime, type CliRuntimeOptions } from './runtime/cli-runtime.js';
 export type { Runtime, RuntimeVersion, ExecResult, StopOptions, EventsOptions, WaitOptions } from './runtime/runtime.js';
 export type { MonitorOptions, ExitStatus, ContainerLogLine } from './runtime/monitor.js';
 export type {
-  CreateOptions, RunContainerOptions, ExecOptions, KillOptions, DeleteOptions, CheckpointOptions, RestoreOptions, ManageCgroupsMode, NamespaceType,
+  CreateOptions, RunContainerOptions, ExecOptions, KillOptions, DeleteOptions, CheckpointOptions, RestoreOptions, UpdateOptions, ManageCgroupsMode, NamespaceType,
 } from './runtime/argv.js';
 export {
   RuntimeError, RuntimeTimeoutError, RuntimeNotFoundError, RuntimeSpawnError, RuntimeOutputError,

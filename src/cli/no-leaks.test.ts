@@ -9,26 +9,17 @@ import { describe, expect, inject, it } from 'vitest';
 import { engineClient, pingEngine } from '../container/engine.js';
 import { containerTestSkipReason } from '../harness/container-targets.js';
 import { LABEL } from '../container/target-container.js';
-import { isRoot } from '../util/is-root.js';
 import { cgroupsNamed } from '../harness/cgroup-sweep.js';
 import { runsDir } from '../harness/run-home.js';
 import { packageRoot } from '../package-root.js';
-import { resolveRuntime } from '../runtime/resolve.js';
 import { waitFor } from '../util/wait.js';
 import { isAlive, processTree, procStat } from '../util/procfs.js';
 import { ComplianceReportSchema } from '../report/compliance.js';
 import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
+import { runcOnHost } from './testdata/runc-on-host.js';
 
 const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
 
-function runcAvailable(): boolean {
-  try {
-    resolveRuntime('runc');
-    return isRoot();
-  } catch {
-    return false;
-  }
-}
 
 /** The private dir of runs (harness/run-home.ts): the machine's, or a test's own (--state-dir). */
 const runsDirOf = (stateDir?: string): string => runsDir(stateDir);
@@ -43,7 +34,7 @@ function homesOf(runId: string, stateDir?: string): string[] {
 async function leftovers(runId: string, stateDir?: string): Promise<string[]> {
   const found: string[] = [];
   const prefix = `rtc-${runId}-`;
-  if (runcAvailable()) {
+  if (runcOnHost()) {
     const list = await execa('runc', ['list', '--format', 'json']);
     for (const c of (JSON.parse(list.stdout) as { id: string }[] | null) ?? []) if (c.id.startsWith(prefix)) found.push(`runc container ${c.id}`);
   }
@@ -112,7 +103,7 @@ async function startRun(runId: string, args: string[], suite: string): Promise<{
 }
 
 describe('nothing of ours is left behind', () => {
-  const runtimes = runcAvailable() ? ['fake', 'runc'] : ['fake'];
+  const runtimes = runcOnHost() ? ['fake', 'runc'] : ['fake'];
 
   it(`after a completed run, monitored containers included (${runtimes.join(', ')})`, async () => {
     const runId = `lk${randomBytes(2).toString('hex')}`;
@@ -200,7 +191,7 @@ describe('nothing of ours is left behind', () => {
   }, 240_000);
 
   it('after a run against a runc that lies in state (every container "stopped"): no runc init and no cgroup of the run', async (ctx) => {
-    if (!runcAvailable()) return ctx.skip('runc on the host needs root and runc on PATH');
+    if (!runcOnHost()) return ctx.skip('runc on the host needs root and runc on PATH');
     const runId = `ls${randomBytes(2).toString('hex')}`;
     const work = await dir({ prefix: 'rtconform-liar-', unsafeCleanup: true });
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointArgs, restoreArgs } from './argv.js';
+import { checkpointArgs, restoreArgs, updateArgs } from './argv.js';
 
 describe('checkpoint and restore argv', () => {
   it('checkpoint: only the paths and the id without options', () => {
@@ -41,5 +41,12 @@ describe('checkpoint and restore argv', () => {
 
   it('restore: without options, the image, the bundle and the id', () => {
     expect(restoreArgs('c2', { imagePath: '/i', bundle: '/b' })).toEqual(['restore', '--image-path', '/i', '--bundle', '/b', 'c2']);
+  });
+});
+
+describe('update argv', () => {
+  it('names where the resources are read: - for standard input, else the file', () => {
+    expect(updateArgs('c3', '-')).toEqual(['update', '--resources', '-', 'c3']);
+    expect(updateArgs('c3', '/w/update-1.json')).toEqual(['update', '--resources', '/w/update-1.json', 'c3']);
   });
 });

@@ -174,6 +174,20 @@ export function restoreArgs(id: string, o: RestoreOptions): string[] {
   ];
 }
 
+/** Where `update` has the runtime read the resources from. */
+export interface UpdateOptions {
+  /**
+   * `stdin` (the default): `--resources -` with the JSON on standard input, as containerd's
+   * go-runc passes them; `file`: `--resources FILE`, a file the adapter writes and removes.
+   */
+  resourcesFrom?: 'stdin' | 'file';
+}
+
+/** `update --resources PATH ID`; PATH `-` is standard input. */
+export function updateArgs(id: string, resourcesPath: string): string[] {
+  return ['update', '--resources', resourcesPath, id];
+}
+
 /** Signals go to the runtime as given ("TERM", "SIGTERM", 15): accepting each form is its job. */
 export function signalArg(signal: string | number): string {
   return String(signal);

@@ -5,9 +5,9 @@ import type { z } from 'zod';
 import { prettifyError } from 'zod';
 import type { LinuxResources, ProcessSpec } from '../spec/config.js';
 import {
-  checkpointArgs, createArgs, deleteArgs, execArgs, killArgs, restoreArgs, runArgs, signalArg,
+  checkpointArgs, createArgs, deleteArgs, execArgs, killArgs, restoreArgs, runArgs, signalArg, updateArgs,
   type CheckpointOptions, type CreateOptions, type DeleteOptions, type ExecOptions, type KillOptions,
-  type RestoreOptions, type RunContainerOptions,
+  type RestoreOptions, type RunContainerOptions, type UpdateOptions,
 } from './argv.js';
 import {
   ContainerWaitError, ExecTimeoutError, MonitorRequiredError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
@@ -535,12 +535,17 @@ export class CliRuntime implements Runtime {
     return { exitCode: options.detach ? undefined : result.exitCode };
   }
 
-  async update(id: string, resources: LinuxResources): Promise<void> {
+  async update(id: string, resources: LinuxResources, options: UpdateOptions = {}): Promise<void> {
     this.#ensureSupported('update');
+    const json = JSON.stringify(resources);
+    if ((options.resourcesFrom ?? 'stdin') === 'stdin') {
+      await this.#check('update', updateArgs(id, '-'), { input: json });
+      return;
+    }
     const file = join(await this.#scratch(), `update-${++this.#seq}.json`);
-    await writeFile(file, JSON.stringify(resources));
+    await writeFile(file, json);
     try {
-      await this.#check('update', ['update', '--resources', file, id]);
+      await this.#check('update', updateArgs(id, file));
     } finally {
       await rm(file, { force: true });
     }

@@ -1,6 +1,6 @@
 import type { LinuxResources, ProcessSpec } from '../spec/config.js';
 import type {
-  CheckpointOptions, CreateOptions, DeleteOptions, ExecOptions, KillOptions, RestoreOptions, RunContainerOptions,
+  CheckpointOptions, CreateOptions, DeleteOptions, ExecOptions, KillOptions, RestoreOptions, RunContainerOptions, UpdateOptions,
 } from './argv.js';
 import type { ContainerLogLine, ExitStatus, MonitorOptions } from './monitor.js';
 import type { Input, Target } from './process-runner.js';
@@ -74,5 +74,6 @@ export interface Runtime {
   events(id: string, options: EventsOptions): AsyncIterable<RuntimeEvent>;
   checkpoint(id: string, options: CheckpointOptions): Promise<void>;
   restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }>;
-  update(id: string, resources: LinuxResources): Promise<void>;
+  /** Resources on standard input (`--resources -`, as containerd passes them) unless `options` says a file. */
+  update(id: string, resources: LinuxResources, options?: UpdateOptions): Promise<void>;
 }

@@ -86,5 +86,7 @@ export const runcCliRequirements = [
     ['cli.update.memory', 'SHOULD', 'update --resources changes the memory limit of a running container\'s cgroup.'],
     ['cli.update.pids', 'SHOULD', 'update --resources changes the pids limit of a running container: forks beyond the new limit fail.'],
     ['cli.update.cpu', 'SHOULD', 'update --resources changes the CPU shares, quota and period of a running container\'s cgroup.'],
+    ['cli.update.resources-stdin', 'SHOULD', 'update --resources - reads the resources from standard input, the form containerd (go-runc) uses, and applies them to the running container\'s cgroup.'],
+    ['cli.update.resources-file', 'SHOULD', 'update --resources FILE reads the resources from that file and applies them to the running container\'s cgroup.'],
   ]),
 ];
