@@ -32,7 +32,7 @@ async function once(n: number): Promise<{ wallMs: number; verdicts: Verdicts; co
   const out = await dir({ prefix: 'rtconform-bench-stability-', unsafeCleanup: true });
   try {
     const started = performance.now();
-    const result = await execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), 'run', ...args, '--out', out.path], { reject: false, all: true });
+    const result = await execa('node', [join(packageRoot(), 'dist/cli/main.js'), 'run', ...args, '--out', out.path], { reject: false, all: true });
     const wallMs = performance.now() - started;
     if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`run ${n} exited ${result.exitCode}:\n${result.all?.slice(-3000)}`);
     const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out.path, 'compliance.json'), 'utf8')));

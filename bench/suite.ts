@@ -143,7 +143,7 @@ async function measure(target: TargetName, work: string): Promise<Figures | stri
   const cpuBefore = childrenCpuSeconds();
   const machineBefore = machineCpuSeconds();
   const started = performance.now();
-  const result = await execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), 'run', ...args, '--out', out], { reject: false, all: true });
+  const result = await execa('node', [join(packageRoot(), 'dist/cli/main.js'), 'run', ...args, '--out', out], { reject: false, all: true });
   const wallS = (performance.now() - started) / 1000;
   const cpuS = childrenCpuSeconds() - cpuBefore;
   const machineCpuS = machineCpuSeconds() - machineBefore;

@@ -4,7 +4,7 @@
 # the variables GitHub would set (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ACTION_PATH).
 set -uo pipefail
 here=${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}
-cli="$here/dist/src/cli/main.js"
+cli="$here/dist/cli/main.js"
 if [ ! -f "$cli" ]; then
   # The action's own checkout has no build: install and build it once.
   (cd "$here" && npm ci --no-audit --no-fund >&2) || { echo "rtconform action: could not install rtconform in $here" >&2; exit 2; }

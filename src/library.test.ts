@@ -20,7 +20,7 @@ describe('the published package', () => {
       const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', temp.path], { cwd: packageRoot() });
       const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
       const shipped = files.map((f) => f.path);
-      expect(shipped).toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/vitest.js', 'dist/src/cli/main.js', 'runtimes/runc.yaml', 'src/probe/probe.sh']));
+      expect(shipped).toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/vitest.js', 'dist/cli/main.js', 'runtimes/runc.yaml', 'src/probe/probe.sh']));
       // The suites ship (`rtconform run` runs them); rtconform's own tests do not.
       expect(shipped.filter((f) => !f.startsWith('suites/') && (/\.test\.[jt]s$/.test(f) || f.includes('/testdata/')))).toEqual([]);
 

@@ -8,7 +8,7 @@ import { verdictOf } from '../report/verdict.js';
 import { packageRoot } from '../package-root.js';
 import { runcOnHost } from './testdata/runc-on-host.js';
 
-const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const CLI = (): string => join(packageRoot(), 'dist/cli/main.js');
 
 /**
  * The suites catch a real runc broken in one way: a wrapper script (src/cli/testdata/hostile/)

@@ -19,7 +19,7 @@ import { sharesFor } from './fan-out.js';
  * engine behind a loopback TCP proxy (loopbackEngine), so it is remote to the run (its share
  * goes over the file bridge) and can be killed mid-run, as a remote engine that goes down.
  */
-const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const CLI = (): string => join(packageRoot(), 'dist/cli/main.js');
 
 
 describe('rtconform run --engine: one run over several engines', () => {

@@ -132,7 +132,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
       const dir = join(partsDir, String(++part));
       const began = Date.now();
       say(`engine ${engine}: ${shareName(next.share)}${next.tries.length > 0 ? `, again (it failed on ${next.tries.at(-1)!.engine})` : ''}`);
-      const share = execa(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), ...shareArgs(options, next.share, dir, fileSharing, `${runId}s${part}`)], {
+      const share = execa(process.execPath, [join(packageRoot(), 'dist/cli/main.js'), ...shareArgs(options, next.share, dir, fileSharing, `${runId}s${part}`)], {
         reject: false, all: true, env: { DOCKER_HOST: engine }, stdin: 'ignore',
       });
       children.add(share);

@@ -52,7 +52,7 @@ describe('the GitLab CI example', () => {
       // What before_script's `npm install -g rtconform` gives: the command on the PATH.
       const bin = join(work.path, 'bin');
       await execa('mkdir', [bin]);
-      await writeFile(join(bin, 'rtconform'), `#!/bin/sh\nexec node ${join(packageRoot(), 'dist/src/cli/main.js')} "$@"\n`);
+      await writeFile(join(bin, 'rtconform'), `#!/bin/sh\nexec node ${join(packageRoot(), 'dist/cli/main.js')} "$@"\n`);
       await chmod(join(bin, 'rtconform'), 0o755);
       const result = await execa('bash', ['-eo', 'pipefail', '-c', job.script.join('\n')], {
         cwd: work.path, reject: false, all: true,

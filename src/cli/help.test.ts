@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../package-root.js';
 
-const cli = (...args: string[]) => execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), ...args], { reject: false });
+const cli = (...args: string[]) => execa('node', [join(packageRoot(), 'dist/cli/main.js'), ...args], { reject: false });
 
 describe('rtconform answers --help', () => {
   // Each command with an option its help must list.

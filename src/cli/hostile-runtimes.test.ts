@@ -10,7 +10,7 @@ import { verdictOf } from '../report/verdict.js';
 import { requirementIdsIn } from '../requirements/coverage.js';
 import { packageRoot } from '../package-root.js';
 
-const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const CLI = (): string => join(packageRoot(), 'dist/cli/main.js');
 const HOSTILE = (): string => join(packageRoot(), 'src/cli/testdata/hostile');
 /** The lifecycle files that test what the hostile runtimes break (a run of the whole suite proves no more). */
 const SUITE_FILES = ['create', 'start', 'kill', 'delete', 'missing-id'].map((f) => `lifecycle/${f}`);

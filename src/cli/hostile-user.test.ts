@@ -19,7 +19,7 @@ import { waitFor } from '../util/wait.js';
  * what it refused.
  */
 
-const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const CLI = (): string => join(packageRoot(), 'dist/cli/main.js');
 const NOBODY = 65534;
 
 /** Runs `script` with sh as the user nobody, `input` on its stdin. */

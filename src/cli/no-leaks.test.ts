@@ -18,7 +18,7 @@ import { ComplianceReportSchema } from '../report/compliance.js';
 import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 import { runcOnHost } from './testdata/runc-on-host.js';
 
-const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const CLI = (): string => join(packageRoot(), 'dist/cli/main.js');
 
 
 /** The private dir of runs (harness/run-home.ts): the machine's, or a test's own (--state-dir). */

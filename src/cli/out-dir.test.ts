@@ -79,7 +79,7 @@ describe('the out dir: checked before the run, written without harm to what is n
     const out = join(work.path, 'cli');
     await mkdir(out);
     await writeFile(join(out, 'junit.xml'), '<theirs/>');
-    const result = await execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), 'run', '--suite', 'state', '--out', out], { reject: false, all: true });
+    const result = await execa('node', [join(packageRoot(), 'dist/cli/main.js'), 'run', '--suite', 'state', '--out', out], { reject: false, all: true });
     expect(result.exitCode, result.all).toBe(2);
     expect(result.all).toMatch(/--out .*already holds junit\.xml, which rtconform did not write/);
     expect(result.all).not.toMatch(/running state/);

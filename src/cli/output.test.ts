@@ -4,7 +4,7 @@ import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../package-root.js';
 
-const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const CLI = (): string => join(packageRoot(), 'dist/cli/main.js');
 
 /** What `rtconform run` prints while it goes: --quiet, --verbose, and a progress line on a terminal. */
 describe('rtconform run output', () => {

@@ -8,7 +8,7 @@ import { REPORT_FILES } from '../report/write-reports.js';
 import { packageRoot } from '../package-root.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), ...args], { reject: false, cwd: packageRoot(), env, all: true });
+  execa('node', [join(packageRoot(), 'dist/cli/main.js'), ...args], { reject: false, cwd: packageRoot(), env, all: true });
 
 // Two files, so that each of two shards gets one; lifecycle/delete holds the requirement the fault mode breaks.
 const SUITES = ['--suite', 'lifecycle/delete', '--suite', 'state'];

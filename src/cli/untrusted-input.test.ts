@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ComplianceReport } from '../report/compliance.js';
 import { packageRoot } from '../package-root.js';
 
-const CLI = (): string => join(packageRoot(), 'dist/src/cli/main.js');
+const CLI = (): string => join(packageRoot(), 'dist/cli/main.js');
 
 /** Set on exit by every CLI run below: the most memory the process ever held (KiB), on stderr. */
 const MAX_RSS_HOOK = 'data:text/javascript,process.on("exit",()=>process.stderr.write(`\\nrtconform-test-max-rss-kib=${process.resourceUsage().maxRSS}\\n`))';

@@ -64,7 +64,7 @@ async function runFaults(faults: Fault[], suites: string[]): Promise<FaultRun> {
       return declaration;
     }));
     const out = join(work.path, 'out');
-    const result = await execa('node', [join(packageRoot(), 'dist/src/cli/main.js'), 'run', ...declarations.flatMap((d) => ['--runtime-config', d]), ...suites.flatMap((s) => ['--suite', s]), '--out', out], {
+    const result = await execa('node', [join(packageRoot(), 'dist/cli/main.js'), 'run', ...declarations.flatMap((d) => ['--runtime-config', d]), ...suites.flatMap((s) => ['--suite', s]), '--out', out], {
       reject: false, cwd: packageRoot(), all: true,
     });
     const report = ComplianceReportSchema.parse(JSON.parse(await readFile(join(out, 'compliance.json'), 'utf8')));
