@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { CheckpointStore } from '../../src/runtime/checkpoint-store.js';
-import { QUIET, exists } from './containers.js';
+import { LEAVE_RUNNING_LIMIT, QUIET, exists } from './containers.js';
 import { requireCriu } from './criu.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -42,7 +42,7 @@ describeRuntimes('checkpoint and restore', (requirement) => {
   requirement('cli.checkpoint.leave-running', 'checkpoint --leave-running leaves the container running', async (ctx) => {
     await requireCriu(ctx);
     const { id } = await runningContainer(ctx);
-    await ctx.runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work'), leaveRunning: true });
+    await ctx.runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work'), leaveRunning: true, ...LEAVE_RUNNING_LIMIT });
     expect(await ctx.runtime.status(id)).toBe('running');
     expect((await ctx.runtime.exec(id, ['true'])).exitCode).toBe(0);
   });
@@ -99,8 +99,8 @@ describeRuntimes('checkpoint and restore', (requirement) => {
     await requireCriu(ctx);
     const { id, bundleDir } = await runningContainer(ctx);
     const store = new CheckpointStore(join(ctx.workDir, 'checkpoints'));
-    await store.create(ctx.runtime, id, 'first', { leaveRunning: true });
-    await store.create(ctx.runtime, id, 'second', { leaveRunning: true });
+    await store.create(ctx.runtime, id, 'first', { leaveRunning: true, ...LEAVE_RUNNING_LIMIT });
+    await store.create(ctx.runtime, id, 'second', { leaveRunning: true, ...LEAVE_RUNNING_LIMIT });
     expect((await store.list()).checkpoints.map((c) => c.name)).toEqual(['first', 'second']);
     await store.delete('first');
     expect((await store.list()).checkpoints.map((c) => c.name)).toEqual(['second']);

@@ -56,6 +56,14 @@ export async function runningWith(ctx: RuntimeTestContext, script: string, ready
   return dir;
 }
 
+/**
+ * The limit of a checkpoint that leaves the container running, or pre-dumps it: CRIU takes about
+ * a second for these small containers, several on a loaded machine, while runsc 20221219's
+ * `checkpoint --leave-running` never returns. 15 s is ample for the one and makes the other
+ * cost half the run's call timeout (30 s), which six of these tests waited out.
+ */
+export const LEAVE_RUNNING_LIMIT = { timeoutMs: 15_000 } as const;
+
 export const exists = (ctx: RuntimeTestContext, id: string): Promise<boolean> => ctx.runtime.state(id).then(() => true, () => false);
 
 /** An image and a work dir of this test, by name. */
@@ -66,7 +74,7 @@ export const paths = (ctx: RuntimeTestContext, name: string) => ({ imagePath: jo
  * restored with it, running: what the option is for.
  */
 export async function onlyWith(ctx: RuntimeTestContext, bundleDir: string, option: Pick<CheckpointOptions, 'fileLocks' | 'tcpEstablished' | 'extUnixSk'>): Promise<void> {
-  await refusal(ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'without'), leaveRunning: true }));
+  await refusal(ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'without'), leaveRunning: true, ...LEAVE_RUNNING_LIMIT }));
   expect(await ctx.runtime.status(ctx.id), 'the container after the checkpoint refused without the option').toBe('running');
   await ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'with'), ...option }).catch(async (error: unknown) => {
     // CRIU older than the kernel can fail on what the kernel no longer answers (4.1 asks every

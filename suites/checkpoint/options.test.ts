@@ -6,7 +6,7 @@ import { refusal } from '../../src/fixtures/refusal.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
 import { waitFor } from '../../src/util/wait.js';
 import { MiB } from '../resources/cgroup-reading.js';
-import { QUIET, exists, memoryLimitOf, onlyWith, requireMemoryCheckpoint, runningUnderMemoryLimit, runningWith, targetTools } from './containers.js';
+import { LEAVE_RUNNING_LIMIT, QUIET, exists, memoryLimitOf, onlyWith, requireMemoryCheckpoint, runningUnderMemoryLimit, runningWith, targetTools } from './containers.js';
 
 /**
  * Checkpoint options beyond a plain dump and restore, as containerd and cri-o use them: what
@@ -96,9 +96,9 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
     // 8 MiB of memory that does not change, so the final dump after a pre-dump has little left to save.
     const bundleDir = await runningWith(ctx, 'dd if=/dev/urandom of=/dev/shm/ballast bs=1M count=8 2>/dev/null; exec sleep 600', ['test', '-s', '/dev/shm/ballast']);
     const full = join(ctx.workDir, 'full-image');
-    await ctx.runtime.checkpoint(ctx.id, { imagePath: full, workPath: join(ctx.workDir, 'full-work'), leaveRunning: true });
+    await ctx.runtime.checkpoint(ctx.id, { imagePath: full, workPath: join(ctx.workDir, 'full-work'), leaveRunning: true, ...LEAVE_RUNNING_LIMIT });
     const pre = join(ctx.workDir, 'images', 'pre');
-    await ctx.runtime.checkpoint(ctx.id, { imagePath: pre, workPath: join(ctx.workDir, 'pre-work'), preDump: true });
+    await ctx.runtime.checkpoint(ctx.id, { imagePath: pre, workPath: join(ctx.workDir, 'pre-work'), preDump: true, ...LEAVE_RUNNING_LIMIT });
     expect(await ctx.runtime.status(ctx.id), 'the container after a pre-dump').toBe('running');
     const final = join(ctx.workDir, 'images', 'final');
     await ctx.runtime.checkpoint(ctx.id, { imagePath: final, workPath: join(ctx.workDir, 'final-work'), parentPath: '../pre' });

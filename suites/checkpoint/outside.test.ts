@@ -8,7 +8,7 @@ import { waitFor } from '../../src/util/wait.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { MiB } from '../resources/cgroup-reading.js';
 import {
-  QUIET, bundleWith, exists, memoryCgroupOf, memoryLimitOf, onlyWith, paths, requireMemoryCheckpoint, runningUnderMemoryLimit, runningWith, startReady, targetTools,
+  LEAVE_RUNNING_LIMIT, QUIET, bundleWith, exists, memoryCgroupOf, memoryLimitOf, onlyWith, paths, requireMemoryCheckpoint, runningUnderMemoryLimit, runningWith, startReady, targetTools,
 } from './containers.js';
 
 /**
@@ -101,7 +101,7 @@ describeRuntimes('checkpoint and restore: a peer, a terminal, the network and th
     try {
       await shellJob(ctx, terminal.path);
       // CRIU: "Can't lookup mount=… for fd=0 path=/dev/pts/…": the terminal is on no mount of the container.
-      await refusal(ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'without'), leaveRunning: true }));
+      await refusal(ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'without'), leaveRunning: true, ...LEAVE_RUNNING_LIMIT }));
       expect(await ctx.runtime.status(ctx.id), 'the container after the checkpoint refused without --shell-job').toBe('running');
       await ctx.runtime.checkpoint(ctx.id, { ...paths(ctx, 'with'), shellJob: true });
     } finally {
