@@ -48,18 +48,18 @@ export const execCommands = {
         argv0: proc.args[0],
         cwd: hostCwd(proc.cwd, c.config, c.bundle),
         env: Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-        detached: detach,
+        detached: detach || has('exec-outlives-call'),
         stdio: callerStdio,
       });
       if (child.pid === undefined) throw new FakeError(`could not exec ${proc.args[0]}`);
       store.recordExec(c.id, child.pid);
       const pidFile = str(parsed, 'pid-file');
-      if (pidFile) writeFileSync(pathOf(pidFile), String(child.pid));
+      if (pidFile) writeFileSync(pathOf(pidFile), String(has('exec-outlives-call') ? process.pid : child.pid));
       if (detach) {
         child.unref();
         return 0;
       }
-      const stopForwarding = call().forwardSignals(() => child.pid);
+      const stopForwarding = has('exec-outlives-call') ? () => undefined : call().forwardSignals(() => child.pid);
       const code = await waitChild(child);
       stopForwarding();
       return has('exec-exit-code-lost') ? 0 : code;

@@ -20,6 +20,7 @@ const expectations: Record<Fault, string> = {
   'kill-ignored': 'kill.delivers-signal',
   'delete-running-accepted': 'delete.not-stopped',
   'exec-exit-code-lost': 'cli.exec.exit-code',
+  'exec-outlives-call': 'cli.exec.timeout',
   'start-twice-accepted': 'start.not-created',
   'bundle-path-relative': 'state.bundle-absolute',
   'process-runs-at-create': 'create.process-not-run',

@@ -11,6 +11,7 @@ export const FAULTS = {
   'kill-ignored': 'kill exits 0 without sending the signal',
   'delete-running-accepted': 'delete of a running container succeeds without --force',
   'exec-exit-code-lost': 'exec exits 0 whatever the process exited with',
+  'exec-outlives-call': "exec's --pid-file names the fake's own process, and the exec'd one, in a process group of its own, runs on when the exec call is ended",
   'start-twice-accepted': 'start of a container that is not created exits 0',
   'bundle-path-relative': 'state reports the bundle path as given, not absolute',
   'process-runs-at-create': 'create runs the user process at once instead of waiting for start',

@@ -282,32 +282,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
   });
 });
 
-function sameSet(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
-}
-
-forEachRuntime('adapter: exec timeout and stop', () => {
-  runtimeTest('an exec past its timeout is ended and keeps its output', async ({ runtime, id, bundle }) => {
-    const b = await bundle((c) => c.args('sleep', '600'));
-    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
-    await runtime.start(id);
-    const before = await runtime.ps(id);
-    const started = Date.now();
-    const error = await runtime.exec(id, ['sh', '-c', 'echo partial-output; exec sleep 600'], { timeoutMs: 1500 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ExecTimeoutError);
-    expect((error as ExecTimeoutError).stdout).toContain('partial-output');
-    expect(Date.now() - started).toBeLessThan(8000);
-    // The exec'd process is gone, in the runtime's own view of pids (runsc lists its sandbox's):
-    // ps lists what it did before the exec, the init alone. (A runtime whose exec'd process the
-    // call does not reach, as a resident fake's, ends it once the call has ended.)
-    await waitFor(async () => (sameSet(await runtime.ps(id), before) ? true : undefined), { timeoutMs: 5000, description: `ps of ${id} to list only ${before.join(', ')}` });
-    // What was ended: the process (by its host pid where /proc shows it is the call's; through
-    // the runtime's own kill where only the runtime reaches it, as runsc's), or else the call.
-    const ended = (error as ExecTimeoutError).ended;
-    if (runtime.profile.execPidInRuntime) expect(ended).toMatch(/^the process \(pid \d+ as .* sees it\) was killed through `.* kill --?\w+ \d+ /);
-    else expect(ended).toMatch(/^the process \(pid \d+\) was killed$|^pid \d+ from the pid file is not a process of this call: ended the exec call instead/);
-  });
-
+forEachRuntime('adapter: what the calls of a container leave', () => {
   runtimeTest('what create, start, exec and exec --detach leave lives with the container; its delete leaves nothing of theirs', async ({ runtime, runner, id, bundle }) => {
     const b = await bundle((c) => c.args('sleep', '600'));
     const ends: GroupEnd[] = [];
@@ -333,14 +308,5 @@ forEachRuntime('adapter: exec timeout and stop', () => {
     } finally {
       spy.mockRestore();
     }
-  });
-
-  runtimeTest('stop escalates to SIGKILL when the process ignores SIGTERM', async ({ runtime, id, bundle }) => {
-    const b = await bundle((c) => c.shell("trap '' TERM; echo ready; while :; do sleep 0.05; done"));
-    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
-    await runtime.start(id);
-    await waitForStatus(runtime, id, 'running');
-    expect(await runtime.stop(id, { graceMs: 500 })).toBe('killed');
-    expect(await runtime.status(id)).toBe('stopped');
   });
 });

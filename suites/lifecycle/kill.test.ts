@@ -55,6 +55,17 @@ describeRuntimes('lifecycle: kill', (requirement) => {
     }
   });
 
+  requirement('cli.kill.stop-escalation', 'a process that ignores SIGTERM runs on through the grace period, and SIGKILL stops it', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell("trap '' TERM; echo ready; while :; do sleep 0.05; done"));
+    await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
+    await runtime.start(id);
+    await waitForStatus(runtime, id, 'running');
+    // stop sends TERM, waits the grace period while the container runs, then KILL: 'killed' says
+    // it was still running when the grace period ended (the control: TERM alone did not stop it).
+    expect(await runtime.stop(id, { graceMs: 500 }), 'what ended the container').toBe('killed');
+    expect(await runtime.status(id), 'the container after SIGKILL').toBe('stopped');
+  });
+
   requirement('cli.kill.all', 'kill --all reaches every process in the container', async ({ runtime, id, bundle }) => {
     const b = await bundle((c) => c.shell(
       "(trap 'echo child-got-TERM; exit 0' TERM; echo child-ready; while :; do sleep 0.05; done) & " + trapper(['TERM'])));

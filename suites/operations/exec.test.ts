@@ -5,6 +5,8 @@ import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { waitFor } from '../../src/util/wait.js';
+import { sameSet } from '../../src/util/same-set.js';
+import { ExecTimeoutError } from '../../src/runtime/errors.js';
 
 describeRuntimes('operations: exec', (requirement) => {
   const running = async (ctx: RuntimeTestContext): Promise<string> => {
@@ -65,6 +67,29 @@ describeRuntimes('operations: exec', (requirement) => {
       user: { uid: 0, gid: 0 }, args: ['sh', '-c', 'echo "$FROM_SPEC"; pwd; exit 3'], env: ['PATH=/usr/bin:/bin', 'FROM_SPEC=yes'], cwd: '/tmp',
     });
     expect(result).toMatchObject({ exitCode: 3, stdout: 'yes\n/tmp\n' });
+  });
+
+  requirement('cli.exec.timeout', 'an exec past its timeout is ended: its process killed, its output until then kept, nothing of it left', async (ctx) => {
+    const b = await ctx.bundle((c) => c.args('sleep', '600'));
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
+    await ctx.runtime.start(ctx.id);
+    const before = await ctx.runtime.ps(ctx.id);
+    const started = Date.now();
+    const error = await ctx.runtime.exec(ctx.id, ['sh', '-c', 'echo partial-output; exec sleep 600'], { timeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(error, 'an exec of sleep 600 given 1.5 s').toBeInstanceOf(ExecTimeoutError);
+    const timedOut = error as ExecTimeoutError;
+    expect(timedOut.stdout, 'the output printed before the timeout').toContain('partial-output');
+    expect(Date.now() - started, 'ms the exec took with its 1.5 s timeout').toBeLessThan(8000);
+    // What was ended: the process (by the host pid --pid-file wrote where /proc shows it is the
+    // call's, or through the runtime's own kill --pid where it declares one, as runsc), or else
+    // the call, whose end ends the process (a resident fake's exec'd process is no child of the
+    // call). Either way the check that counts is the next one.
+    expect(timedOut.ended, 'what the timeout ended').toMatch(ctx.runtime.profile.execPidInRuntime
+      ? /^the process \(pid \d+ as .* sees it\) was killed through `.* kill --?\w+ \d+ /
+      : /^the process \(pid \d+\) was killed$|^pid \d+ from the pid file is not a process of this call: ended the exec call instead/);
+    // Nothing of it is left, in the runtime's own view of pids (runsc lists its sandbox's): ps
+    // lists what it did before the exec, the init alone.
+    await waitFor(async () => (sameSet(await ctx.runtime.ps(ctx.id), before) ? true : undefined), { timeoutMs: 5000, description: `ps of ${ctx.id} to list only ${before.join(', ')}, as before the exec` });
   });
 
   requirement('cli.exec.detach', 'exec --detach returns while the process runs on, and its --pid-file names a pid ps lists', async (ctx) => {

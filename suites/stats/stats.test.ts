@@ -3,6 +3,7 @@ import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/te
 import { EventSchema, StatsSchema, type RuntimeEvent } from '../../src/runtime/schemas.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
+import { sameSet } from '../../src/util/same-set.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 
 /** Keeps one CPU busy without forking, so every cycle is the container's own. */
@@ -39,10 +40,6 @@ async function eventsStatsStdout(ctx: RuntimeTestContext): Promise<string> {
   const result = await ctx.runner.run(ctx.runtime.binary, argv, { timeoutMs: ctx.run.plan.callTimeoutMs });
   expect(result.exitCode, `${ctx.runtime.binary} ${argv.join(' ')} failed: ${result.stderr}`).toBe(0);
   return result.stdout;
-}
-
-function sameSet(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((pid) => b.includes(pid));
 }
 
 describeRuntimes('stats: events --stats and events --interval', (requirement) => {

@@ -15,6 +15,9 @@ export const runcCliRequirements = [
     ['cli.exec.stopped', 'MUST', 'Exec into a stopped container is an error.'],
     ['cli.exec.tty', 'SHOULD', 'Exec --tty gives the process a terminal on stdin, stdout and stderr, sent to --console-socket as for create.'],
     ['cli.exec.detach', 'SHOULD', 'Exec --detach returns once the process has started, and --pid-file holds its pid, one of those ps lists.'],
+    // CRI's ExecSync with a timeout, as cri-o and containerd do it: the exec'd process is killed
+    // by the pid --pid-file names (or through the runtime's own kill where it declares one).
+    ['cli.exec.timeout', 'SHOULD', 'An exec whose process outlives its caller\'s timeout can be ended: its process, named by --pid-file, is killed, the exec returns with the output printed until then, and no process of it is left in the container.'],
   ]),
   ...runcManPage('runc-create.8.md', [
     ['cli.create.console-socket', 'MUST', 'With terminal true, the master end create sends to --console-socket is the process\'s terminal: what is written to it, the process reads; what the process writes comes out of it.'],
@@ -28,6 +31,8 @@ export const runcCliRequirements = [
   ...runcManPage('runc-kill.8.md', [
     ['cli.kill.signal-forms', 'SHOULD', 'Kill accepts a signal by name, with or without SIG, and by number.'],
     ['cli.kill.all', 'SHOULD', 'Kill --all signals every process in the container.'],
+    // CRI's StopContainer: the stop signal, a grace period, then SIGKILL.
+    ['cli.kill.stop-escalation', 'SHOULD', 'A container whose process ignores SIGTERM is still running after kill TERM and a grace period, and kill KILL then stops it.'],
   ]),
   ...runcManPage('runc-delete.8.md', [
     ['cli.delete.force', 'SHOULD', 'Delete --force removes a running container and its processes.'],
