@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { EngineUnavailableError, engineClient, type Dockerode } from './engine.js';
+import { killGroup } from '../util/kill-group.js';
 
 /**
  * The image the container target runs runtimes in, made without any registry: debootstrap of a
@@ -196,17 +197,10 @@ async function debootstrap(binary: string, recipe: ImageRecipe, target: string, 
   // Its own process group: on abort the whole group (wget, dpkg, chrooted scripts) gets the signal,
   // not just the shell script, so nothing still writes into the dir we are about to remove.
   const child = execa(binary, args, { detached: true, all: true, buffer: false, reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
-  const killGroup = (sig: NodeJS.Signals): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, sig);
-    } catch {
-      // the group is gone already
-    }
-  };
   let escalation: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
-    killGroup('SIGTERM');
-    escalation = setTimeout(() => killGroup('SIGKILL'), 5000);
+    killGroup(child.pid, 'SIGTERM');
+    escalation = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000);
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   const tail: string[] = [];
@@ -225,7 +219,7 @@ async function debootstrap(binary: string, recipe: ImageRecipe, target: string, 
   signal?.removeEventListener('abort', onAbort);
   clearTimeout(escalation);
   if (signal?.aborted) {
-    killGroup('SIGKILL');
+    killGroup(child.pid, 'SIGKILL');
     throw new ImageBuildError('interrupted while debootstrap ran');
   }
   if (result.exitCode !== 0) {

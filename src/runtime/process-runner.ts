@@ -8,6 +8,7 @@ import { capText } from '../util/text.js';
 import { CappedOutput } from './capped-output.js';
 import { RuntimeSpawnError } from './errors.js';
 import { endKeptGroupOnHost, groupExists, type GroupEnd, type KeptGroup } from './process-groups.js';
+import { killGroup } from '../util/kill-group.js';
 
 /** Where runtime commands execute. The host today; a privileged container later. */
 export interface Target {
@@ -189,15 +190,6 @@ export async function executableProblem(file: string): Promise<string | undefine
   // Root passes access(X_OK) when any execute bit is set, so look at the bits as well.
   if (!runnable || (info.mode & 0o111) === 0) return `${file} is not executable (chmod +x it, or give the right path)`;
   return undefined;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is gone already
-  }
 }
 
 function boundedCall(file: string, args: readonly string[], options: RunOptions, stdio: StdioOptions, started: number): Promise<RunResult> {
