@@ -5,17 +5,16 @@ import { execa } from 'execa';
 import { pingEngine } from '../container/engine.js';
 import { newRunId } from '../harness/plan.js';
 import { packageRoot } from '../package-root.js';
-import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
+import type { ComplianceReport } from '../report/compliance.js';
 import { mergeReports } from '../report/merge.js';
-import { verdictExitCode } from '../report/score.js';
 import { writeReports } from '../report/write-reports.js';
 import { visibleText } from '../util/text.js';
-import { baselineGate } from './compare.js';
 import { HarnessError } from './harness-error.js';
+import { Interruptions } from './interruptions.js';
 import { checkOutDir } from './out-dir.js';
-import { readComplianceReport, readReportText } from './read-report.js';
+import { readComplianceReport, readOwnReport } from './read-report.js';
 import type { RunCommandOptions } from './run.js';
-import { printSummary } from './summary.js';
+import { runExitCode } from './run-exit.js';
 
 /** One share of a fanned-out run: a runtime, or one shard of it. */
 export interface Share {
@@ -68,11 +67,6 @@ function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fil
   ];
 }
 
-/** A share's report, or undefined when it wrote none that reads as one (whether it is whole is judged after). */
-async function readShareReport(dir: string): Promise<ComplianceReport | undefined> {
-  return readReportText(join(dir, 'compliance.json')).then((text) => ComplianceReportSchema.parse(JSON.parse(text)), () => undefined);
-}
-
 /**
  * `rtconform run --in-container --engine A --engine B …`: the run's shares spread over several
  * engines at once, each share an `rtconform run` of its own with DOCKER_HOST set to its engine,
@@ -103,19 +97,15 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
   let running = 0;
   // Interrupted (Ctrl-C, a CI job cancelled): each share's run cleans up after itself; nothing
   // new starts, and nothing is run again on another engine.
-  let interrupted = false;
   const children = new Set<ReturnType<typeof execa>>();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!interrupted) process.stderr.write('\nrtconform: interrupted; stopping every share and removing what they created…\n');
-    interrupted = true;
+  const interruptions = new Interruptions('stopping every share and removing what they created');
+  interruptions.forwardTo((signal) => {
     for (const child of children) child.kill(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   /** The next share to run; while none waits but some still run elsewhere, wait: a failed one comes back. */
   const nextShare = async (): Promise<ShareOutcome | undefined> => {
     for (;;) {
-      if (interrupted) return undefined;
+      if (interruptions.interrupted) return undefined;
       const next = queue.shift();
       if (next !== undefined || running === 0) return next;
       await sleep(250);
@@ -138,7 +128,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
       children.add(share);
       const child = await share.finally(() => children.delete(share));
       const seconds = Math.round((Date.now() - began) / 100) / 10;
-      const report = await readShareReport(dir);
+      const report = await readOwnReport(join(dir, 'compliance.json'));
       const alive = await pingEngine(engine);
       const whole = report !== undefined && report.runs.length > 0 && !report.interrupted && report.note === undefined;
       if (alive.reachable && whole) {
@@ -149,7 +139,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
         running--;
         continue;
       }
-      const problem = interrupted ? 'the run was interrupted' : alive.reachable
+      const problem = interruptions.interrupted ? 'the run was interrupted' : alive.reachable
         ? `its run ended without a whole report (exit ${child.exitCode ?? child.signal}): ${lastLines(child.all ?? '')}`
         : `the engine stopped answering (${alive.reason})`;
       next.tries.push({ engine, seconds, problem });
@@ -157,7 +147,7 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
       if (report && report.runs.length > 0 && !next.report) next.report = { ...report, interrupted: true };
       next.problem = problem;
       say(`engine ${engine}: ${shareName(next.share)} failed after ${seconds} s: ${problem}`);
-      if (next.tries.length < MAX_TRIES && !interrupted) queue.push(next);
+      if (next.tries.length < MAX_TRIES && !interruptions.interrupted) queue.push(next);
       // An engine that lost a share takes no more: it may be going down.
       running--;
       return;
@@ -166,9 +156,9 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
   try {
     await Promise.all(engines.map((engine) => work(engine)));
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interruptions.remove();
   }
+  const interrupted = interruptions.interrupted;
 
   const notRun = outcomes.filter((o) => o.problem !== undefined || o.report === undefined);
   const reports = outcomes.flatMap((o) => (o.report ? [o.report] : []));
@@ -187,13 +177,10 @@ export async function fanOutCommand(options: RunCommandOptions, engines: readonl
     await cp(join(partsDir, String(n), 'allure-results'), join(outDir, 'allure-results'), { recursive: true }).catch(() => undefined);
   }
   say(`${engines.length} engine${engines.length === 1 ? '' : 's'}, ${Math.round((Date.now() - started) / 1000)} s: ${outcomes.map((o) => `${shareName(o.share)} ${o.tries.map((t) => `${t.problem ? 'failed' : 'done'} on ${t.engine} in ${t.seconds} s`).join(', then ')}`).join('; ')}`);
-  printSummary(report, outDir, { countsOnly: options.output === 'quiet' });
-  if (note) {
-    process.stderr.write(`rtconform: ${visibleText(note)}\n`);
-    return interrupted ? 130 : 2;
-  }
-  if (baseline) return baselineGate(baseline, options.baseline!, report);
-  return verdictExitCode(report);
+  return runExitCode(report, {
+    outDir, quiet: options.output === 'quiet', interrupted,
+    ...(baseline ? { baseline: { report: baseline, path: options.baseline! } } : {}),
+  });
 }
 
 function lastLines(text: string): string {

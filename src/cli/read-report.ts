@@ -39,3 +39,11 @@ export async function readComplianceReport(path: string): Promise<ComplianceRepo
   }
   return parsed.data;
 }
+
+/**
+ * The report a run of ours wrote at `path`, or undefined where there is none to read: a run
+ * that was killed, or failed before its reporter wrote, leaves none or half of one.
+ */
+export function readOwnReport(path: string): Promise<ComplianceReport | undefined> {
+  return readReportText(path).then((text) => ComplianceReportSchema.parse(JSON.parse(text)), () => undefined);
+}

@@ -12,19 +12,19 @@ import {
 import { makeDirIn, makeRunHome, recordTestProcess, releaseRunsDir } from '../harness/run-home.js';
 import { finalSweep, removeHome, sweptRun } from '../harness/sweep.js';
 import { packageRoot, toolVersion } from '../package-root.js';
-import { ComplianceReportSchema, type ComplianceReport } from '../report/compliance.js';
-import { verdictExitCode } from '../report/score.js';
+import type { ComplianceReport } from '../report/compliance.js';
 import { writeReports } from '../report/write-reports.js';
 import { executableProblem } from '../runtime/process-runner.js';
 import { openRuntime } from '../runtime/resolve.js';
+import { killGroup } from '../util/kill-group.js';
 import { PrivateDirError } from '../util/private-dir.js';
 import { visibleText } from '../util/text.js';
-import { baselineGate } from './compare.js';
-import { readComplianceReport, readReportText } from './read-report.js';
+import { readComplianceReport, readOwnReport } from './read-report.js';
 import { availableSuites } from './available-suites.js';
 import { HarnessError } from './harness-error.js';
 import { checkOutDir } from './out-dir.js';
-import { printSummary } from './summary.js';
+import { Interruptions } from './interruptions.js';
+import { runExitCode } from './run-exit.js';
 
 export interface RunCommandOptions {
   runtimes: string[];
@@ -129,35 +129,6 @@ async function newRunHome(plan: RunPlan, options: RunCommandOptions): Promise<st
   }
 }
 
-/**
- * Ctrl-C and SIGTERM from the moment a run has a home: noted, said once, and passed on to the
- * test process once there is one (it has a process group of its own, so a terminal's Ctrl-C
- * reaches only us). Before that, the run stops at the next step and removes what it made.
- */
-class Interruptions {
-  interrupted = false;
-  #forward: ((signal: NodeJS.Signals) => void) | undefined;
-  readonly #handler = (signal: NodeJS.Signals): void => {
-    if (!this.interrupted) process.stderr.write('\nrtconform: interrupted; stopping the tests and removing what they created…\n');
-    this.interrupted = true;
-    this.#forward?.(signal);
-  };
-
-  constructor() {
-    process.on('SIGINT', this.#handler);
-    process.on('SIGTERM', this.#handler);
-  }
-
-  forwardTo(forward: (signal: NodeJS.Signals) => void): void {
-    this.#forward = forward;
-  }
-
-  remove(): void {
-    process.off('SIGINT', this.#handler);
-    process.off('SIGTERM', this.#handler);
-  }
-}
-
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   // Read before anything runs: a bad baseline or out dir should not cost a whole run first.
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
@@ -165,7 +136,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const plan = planRun(options);
   // Everything the run writes but its reports lives in its home, which goes when the run ends.
   const home = await newRunHome(plan, options);
-  const interruptions = new Interruptions();
+  // From the moment the run has a home: before the test process starts, the run stops at the next step and removes what it made.
+  const interruptions = new Interruptions('stopping the tests and removing what they created');
   let started = false;
   try {
     await preflight(plan, join(home, 'preflight'));
@@ -218,34 +190,15 @@ async function runTests(plan: RunPlan, home: string, baseline: ComplianceReport 
     if (removed.length > 0) process.stderr.write(`rtconform: removed what the run left behind: ${removed.join(', ')}\n`);
   }
   const interrupted = interruptions.interrupted;
-  let report = await readReportText(reportFile).then((t) => ComplianceReportSchema.parse(JSON.parse(t)), () => undefined);
+  let report = await readOwnReport(reportFile);
   // A report still marked as written mid-run: the test process died before it finished.
   if (report?.note === PARTIAL_NOTE) {
     const how = interrupted ? 'the run was interrupted' : `the test process ended (${ended?.signal ?? `exit code ${ended?.exitCode ?? '?'}`}) before the run finished`;
     report = { ...report, interrupted: true, note: `${how}: the results are partial, everything finished until then is here` };
     await writeReports(report, outDir);
   }
-  if (interrupted) {
-    if (report) printSummary(report, outDir, { countsOnly: plan.output === 'quiet' });
-    process.stderr.write('rtconform: the run was interrupted; nothing of it is left on this machine\n');
-    return 130;
-  }
-  // No runs: the global setup failed (a runtime missing from the image, a target that would not start).
-  if (!report || report.runs.length === 0) throw new HarnessError('the run ended without results (see the errors above)');
-  printSummary(report, outDir, { countsOnly: plan.output === 'quiet' });
-  if (report.note !== undefined) {
-    process.stderr.write(`rtconform: ${visibleText(report.note)}\n`);
-    return 2;
-  }
-  if (baseline) return baselineGate(baseline, options.baseline!, report);
-  return verdictExitCode(report);
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is gone already
-  }
+  return runExitCode(report, {
+    outDir, quiet: plan.output === 'quiet', interrupted,
+    ...(baseline ? { baseline: { report: baseline, path: options.baseline! } } : {}),
+  });
 }
