@@ -138,6 +138,9 @@ describe('the adapter against misbehaving runtime binaries', () => {
     try {
       await runtime.create('x', { bundle: work.path });
       const gofer = Number((await readFile(pidFile, 'utf8')).trim());
+      // The script forked it and exited: on a loaded machine the fork may not have exec'd sleep
+      // yet, and the warning names a process by its command.
+      await waitFor(async () => ((await readFile(`/proc/${gofer}/comm`, 'utf8').catch(() => '')).trim() === 'sleep' ? true : undefined), { timeoutMs: 5000, description: `process ${gofer} to run sleep` });
       expect(isAlive(gofer), 'what create left lives with the container').toBe(true);
       await runtime.start('x').catch(() => undefined);
       expect(isAlive(gofer)).toBe(true);
