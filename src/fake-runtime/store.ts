@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OciConfig } from '../spec/config.js';
+import { isAlive, procStat } from '../util/procfs.js';
 
 /** What the fake keeps per container under its root, like runc's state.json. */
 export interface FakeContainer {
@@ -74,17 +75,29 @@ export class Store {
     }
   }
 
-  /** Pids of exec'd processes, recorded so ps, kill --all and delete --force find them. */
+  /**
+   * Pids of exec'd processes that still run, recorded so ps, kill --all and delete --force find
+   * them. Each is kept with its /proc start time: pids come round again (pid_max is 32768 on
+   * some machines), and a pid whose process ended may by now be a stranger's, which a signal
+   * must never reach.
+   */
   execPids(id: string): number[] {
+    let entries: string[];
     try {
-      return readdirSync(this.execDir(id)).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+      entries = readdirSync(this.execDir(id));
     } catch {
       return [];
     }
+    return entries.flatMap((entry) => {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid <= 0) return [];
+      const startTime = Number(readFileSync(join(this.execDir(id), entry), 'utf8').trim() || Number.NaN);
+      return Number.isFinite(startTime) && isAlive(pid, startTime) ? [pid] : [];
+    });
   }
 
   recordExec(id: string, pid: number): void {
     mkdirSync(this.execDir(id), { recursive: true });
-    writeFileSync(join(this.execDir(id), String(pid)), '');
+    writeFileSync(join(this.execDir(id), String(pid)), String(procStat(pid)?.startTime ?? ''));
   }
 }
