@@ -520,8 +520,9 @@ export class CliRuntime implements Runtime {
     this.#ensureSupported('checkpoint');
     // crun wants both to exist; runc makes them. Paths are shared with a target container.
     await mkdirs(options.imagePath, options.workPath);
-    const result = await this.#call('checkpoint', checkpointArgs(id, options), { timeoutMs: options.timeoutMs, logOnlyOnFailure: true });
-    if (result.exitCode !== 0) throw await this.#failure('checkpoint', result, undefined, await criuErrors(options.workPath ?? options.imagePath, CRIU_LOGS.checkpoint));
+    await this.#check('checkpoint', checkpointArgs(id, options), {
+      timeoutMs: options.timeoutMs, toolWords: () => criuErrors(options.workPath ?? options.imagePath, CRIU_LOGS.checkpoint),
+    });
   }
 
   async restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }> {
@@ -575,9 +576,10 @@ export class CliRuntime implements Runtime {
     };
   }
 
-  async #check(verb: string, args: string[], options: CallOptions & { noLog?: boolean } = {}): Promise<CallResult> {
+  /** A call that must exit 0; `toolWords` reads, on failure, what a tool the runtime ran said (CRIU's log). */
+  async #check(verb: string, args: string[], options: CallOptions & { noLog?: boolean; toolWords?: () => Promise<string | undefined> } = {}): Promise<CallResult> {
     const result = await this.#call(verb, args, { ...options, logOnlyOnFailure: true });
-    if (result.exitCode !== 0) throw await this.#failure(verb, result, options.stdio);
+    if (result.exitCode !== 0) throw await this.#failure(verb, result, options.stdio, await options.toolWords?.());
     return result;
   }
 
