@@ -59,7 +59,8 @@ describeRuntimes('lifecycle: kill', (requirement) => {
     const b = await bundle((c) => c.shell("trap '' TERM; echo ready; while :; do sleep 0.05; done"));
     await runtime.create(id, { bundle: b.dir, stdio: b.stdio });
     await runtime.start(id);
-    await waitForStatus(runtime, id, 'running');
+    // The trap is set once it says ready: a TERM before that would end it, as it should.
+    await eventuallyContains(b.output, 'ready');
     // stop sends TERM, waits the grace period while the container runs, then KILL: 'killed' says
     // it was still running when the grace period ended (the control: TERM alone did not stop it).
     expect(await runtime.stop(id, { graceMs: 500 }), 'what ended the container').toBe('killed');
