@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
@@ -11,8 +11,8 @@ import { cgroupsNamed } from '../harness/cgroup-sweep.js';
 import { containerTestSkipReason } from '../harness/container-targets.js';
 import { containerIdPrefix, removeAbandonedTargets } from '../harness/sweep.js';
 import { packageRoot } from '../package-root.js';
-import { ComplianceReportSchema } from '../report/compliance.js';
 import { sharesFor } from './fan-out.js';
+import { readOwnReport } from './read-report.js';
 
 /**
  * Fan-out over engines, for real: engine A is the self-test's engine; engine B is the same
@@ -34,13 +34,7 @@ describe('rtconform run --engine: one run over several engines', () => {
     const child = execa('node', [CLI(), 'run', '--in-container', ...engines.flatMap((e) => ['--engine', e]), ...runtimes.flatMap((r) => ['--runtime', r]), '--suite', 'state', '--out', out.path], { reject: false, all: true });
     await whileRunning?.(out.path);
     const ended = await child;
-    const report = (() => {
-      try {
-        return ComplianceReportSchema.parse(JSON.parse(readFileSync(join(out.path, 'compliance.json'), 'utf8')));
-      } catch {
-        return undefined;
-      }
-    })();
+    const report = await readOwnReport(join(out.path, 'compliance.json'));
     await out.cleanup();
     return { exitCode: ended.exitCode, all: ended.all ?? '', report };
   };
@@ -52,21 +46,13 @@ describe('rtconform run --engine: one run over several engines', () => {
    */
   const killWhenBusy = (proxy: LoopbackEngine) => async (outDir: string): Promise<void> => {
     const deadline = Date.now() + 60_000;
-    const judged = (): boolean => {
-      try {
-        return readdirSync(join(outDir, 'engines')).some((share) => {
-          try {
-            const partial = ComplianceReportSchema.parse(JSON.parse(readFileSync(join(outDir, 'engines', share, 'compliance.json'), 'utf8')));
-            return partial.runs.some((r) => r.results.length > 0);
-          } catch {
-            return false; // not written yet, or caught mid-write
-          }
-        });
-      } catch {
-        return false;
-      }
+    // A share's partial report is caught mid-write at times: readOwnReport reads it as none yet.
+    const judged = async (): Promise<boolean> => {
+      const shares = await readdir(join(outDir, 'engines')).catch(() => []);
+      const partials = await Promise.all(shares.map((share) => readOwnReport(join(outDir, 'engines', share, 'compliance.json'))));
+      return partials.some((partial) => partial?.runs.some((r) => r.results.length > 0));
     };
-    while (!(proxy.createdContainer() && judged()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!(proxy.createdContainer() && await judged()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     await proxy.kill();
   };
 
