@@ -7,8 +7,6 @@ import { countByLevel, formatLevelCounts } from '../requirements/coverage.js';
 import { briefReason, runHeadline } from '../report/render/text.js';
 import { visibleText } from '../util/text.js';
 
-/** A reason's first line, short enough for one terminal line. */
-
 const MARK: Record<Verdict, string> = {
   pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR', unsupported: 'UNSUP', flaky: 'FLAKY', 'expected-fail': 'XFAIL', 'unexpected-pass': 'XPASS',
   'beyond-target': 'NEWER', withdrawn: 'OLDER',
