@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync, statfsSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -57,15 +57,42 @@ function baseProblem(base: string): string | undefined {
   return undefined;
 }
 
+/** /dev/shm: the memory file system (tmpfs) nearly every Linux machine mounts, sticky like /tmp. */
+const SHM = '/dev/shm';
+/** statfs's f_type for tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+/**
+ * The room /dev/shm needs to take the private dirs: a run's home peaked at 7.7 MiB (runc and
+ * crun in the sid image, checkpoints included); a container's /dev/shm (64 MiB by default) is
+ * left alone.
+ */
+const SHM_ROOM_BYTES = 256 * 1024 * 1024;
+
+/** Whether `dir` is on a tmpfs with at least `room` bytes free. */
+export function inMemory(dir: string, room = 0): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.type === TMPFS_MAGIC && fs.bavail * fs.bsize >= room;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Where the private dir `name` of the running user is: `/run/<name>` for root (as runc keeps
  * /run/runc), else under $XDG_RUNTIME_DIR when it is set, else `<tmp>/<name>-<uid>` (as tmux
- * and ssh-agent do).
+ * and ssh-agent do). Where that place is on a disk and /dev/shm is a tmpfs with room, in
+ * /dev/shm instead: a run makes and removes tens of thousands of small files (calls' files,
+ * bundles, runtimes' state), and on a disk that costs. On this project's CI machines /run is
+ * ext4 without a journal, whose inode allocator steps over recently freed inodes one by one:
+ * runc's suites took 33.6 CPU-s with the home there, 24.8 in /dev/shm (docs/performance.md).
+ * `memory` says whether a dir is a tmpfs with the room asked for (for tests).
  */
-export function privateDirPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (uid() === 0) return `/run/${name}`;
+export function privateDirPath(name: string, env: NodeJS.ProcessEnv = process.env, memory = inMemory): string {
   const xdg = env.XDG_RUNTIME_DIR;
-  return xdg !== undefined && xdg.startsWith('/') ? join(xdg, name) : join(tmpdir(), `${name}-${uid()}`);
+  const usual = uid() === 0 ? `/run/${name}` : xdg !== undefined && xdg.startsWith('/') ? join(xdg, name) : join(tmpdir(), `${name}-${uid()}`);
+  if (memory(dirname(usual)) || !memory(SHM, SHM_ROOM_BYTES)) return usual;
+  return join(SHM, uid() === 0 ? name : `${name}-${uid()}`);
 }
 
 /**
