@@ -7,7 +7,8 @@ import { inMemory, privateDirPath } from './private-dir.js';
 const root = process.getuid?.() === 0;
 const usual = (name: string): string => (root ? `/run/${name}` : join(tmpdir(), `${name}-${process.getuid?.() ?? 0}`));
 const inShm = (name: string): string => (root ? `/dev/shm/${name}` : `/dev/shm/${name}-${process.getuid?.() ?? 0}`);
-const env = {}; // no XDG_RUNTIME_DIR
+// No XDG_RUNTIME_DIR: a user's own runtime dir is kept wherever it is (the fake's default-root.test, as nobody, on a disk).
+const env = {};
 
 describe('privateDirPath', () => {
   it('keeps the usual place when it is a tmpfs', () => {

@@ -81,7 +81,7 @@ export function inMemory(dir: string, room = 0): boolean {
 /**
  * Where the private dir `name` of the running user is: `/run/<name>` for root (as runc keeps
  * /run/runc), else under $XDG_RUNTIME_DIR when it is set, else `<tmp>/<name>-<uid>` (as tmux
- * and ssh-agent do). Where that place is on a disk and /dev/shm is a tmpfs with room, in
+ * and ssh-agent do). Where /run or <tmp> is on a disk and /dev/shm is a tmpfs with room, in
  * /dev/shm instead: a run makes and removes tens of thousands of small files (calls' files,
  * bundles, runtimes' state), and on a disk that costs. On this project's CI machines /run is
  * ext4 without a journal, whose inode allocator steps over recently freed inodes one by one:
@@ -90,7 +90,9 @@ export function inMemory(dir: string, room = 0): boolean {
  */
 export function privateDirPath(name: string, env: NodeJS.ProcessEnv = process.env, memory = inMemory): string {
   const xdg = env.XDG_RUNTIME_DIR;
-  const usual = uid() === 0 ? `/run/${name}` : xdg !== undefined && xdg.startsWith('/') ? join(xdg, name) : join(tmpdir(), `${name}-${uid()}`);
+  // The user's own runtime dir is where they asked for it, disk or not.
+  if (uid() !== 0 && xdg !== undefined && xdg.startsWith('/')) return join(xdg, name);
+  const usual = uid() === 0 ? `/run/${name}` : join(tmpdir(), `${name}-${uid()}`);
   if (memory(dirname(usual)) || !memory(SHM, SHM_ROOM_BYTES)) return usual;
   return join(SHM, uid() === 0 ? name : `${name}-${uid()}`);
 }
