@@ -19,7 +19,13 @@ export function selfTestWorkers(): number {
  * earlier run (a fresh clone, as in CI), so these small files started last and were the run's
  * last 20-40 s alone, one core idle.
  */
-const STARTS_FIRST = ['src/container/runtimes-image.test.ts', 'src/library.test.ts', 'src/cli/hostile-runtimes.test.ts'];
+const STARTS_FIRST = [
+  'src/container/runtimes-image.test.ts', 'src/library.test.ts', 'src/cli/hostile-runtimes.test.ts',
+  // 50-70 s each, much of it waiting: runsc's `checkpoint --leave-running` never returns (15 s
+  // a test), CRIU dumps. Started in vitest's order they were the last files to end, the machine
+  // 50-97 % idle for the run's last 70 s (perf, one full self-test).
+  'suites/checkpoint/options.test.ts', 'suites/checkpoint/checkpoint.test.ts', 'suites/checkpoint/outside.test.ts',
+];
 
 export class SelfTestSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
