@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
@@ -14,27 +15,55 @@ export function selfTestWorkers(): number {
 }
 
 /**
- * Files that start first: long, and spent mostly waiting on other programs (debootstrap's
- * downloads, npm, hung runtimes). vitest starts larger files first when it has no timings of an
- * earlier run (a fresh clone, as in CI), so these small files started last and were the run's
- * last 20-40 s alone, one core idle.
+ * Files that start first, whatever else is known: they mostly wait on other programs
+ * (debootstrap's downloads when the test image is not built yet, npm).
  */
-const STARTS_FIRST = [
-  'src/container/runtimes-image.test.ts', 'src/library.test.ts', 'src/cli/hostile-runtimes.test.ts',
-  // 50-70 s each, much of it waiting: runsc's `checkpoint --leave-running` never returns (15 s
-  // a test), CRIU dumps. Started in vitest's order they were the last files to end, the machine
-  // 50-97 % idle for the run's last 70 s (perf, one full self-test).
-  'suites/checkpoint/options.test.ts', 'suites/checkpoint/checkpoint.test.ts', 'suites/checkpoint/outside.test.ts',
-];
+const STARTS_FIRST = ['src/container/runtimes-image.test.ts', 'src/library.test.ts'];
+
+/**
+ * Wall seconds of the self-test's files that take 30 s or more (two full self-tests on this
+ * machine kind, 2 cores, 2026-12-07), for a run without vitest's timings of an earlier one: a
+ * fresh clone, as in CI. vitest then starts larger files first, and long files that mostly
+ * wait (runsc's `checkpoint --leave-running` never returns: 15 s a test; hostile runtimes
+ * hanging to their call timeout) started late and ended the run alone: the machine was 50-97 %
+ * idle for its last 70 s (perf). Longest first, as vitest orders files it has timings for, the
+ * same self-test took 273 s instead of 317. Only the order depends on these figures: a stale
+ * one costs time, never a result.
+ */
+export const MEASURED_SECONDS: Readonly<Record<string, number>> = {
+  'suites/hooks/hooks.test.ts': 91,
+  'suites/checkpoint/checkpoint.test.ts': 86,
+  'suites/checkpoint/options.test.ts': 81,
+  'src/cli/hostile-runtimes.test.ts': 81,
+  'src/fake-runtime/fault-modes.test.ts': 80,
+  'src/cli/no-leaks.test.ts': 76,
+  'suites/operations/exec.test.ts': 63,
+  'suites/checkpoint/outside.test.ts': 60,
+  'suites/hooks/where-and-failures.test.ts': 56,
+  'suites/process/process.test.ts': 55,
+  'suites/filesystem/root-and-mounts.test.ts': 52,
+  'suites/namespaces/namespaces.test.ts': 51,
+  'src/cli/fan-out.test.ts': 43,
+  'suites/state/state.test.ts': 41,
+  'suites/lifecycle/kill.test.ts': 41,
+  'suites/security/seccomp.test.ts': 40,
+  'suites/config-errors/config-errors.test.ts': 36,
+  'suites/stats/stats.test.ts': 35,
+  'suites/filesystem/paths-and-devices.test.ts': 35,
+};
 
 export class SelfTestSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const rank = (spec: TestSpecification): number => {
-      const at = STARTS_FIRST.findIndex((f) => spec.moduleId.endsWith(`/${f}`));
+    const path = (spec: TestSpecification): string => relative(this.ctx.config.root, spec.moduleId);
+    const first = (spec: TestSpecification): number => {
+      const at = STARTS_FIRST.indexOf(path(spec));
       return at === -1 ? STARTS_FIRST.length : at;
     };
+    // vitest's own timings, where it has them, are newer than the table's.
+    const timed = sorted.some((spec) => this.ctx.cache.getFileTestResults(`${spec.project.name}:${path(spec)}`) !== undefined);
+    const seconds = (spec: TestSpecification): number => (timed ? 0 : MEASURED_SECONDS[path(spec)] ?? 0);
     // Array.prototype.sort is stable: the rest keep vitest's order.
-    return sorted.sort((a, b) => rank(a) - rank(b));
+    return sorted.sort((a, b) => first(a) - first(b) || seconds(b) - seconds(a));
   }
 }
