@@ -26,7 +26,7 @@ function pick(level: Level, n: number, since?: string): string {
  * counted MUST alone while the reports counted MUST with MUST NOT).
  */
 function mixedRun(): RequirementResult[] {
-  const judging = { target: '1.0.2' as const, expectedFailures: new Map([[pick('MUST', 5), { reason: 'declared' }]]) };
+  const judging = { release: '1.0.2' as const, expectedFailures: new Map([[pick('MUST', 5), { reason: 'declared' }]]) };
   const r = (id: string, tests: TestOutcome[]): RequirementResult => requirementResult(id, tests, judging);
   return [
     r(pick('MUST', 0), [test('pass')]),

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { dockerHost } from '../container/engine.js';
 import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
-import { SPEC_RELEASES, targetRelease } from '../requirements/spec-version.js';
+import { SPEC_RELEASES, judgedRelease } from '../requirements/spec-version.js';
 import { toolVersion } from '../package-root.js';
 import { visibleText } from '../util/text.js';
 import { availableSuites } from './available-suites.js';
@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
       const sharing = values['file-sharing'] ?? fileSharingFor(dockerHost());
       if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new HarnessError(`--file-sharing wants ${FILE_SHARINGS.join(' or ')}, got "${sharing}"`);
       const specVersion = values['spec-version'];
-      if (specVersion !== undefined && targetRelease(specVersion) === undefined) {
+      if (specVersion !== undefined && judgedRelease(specVersion) === undefined) {
         throw new HarnessError(`--spec-version wants a runtime-spec version (${SPEC_RELEASES.join(', ')}), got "${specVersion}"`);
       }
       if (values.quiet && values.verbose) throw new HarnessError('--quiet and --verbose ask for opposite things: give one');

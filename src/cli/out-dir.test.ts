@@ -64,7 +64,7 @@ describe('the out dir: checked before the run, written without harm to what is n
     const target = join(work.path, 'precious.xml');
     await writeFile(target, 'precious');
     await symlink(target, join(out, 'junit.xml'));
-    const results = [requirementResult(catalogue[0]!.id, [{ name: 't', status: 'pass', durationMs: 1 }], { target: '1.0.2', expectedFailures: new Map() })];
+    const results = [requirementResult(catalogue[0]!.id, [{ name: 't', status: 'pass', durationMs: 1 }], { release: '1.0.2', expectedFailures: new Map() })];
     const report: ComplianceReport = {
       schemaVersion: 2, tool: { name: 'rtconform', version: 'test' }, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z',
       durationMs: 60_000, interrupted: false,

@@ -157,7 +157,7 @@ export class ComplianceReporter implements Reporter {
 function runOf(selection: RuntimeSelection, byRequirement: Map<string, TestOutcome[]>): RuntimeRun {
   const judging = selection.judging;
   const results = requirementResults(byRequirement, {
-    ...(judging ? { target: judging.specVersion } : {}),
+    ...(judging ? { release: judging.specVersion } : {}),
     expectedFailures: new Map((judging?.expectedFailures ?? []).map((e) => [e.requirement, {
       reason: e.reason, ...(e.link ? { link: e.link } : {}), ...(e.intermittent ? { intermittent: true } : {}),
     }])),

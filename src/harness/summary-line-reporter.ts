@@ -1,7 +1,7 @@
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { hasRequirement, requirementById } from '../requirements/catalogue.js';
 import { LEVEL_GROUP_LABEL, levelGroup, type LevelGroup } from '../report/score.js';
-import { outsideTarget } from '../report/verdict.js';
+import { outsideJudgedRelease } from '../report/verdict.js';
 import type { SelectionJudging } from './selection.js';
 
 /** The failures of one runtime that vitest counts as passed: declared ones by level group, and the rest. */
@@ -71,7 +71,7 @@ function record(uncounted: Map<string, Uncounted>, runtime: string, requirement:
   uncounted.set(runtime, entry);
   const req = hasRequirement(requirement) ? requirementById(requirement) : undefined;
   // As the verdict has it: outside the judged release first, then declared.
-  const declared = req !== undefined && judging !== undefined && outsideTarget(req, judging.specVersion) === undefined
+  const declared = req !== undefined && judging !== undefined && outsideJudgedRelease(req, judging.specVersion) === undefined
     && judging.expectedFailures.some((e) => e.requirement === requirement);
   if (!declared) {
     entry.other.add(requirement);

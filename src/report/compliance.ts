@@ -17,6 +17,9 @@ export type Status = (typeof STATUSES)[number];
  * say it lacks, and it refused a config asking for it; `beyond-target` a rule newer than the spec version
  * judged, and `withdrawn` one a release before it replaced: run and reported, not counted.
  */
+// `beyond-target` (and a summary's `outsideTarget`) keep the names reports already carry, read
+// back by `compare`, `--baseline` and `report`: there "target" is the spec release judged
+// against. In the code that release is the judged release, and a target is where a runtime runs.
 export const VERDICTS = [...STATUSES, 'unsupported', 'flaky', 'expected-fail', 'unexpected-pass', 'beyond-target', 'withdrawn'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 

@@ -5,8 +5,8 @@ import type { RequirementResult, RuntimeRun, Status, TestOutcome, Verdict } from
 
 /** What a runtime's requirements are judged against: a spec release, and its declared expected failures. */
 export interface Judging {
-  /** The spec release judged; every requirement counts when absent. */
-  target?: SpecRelease;
+  /** The spec release judged against; every requirement counts when absent. */
+  release?: SpecRelease;
   /** Requirement id → what the declaration says about its failure. */
   expectedFailures?: ReadonlyMap<string, { reason: string; link?: string; intermittent?: boolean }>;
 }
@@ -31,9 +31,9 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
   return {
     requirement: r.id, level: r.level, source: r.source, statement: r.statement, document: r.document,
     // The section in the release judged (or the one the rule is in, when not in that one).
-    link: requirementLink(r, judging.target), status,
+    link: requirementLink(r, judging.release), status,
     ...(reason === undefined ? {} : { reason }),
-    verdict: judge(status, r, judging.target, {
+    verdict: judge(status, r, judging.release, {
       expected: expectedFailure === undefined ? undefined : expectedFailure.intermittent ? 'sometimes' : 'always',
       flaky: tests.some(disagrees),
       unsupported: unsupported !== undefined,
@@ -45,10 +45,10 @@ export function requirementResult(id: string, unordered: TestOutcome[], judging:
 }
 
 /** Whether a rule lies outside the judged release: newer than it, or replaced before it. */
-export function outsideTarget(r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined): 'beyond-target' | 'withdrawn' | undefined {
-  if (target === undefined) return undefined;
-  if (releaseBefore(target, r.since)) return 'beyond-target';
-  if (r.until !== undefined && releaseBefore(r.until, target)) return 'withdrawn';
+export function outsideJudgedRelease(r: Pick<Requirement, 'since' | 'until'>, judged: SpecRelease | undefined): 'beyond-target' | 'withdrawn' | undefined {
+  if (judged === undefined) return undefined;
+  if (releaseBefore(judged, r.since)) return 'beyond-target';
+  if (r.until !== undefined && releaseBefore(r.until, judged)) return 'withdrawn';
   return undefined;
 }
 
@@ -65,8 +65,8 @@ export interface Circumstances {
  * How a status counts: a rule outside the judged release is reported but not counted, whatever
  * it came to; a declared failure that happened is expected, one that did not is a surprise.
  */
-export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, target: SpecRelease | undefined, c: Circumstances = {}): Verdict {
-  const outside = outsideTarget(r, target);
+export function judge(status: Status, r: Pick<Requirement, 'since' | 'until'>, judged: SpecRelease | undefined, c: Circumstances = {}): Verdict {
+  const outside = outsideJudgedRelease(r, judged);
   if (outside) return outside;
   if (c.flaky) return 'flaky';
   if (c.expected && status === 'fail') return 'expected-fail';
@@ -96,7 +96,7 @@ export function verdictOf(result: Pick<RequirementResult, 'status' | 'verdict'>)
 export function judgingOf(run: Pick<RuntimeRun, 'judgedAgainst' | 'results'>): Judging {
   const version = run.judgedAgainst?.specVersion;
   return {
-    ...(version !== undefined && isSpecRelease(version) ? { target: version } : {}),
+    ...(version !== undefined && isSpecRelease(version) ? { release: version } : {}),
     expectedFailures: new Map(run.results.flatMap((r) => (r.expectedFailure ? [[r.requirement, r.expectedFailure] as const] : []))),
   };
 }

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { judge } from '../report/verdict.js';
 import { catalogue } from './catalogue.js';
-import { isSpecRelease, releaseBefore, SPEC_RELEASES, targetRelease } from './spec-version.js';
+import { isSpecRelease, releaseBefore, SPEC_RELEASES, judgedRelease } from './spec-version.js';
 
 describe('spec versions', () => {
   it('a declared version is judged as the newest release it contains', () => {
-    expect(targetRelease('1.0.2-dev')).toBe('1.0.2'); // runc 1.1: development after 1.0.2
-    expect(targetRelease('1.1.0+dev')).toBe('1.1.0'); // crun's features
-    expect(targetRelease('1.1.0-rc.1')).toBe('1.0.2'); // runsc: a candidate precedes its release
-    expect(targetRelease('1.2.0')).toBe('1.2.0');
-    expect(targetRelease('v1.0.0')).toBe('1.0.0');
-    expect(targetRelease('1.9.0')).toBe('1.3.0');
-    expect(targetRelease('0.9')).toBeUndefined();
-    expect(targetRelease('not a version')).toBeUndefined();
+    expect(judgedRelease('1.0.2-dev')).toBe('1.0.2'); // runc 1.1: development after 1.0.2
+    expect(judgedRelease('1.1.0+dev')).toBe('1.1.0'); // crun's features
+    expect(judgedRelease('1.1.0-rc.1')).toBe('1.0.2'); // runsc: a candidate precedes its release
+    expect(judgedRelease('1.2.0')).toBe('1.2.0');
+    expect(judgedRelease('v1.0.0')).toBe('1.0.0');
+    expect(judgedRelease('1.9.0')).toBe('1.3.0');
+    expect(judgedRelease('0.9')).toBeUndefined();
+    expect(judgedRelease('not a version')).toBeUndefined();
   });
 
   it('every requirement names releases rtconform knows, in order', () => {

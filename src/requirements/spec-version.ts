@@ -7,7 +7,7 @@ import semver from 'semver';
 export const SPEC_RELEASES = ['1.0.0', '1.0.1', '1.0.2', '1.1.0', '1.2.0', '1.2.1', '1.3.0'] as const;
 export type SpecRelease = (typeof SPEC_RELEASES)[number];
 
-/** The newest release rtconform knows: what a run targets when nothing says otherwise. */
+/** The newest release rtconform knows: what a run is judged against when nothing says otherwise. */
 export const LATEST_SPEC_RELEASE: SpecRelease = SPEC_RELEASES.at(-1)!;
 
 export function isSpecRelease(value: string): value is SpecRelease {
@@ -21,7 +21,7 @@ export function isSpecRelease(value: string): value is SpecRelease {
  * later release made binding are not held against it. A release candidate ("1.1.0-rc.1")
  * precedes its release: it is judged as the release before. Undefined when the text is no version.
  */
-export function targetRelease(declared: string): SpecRelease | undefined {
+export function judgedRelease(declared: string): SpecRelease | undefined {
   const text = declared.trim().replace(/^v/, '');
   const dev = /^(\d+\.\d+\.\d+)[-+]dev\b/.exec(text);
   const version = semver.valid(dev ? dev[1]! : text) ?? semver.valid(semver.coerce(text, { includePrerelease: false }));

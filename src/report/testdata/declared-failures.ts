@@ -9,7 +9,7 @@ const test = (status: TestOutcome['status'], reason?: string): TestOutcome => ({
 export function judgedRun(key: string, specVersion: SpecRelease, declared: string[], outcomes: [requirement: string, status: TestOutcome['status']][]): RuntimeRun {
   const results = requirementResults(
     new Map(outcomes.map(([id, status]) => [id, [test(status, status === 'pass' ? undefined : `${id} came to ${status}`)]])),
-    { target: specVersion, expectedFailures: new Map(declared.map((id) => [id, { reason: `${key} is known to break ${id}` }])) },
+    { release: specVersion, expectedFailures: new Map(declared.map((id) => [id, { reason: `${key} is known to break ${id}` }])) },
   );
   return {
     runtime: { key, name: key, path: `/usr/bin/${key}`, version: '1.0.0', spec: specVersion }, target: { kind: 'host', description: 'host' },
