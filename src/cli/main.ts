@@ -48,10 +48,11 @@ const COMMAND_HELP: Record<string, () => string> = {
                    --run-id ID           name the run (1-16 lower-case letters and digits): its containers are
                                          rtc-ID-…, its private dir ID-XXXXXX in the dir of runs (default: random); with
                                          --engine (1-12), each share's run is IDs1, IDs2, …
-                   --state-dir DIR       keep the run's private dir in DIR instead of the dir of runs (as root
-                                         /run/rtconform, or /dev/shm/rtconform where /run is on a disk;
-                                         docs/security.md): a dir only you can write, that
-                                         others may pass through (runsc's sandbox); runs sweep dead runs there
+                   --state-dir DIR       keep the run's private dir in DIR instead of the dir of runs
+                                         (/run/rtconform as root, else $XDG_RUNTIME_DIR/rtconform; in
+                                         /dev/shm where /run or /tmp is on a disk; docs/security.md):
+                                         a dir only you can write, that others may pass through
+                                         (runsc's sandbox); runs sweep dead runs there
                    --baseline FILE       compare with an earlier compliance.json: exit 1 only on a MUST
                                          regression (pass → fail), whatever failed before as well`,
   report: () => `  report [REPORT…] one report in every format (compliance.json, .md, junit.xml, .html) from runs'

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,16 +32,14 @@ describe('privateDirPath', () => {
 });
 
 describe('inMemory', () => {
-  it('tells a tmpfs from a disk and from a missing dir, and weighs the room asked for', () => {
-    const onDisk = mkdtempSync(join('/var/tmp', 'rtconform-pd-'));
-    try {
-      // This machine kind mounts /dev/shm as tmpfs; /var/tmp is on the root file system (ext4).
-      expect(inMemory('/dev/shm')).toBe(true);
-      expect(inMemory('/dev/shm', Number.MAX_SAFE_INTEGER)).toBe(false);
-      expect(inMemory(onDisk)).toBe(false);
-      expect(inMemory(join(onDisk, 'missing'))).toBe(false);
-    } finally {
-      rmSync(onDisk, { recursive: true });
-    }
+  it('tells a tmpfs from another file system and from a missing dir, and weighs the room asked for', (ctx) => {
+    // A tmpfs the machine mounts (/dev/shm, /run on most), as /proc/mounts lists them.
+    const tmpfs = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'tmpfs')?.[1];
+    if (tmpfs === undefined) return ctx.skip('no tmpfs is mounted on this machine');
+    expect(inMemory(tmpfs), `${tmpfs} (tmpfs)`).toBe(true);
+    expect(inMemory(tmpfs, Number.MAX_SAFE_INTEGER), `${tmpfs} asked for more room than any machine has`).toBe(false);
+    // /proc is procfs everywhere: a file system, not a tmpfs.
+    expect(inMemory('/proc'), '/proc (procfs)').toBe(false);
+    expect(inMemory(join(tmpfs, `rtconform-missing-${process.pid}`)), 'a dir that does not exist').toBe(false);
   });
 });

@@ -85,16 +85,18 @@ export function inMemory(dir: string, room = 0): boolean {
  * /dev/shm instead: a run makes and removes tens of thousands of small files (calls' files,
  * bundles, runtimes' state), and on a disk that costs. On this project's CI machines /run is
  * ext4 without a journal, whose inode allocator steps over recently freed inodes one by one:
- * runc's suites took 33.6 CPU-s with the home there, 24.8 in /dev/shm (docs/performance.md).
+ * runc's suites took 33.6 CPU-s with the home there, 24.8 in /dev/shm, after busy runs; 31.2
+ * and 29.1 in alternating pairs later (docs/performance.md).
  * `memory` says whether a dir is a tmpfs with the room asked for (for tests).
  */
 export function privateDirPath(name: string, env: NodeJS.ProcessEnv = process.env, memory = inMemory): string {
   const xdg = env.XDG_RUNTIME_DIR;
   // The user's own runtime dir is where they asked for it, disk or not.
   if (uid() !== 0 && xdg !== undefined && xdg.startsWith('/')) return join(xdg, name);
-  const usual = uid() === 0 ? `/run/${name}` : join(tmpdir(), `${name}-${uid()}`);
-  if (memory(dirname(usual)) || !memory(SHM, SHM_ROOM_BYTES)) return usual;
-  return join(SHM, uid() === 0 ? name : `${name}-${uid()}`);
+  // Root's dir has the plain name (as /run/runc); another user's, in a dir all users share, their uid too.
+  const own = uid() === 0 ? name : `${name}-${uid()}`;
+  const usual = join(uid() === 0 ? '/run' : tmpdir(), own);
+  return memory(dirname(usual)) || !memory(SHM, SHM_ROOM_BYTES) ? usual : join(SHM, own);
 }
 
 /**

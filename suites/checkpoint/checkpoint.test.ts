@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { CheckpointStore } from '../../src/runtime/checkpoint-store.js';
-import { LEAVE_RUNNING_LIMIT, QUIET, exists } from './containers.js';
+import { LEAVE_RUNNING_LIMIT, QUIET, exists, startReady } from './containers.js';
 import { requireCriu } from './criu.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -25,11 +25,12 @@ const COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/counter.new; mv /tm
  */
 async function runningContainer(ctx: RuntimeTestContext, script = 'exec sleep 600', comm = 'sleep'): Promise<{ id: string; bundleDir: string }> {
   const b = await ctx.bundle((c) => c.shell(script));
-  await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
-  await ctx.runtime.start(ctx.id);
-  if (ctx.selection.profile.usesCriu) await waitFor(async () => ((await ctx.runtime.exec(ctx.id, ['cat', '/proc/1/comm']).catch(() => undefined))?.stdout.trim() === comm ? true : undefined), {
-    timeoutMs: 10_000, intervalMs: 50, description: `the container's init to run ${comm}`,
-  });
+  if (ctx.selection.profile.usesCriu) {
+    await startReady(ctx, ctx.id, b.dir, ['sh', '-c', `read -r comm </proc/1/comm && [ "$comm" = ${comm} ]`]);
+  } else {
+    await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: QUIET });
+    await ctx.runtime.start(ctx.id);
+  }
   return { id: ctx.id, bundleDir: b.dir };
 }
 

@@ -39,15 +39,18 @@ describeRuntimes('resources: update of a running container', (requirement) => {
 
   // The two ways to hand update its resources, each its own requirement: the adapter's default
   // (stdin) is what containerd does, so a runtime that cannot read `-` fails under containerd.
-  for (const [id, resourcesFrom, limit] of [['cli.update.resources-stdin', 'stdin', 80], ['cli.update.resources-file', 'file', 112]] as const) {
-    requirement(id, `update --resources ${resourcesFrom === 'stdin' ? '-' : 'FILE'} applies the memory limit it reads from ${resourcesFrom === 'stdin' ? 'standard input' : 'a file'}`, async (ctx) => {
+  for (const [id, resourcesFrom, flag, source, limit] of [
+    ['cli.update.resources-stdin', 'stdin', '-', 'standard input', 80],
+    ['cli.update.resources-file', 'file', 'FILE', 'a file', 112],
+  ] as const) {
+    requirement(id, `update --resources ${flag} applies the memory limit it reads from ${source}`, async (ctx) => {
       const { keys: [key] } = await keysFor(ctx, MEMORY_LIMIT);
       await running(ctx, { memory: { limit: 64 * MiB } });
       // The control: the limit before the update, 64 MiB, differs from the one asked for.
       expect(await files(ctx, [key!]), 'before update').toEqual({ [key!]: String(64 * MiB) });
       await ctx.runtime.update(ctx.id, { memory: { limit: limit * MiB } }, { resourcesFrom });
       const after = await files(ctx, [key!]);
-      expect(after, `after update --resources ${resourcesFrom === 'stdin' ? '-' : 'FILE'} to memory.limit ${limit * MiB}`).toEqual({ [key!]: String(limit * MiB) });
+      expect(after, `after update --resources ${flag} to memory.limit ${limit * MiB}`).toEqual({ [key!]: String(limit * MiB) });
     });
   }
 
