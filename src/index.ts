@@ -19,6 +19,8 @@ export {
   RuntimeError, RuntimeTimeoutError, RuntimeNotFoundError, RuntimeSpawnError, RuntimeOutputError,
   UnsupportedOperationError, ExecTimeoutError, ContainerWaitError, MonitorRequiredError,
 } from './runtime/errors.js';
+export { AttributedError, blamesRuntime, type Culprit, type FailureKind } from './util/attributed-error.js';
+export { WaitTimeoutError } from './util/wait.js';
 export {
   KNOWN_STATUSES, ContainerStateSchema, ListEntrySchema, ListSchema, PsSchema, StatsSchema, FeaturesSchema, EventSchema,
   type KnownStatus, type ContainerStatus, type ContainerState, type ListEntry, type Stats, type Features, type RuntimeEvent,

@@ -10,7 +10,7 @@ export {
   type Bundle, type RequirementTest, type RuntimeFixtures, type RuntimeTestContext,
 } from './fixtures/test-context.js';
 export { refusal } from './fixtures/refusal.js';
-export { where, look } from './fixtures/where.js';
+export { shellOnTarget, tryShellOnTarget } from './fixtures/shell-on-target.js';
 export { processExists } from './fixtures/process-exists.js';
 export { runProbe, type ProbeOptions, type ProbeRun } from './fixtures/probe.js';
 export { ProbeFactMissingError, ProbeIncompleteError, ProbeOutputError } from './probe/observation.js';

@@ -211,7 +211,7 @@ mv -f ${dir}/.evil ${dir}/plan.json`, JSON.stringify(makePlan({
       const before = Date.now();
       const second = execa('node', [CLI(), 'run', '--suite', 'lifecycle', '--state-dir', runs, '--out', out], { reject: false, all: true });
       // The run has taken the out dir once the last run's compliance.json is gone.
-      await waitFor(() => (existsSync(join(out, 'compliance.json')) ? undefined : true), { timeoutMs: 30_000, description: 'the second run to take the out dir' });
+      await waitFor(() => (existsSync(join(out, 'compliance.json')) ? undefined : true), { timeoutMs: 30_000, who: 'rtconform', description: 'the second run to take the out dir' });
       second.kill('SIGINT');
       const ended = await second;
       expect([0, 130]).toContain(ended.exitCode);

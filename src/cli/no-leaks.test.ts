@@ -122,7 +122,7 @@ describe('nothing of ours is left behind', () => {
     const runId = `in${randomBytes(2).toString('hex')}`;
     const { child, ended } = await startRun(runId, runtimes.flatMap((r) => ['--runtime', r]), 'lifecycle');
     // Interrupt once the run has containers of its own alive.
-    await waitFor(() => (hasFakeContainer(runId) ? true : undefined), { timeoutMs: 60_000, description: 'the run to create a container' });
+    await waitFor(() => (hasFakeContainer(runId) ? true : undefined), { timeoutMs: 60_000, who: 'rtconform', description: 'the run to create a container' });
     child.kill('SIGINT');
     const result = await ended();
     expect(result.exitCode, result.all).toBe(130);
@@ -142,7 +142,7 @@ describe('nothing of ours is left behind', () => {
       });
       const report = join(out.path, 'compliance.json');
       // Kill once results have reached disk and a container of the run is alive.
-      await waitFor(() => (hasFakeContainer(runId, own.path) && existsSync(report) ? true : undefined), { timeoutMs: 90_000, description: 'the run to write results and create a container' });
+      await waitFor(() => (hasFakeContainer(runId, own.path) && existsSync(report) ? true : undefined), { timeoutMs: 90_000, who: 'rtconform', description: 'the run to write results and create a container' });
       // Stop the whole tree first (stopped processes spawn nothing and keep their parents), until
       // no new process appears in it; then kill every one of them at once.
       let tree: number[] = [];
@@ -180,13 +180,13 @@ describe('nothing of ours is left behind', () => {
       const child = execa('node', [CLI(), 'run', '--runtime', 'fake', '--suite', 'lifecycle', '--out', out.path, '--run-id', runId, ...own.args], {
         reject: false, all: true, detached: true,
       });
-      await waitFor(() => (hasFakeContainer(runId, own.path) ? true : undefined), { timeoutMs: 90_000, description: 'the run to create a container' });
+      await waitFor(() => (hasFakeContainer(runId, own.path) ? true : undefined), { timeoutMs: 90_000, who: 'rtconform', description: 'the run to create a container' });
       const testProcess = processTree([child.pid!]).filter((pid) => procStat(pid)?.ppid === child.pid && procStat(pid)?.pgrp === pid);
       expect(testProcess, 'the test process, leader of a group of its own').toHaveLength(1);
       process.kill(-child.pid!, 'SIGKILL');
       await child;
       const killedAt = Date.now();
-      await waitFor(() => (isAlive(testProcess[0]!) ? undefined : true), { timeoutMs: 30_000, description: `test process ${testProcess[0]} to end` });
+      await waitFor(() => (isAlive(testProcess[0]!) ? undefined : true), { timeoutMs: 30_000, who: 'rtconform', description: `test process ${testProcess[0]} to end` });
       expect(Date.now() - killedAt, 'how long the orphaned test process went on').toBeLessThan(20_000);
       expect(await leftovers(runId, own.path)).toEqual([]);
     } finally {
@@ -244,7 +244,7 @@ describe('nothing of ours is left behind', () => {
       const { child, ended } = await startRun(runId, inContainer, 'lifecycle');
       // A runtime container exists once its cgroup does (both runtimes make one per container).
       await waitFor(() => (cgroupsNamed(`rtc-${runId}-`).length > 0 ? true : undefined), {
-        timeoutMs: 90_000, description: 'the run to create a container in a target',
+        timeoutMs: 90_000, who: 'rtconform', description: 'the run to create a container in a target',
       });
       child.kill('SIGINT');
       const result = await ended();

@@ -72,7 +72,7 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
   const alive = async (pid: number): Promise<boolean> => (await runner.run('test', ['-d', `/proc/${pid}`], { timeoutMs: 10_000 })).exitCode === 0;
   /** A killed process disappears once its parent (the engine's shim, or the container's init) reaps it: moments. */
   const expectGone = async (pid: number): Promise<void> => {
-    await waitFor(async () => ((await alive(pid)) ? undefined : true), { timeoutMs: 3000, description: `pid ${pid} to be gone from the container` });
+    await waitFor(async () => ((await alive(pid)) ? undefined : true), { timeoutMs: 3000, who: 'rtconform', description: `pid ${pid} to be gone from the container` });
   };
 
   it('goes the way it says: through the agent a call runs from a script in the agent\'s dir', async () => {
@@ -118,7 +118,7 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     async function* pieces(): AsyncGenerator<string> {
       yield 'first\n';
       // The second piece goes only once the process has read the first: streamed, not buffered.
-      await waitFor(() => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, description: 'the process to read the first piece' });
+      await waitFor(() => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, who: 'rtconform', description: 'the process to read the first piece' });
       yield 'second\n';
     }
     const fed = await runner.run('sh', ['-c', 'read a; echo "$a" > "$1"; read b; echo "$a then $b"; cat; echo eof', 'sh', marker], { timeoutMs: 15_000, input: pieces() });
@@ -204,7 +204,7 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     const pidFile = file('abort.pid');
     const controller = new AbortController();
     const call = runner.run('sh', ['-c', `echo $$ > ${pidFile}; echo before; exec sleep 600`], { timeoutMs: 30_000, signal: controller.signal });
-    const pid = await waitFor(() => readPid(pidFile), { timeoutMs: 5000, description: 'the call to start' });
+    const pid = await waitFor(() => readPid(pidFile), { timeoutMs: 5000, who: 'rtconform', description: 'the call to start' });
     const abortedAt = performance.now();
     controller.abort();
     const result = await call;
@@ -270,7 +270,7 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     const end = new AbortController();
     // The call waits for its child as an exec client waits for the exec'd process.
     const call = runner.run('sh', ['-c', 'sleep 600 & echo $! > "$1"; wait', 'sh', pidFile], { timeoutMs: 30_000, startedProcess: { pidFile, end: end.signal } });
-    const pid = await waitFor(() => readPid(pidFile), { timeoutMs: 5000, description: 'the call to start its process' });
+    const pid = await waitFor(() => readPid(pidFile), { timeoutMs: 5000, who: 'rtconform', description: 'the call to start its process' });
     end.abort();
     const result = await call;
     expect(result).toMatchObject({ aborted: false, timedOut: false, startedProcessEnd: { pid, ended: 'process' } });
@@ -283,7 +283,7 @@ describe.each(['the engine\'s exec', 'its agent'] as const)('ContainerProcessRun
     const [pidFile, callPidFile] = [file('lying.pid'), file('lying-call.pid')];
     const end = new AbortController();
     const call = runner.run('sh', ['-c', 'echo $$ > "$2"; echo "$3" > "$1"; exec sleep 600', 'sh', pidFile, callPidFile, String(victimPid)], { timeoutMs: 30_000, startedProcess: { pidFile, end: end.signal } });
-    const callPid = await waitFor(async () => ((await readPid(pidFile)) === undefined ? undefined : readPid(callPidFile)), { timeoutMs: 5000, description: 'the call to write its pid file' });
+    const callPid = await waitFor(async () => ((await readPid(pidFile)) === undefined ? undefined : readPid(callPidFile)), { timeoutMs: 5000, who: 'rtconform', description: 'the call to write its pid file' });
     end.abort();
     const result = await call;
     expect(result).toMatchObject({ aborted: true, exitCode: undefined, startedProcessEnd: { pid: victimPid, ended: 'call', reason: `pid ${victimPid} from the pid file is not a process of this call` } });

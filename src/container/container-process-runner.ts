@@ -185,7 +185,7 @@ export class ContainerProcessRunner implements ProcessRunner {
     const answer = (await exec.start({ Detach: true })) as unknown as { destroy?: () => void } | undefined;
     answer?.destroy?.();
     await waitFor(() => (existsSync(join(dir, 'ready')) ? true : undefined), {
-      timeoutMs: 10_000, description: `the agent in container ${this.#containerId.slice(0, 12)} to start (${join(dir, 'ready')})`,
+      timeoutMs: 10_000, who: 'rtconform', description: `the agent in container ${this.#containerId.slice(0, 12)} to start (${join(dir, 'ready')})`,
     });
     this.#agentDir = dir;
   }

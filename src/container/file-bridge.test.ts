@@ -89,7 +89,7 @@ describe('the file bridge: the run dir in a target container, through the engine
     // A file that grows while the other side reads it (a container's output, polled by a test).
     const log = join(shared.path, 'growing.log');
     expect((await inside('(for i in 1 2 3; do echo "line $i" >> "$1"; sleep 0.1; done) >/dev/null 2>&1 &', log)).exitCode).toBe(0);
-    await waitFor(async () => ((await readFile(log, 'utf8').catch(() => '')) === 'line 1\nline 2\nline 3\n' ? true : undefined), { timeoutMs: 5000, description: 'the three lines on the host' });
+    await waitFor(async () => ((await readFile(log, 'utf8').catch(() => '')) === 'line 1\nline 2\nline 3\n' ? true : undefined), { timeoutMs: 5000, who: 'rtconform', description: 'the three lines on the host' });
   });
 
   it('keeps large files, modes and absolute symlinks as they are', async () => {

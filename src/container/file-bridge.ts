@@ -125,7 +125,7 @@ export async function startFileBridge(docker: Dockerode, containerId: string, di
         throw new FileBridgeError(`the file bridge into ${where} ended before it mounted ${dir}: ${words || 'neither side said why'} (the image needs sshfs, and the container /dev/fuse)`);
       }
       return (await engineExecExitCode(docker, containerId, ['test', '-e', marker])) === 0 ? true : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 50, description: `${dir} to show in ${where} over the file bridge` }).catch((error: unknown) => {
+    }, { timeoutMs: 15_000, intervalMs: 50, who: 'rtconform', description: `${dir} to show in ${where} over the file bridge` }).catch((error: unknown) => {
       if (error instanceof WaitTimeoutError) throw new FileBridgeError(`${error.message}${said.trim() ? `: sshfs said ${said.trim()}` : ''}`);
       throw error;
     });

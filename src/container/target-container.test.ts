@@ -74,7 +74,7 @@ describe('target containers', () => {
     const exitCode = await waitFor(async () => {
       const info = await exec.inspect();
       return info.Running ? undefined : (info.ExitCode ?? -1);
-    }, { timeoutMs: 5000, description: `exec ${cmd.join(' ')} to be recorded as ended` });
+    }, { timeoutMs: 5000, who: 'rtconform', description: `exec ${cmd.join(' ')} to be recorded as ended` });
     return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
   };
 
@@ -243,7 +243,7 @@ describe('target containers', () => {
     // Gone, by this call or by a whole run another test starts at the same moment, which removes
     // every abandoned target on this host too (and may still be removing it): so not asserted
     // in this call's list, but waited for.
-    await waitFor(async () => ((await withLabel(LABEL.run, run)).includes(abandoned) ? undefined : true), { timeoutMs: 30_000, description: `target ${abandoned} to be removed` });
+    await waitFor(async () => ((await withLabel(LABEL.run, run)).includes(abandoned) ? undefined : true), { timeoutMs: 30_000, who: 'rtconform', description: `target ${abandoned} to be removed` });
     expect((await withLabel(LABEL.run, run)).sort()).toEqual([alive, elsewhere].sort());
     // The harness's own live targets are left too.
     expect(removed.map((r) => r.id)).not.toContain(hostView.id);

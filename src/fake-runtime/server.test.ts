@@ -39,7 +39,7 @@ async function withResident(): Promise<number> {
   return waitFor(async () => {
     await execa(command, ['--root', root, 'list']);
     return residentPid();
-  }, { timeoutMs: 10_000, description: 'the resident fake to start' });
+  }, { timeoutMs: 10_000, who: 'rtconform', description: 'the resident fake to start' });
 }
 
 async function fake(args: readonly string[], options: Options = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
@@ -116,8 +116,8 @@ describe('the resident fake', () => {
     }));
     for (const id of ids) {
       // What it read from its own stdin, back on its own stdout and stderr.
-      await waitFor(async () => ((await readFile(join(work.path, `${id}.out`), 'utf8')) === `out-${id}\n` ? true : undefined), { timeoutMs: 10_000, description: `${id}'s stdout` });
-      await waitFor(async () => ((await readFile(join(work.path, `${id}.err`), 'utf8')) === `err-${id}\n` ? true : undefined), { timeoutMs: 10_000, description: `${id}'s stderr` });
+      await waitFor(async () => ((await readFile(join(work.path, `${id}.out`), 'utf8')) === `out-${id}\n` ? true : undefined), { timeoutMs: 10_000, who: 'rtconform', description: `${id}'s stdout` });
+      await waitFor(async () => ((await readFile(join(work.path, `${id}.err`), 'utf8')) === `err-${id}\n` ? true : undefined), { timeoutMs: 10_000, who: 'rtconform', description: `${id}'s stderr` });
     }
   });
 
@@ -173,13 +173,13 @@ describe('the resident fake', () => {
     const pid = await waitFor(async () => {
       const state = await fake(['state', 'r1']);
       return state.exitCode === 0 ? (JSON.parse(state.stdout) as { pid: number }).pid : undefined;
-    }, { timeoutMs: 10_000, description: 'r1 to run' });
+    }, { timeoutMs: 10_000, who: 'rtconform', description: 'r1 to run' });
     // Served: the container is the resident fake's child, and its caller (the command) waits for the answer.
     expect(Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])).toBe(residentPid());
     run.child.kill('SIGTERM');
     expect(await run.exit).toBeNull();
-    await waitFor(async () => ((await readFile(join(work.path, 'run.out'), 'utf8')) === 'got-term\n' ? true : undefined), { timeoutMs: 10_000, description: 'the container to get SIGTERM' });
-    await waitFor(async () => ((await fake(['state', 'r1'])).stderr.includes('does not exist') ? true : undefined), { timeoutMs: 10_000, description: 'r1 to be removed once it ended' });
+    await waitFor(async () => ((await readFile(join(work.path, 'run.out'), 'utf8')) === 'got-term\n' ? true : undefined), { timeoutMs: 10_000, who: 'rtconform', description: 'the container to get SIGTERM' });
+    await waitFor(async () => ((await fake(['state', 'r1'])).stderr.includes('does not exist') ? true : undefined), { timeoutMs: 10_000, who: 'rtconform', description: 'r1 to be removed once it ended' });
   });
 
   it('resolves a relative root, bundle and pid file against the caller\'s working directory', async () => {
@@ -209,14 +209,14 @@ describe('the resident fake', () => {
   it('leaves when its root is removed, and on SIGTERM, taking its dir with it', async () => {
     const first = await withResident();
     await rm(root, { recursive: true, force: true });
-    await waitFor(() => (isAlive(first) ? undefined : true), { timeoutMs: 5000, description: 'the resident fake to leave with its root' });
+    await waitFor(() => (isAlive(first) ? undefined : true), { timeoutMs: 5000, who: 'rtconform', description: 'the resident fake to leave with its root' });
     const second = await withResident();
     process.kill(second, 'SIGTERM');
-    await waitFor(() => (isAlive(second) ? undefined : true), { timeoutMs: 5000, description: 'the resident fake to leave on SIGTERM' });
+    await waitFor(() => (isAlive(second) ? undefined : true), { timeoutMs: 5000, who: 'rtconform', description: 'the resident fake to leave on SIGTERM' });
     expect(readdirSync(root).filter((n) => n.startsWith('@'))).toEqual([]);
     // The next call runs in node and starts a new one.
     expect((await fake(['list', '-q'])).exitCode).toBe(0);
-    await waitFor(() => residentPid(), { timeoutMs: 10_000, description: 'a new resident fake' });
+    await waitFor(() => residentPid(), { timeoutMs: 10_000, who: 'rtconform', description: 'a new resident fake' });
   });
 
   it('is stopped by the run\'s sweep when its root is in the run dir, and not otherwise', async () => {

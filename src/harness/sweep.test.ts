@@ -29,7 +29,7 @@ describe('the sweep after a run', () => {
     const theirs = idle('rtc-sw2-deadbeef');
     const marked = (child: ReturnType<typeof spawn>, mark: string): Promise<true> => waitFor(
       () => (readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').includes(mark) ? true : undefined),
-      { timeoutMs: 5000, description: `process ${child.pid} to run with ${mark}` },
+      { timeoutMs: 5000, who: 'rtconform', description: `process ${child.pid} to run with ${mark}` },
     );
     await Promise.all([marked(ours, 'rtc-sw1-'), marked(inDir, 'rtconform-sw1-'), marked(theirs, 'rtc-sw2-')]);
     try {
@@ -52,7 +52,7 @@ describe('the sweep after a run', () => {
     const theirs = idle('rtc-sw5-deadbeef', true);
     const ours = idle('rtc-sw5-cafe', false);
     try {
-      await waitFor(() => ([theirs, ours].every((c) => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').includes('rtc-sw5-')) ? true : undefined), { timeoutMs: 5000, description: 'both processes to run' });
+      await waitFor(() => ([theirs, ours].every((c) => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').includes('rtc-sw5-')) ? true : undefined), { timeoutMs: 5000, who: 'rtconform', description: 'both processes to run' });
       expect(await killLeftoverProcesses('/run/rtconform/sw5-none', 'sw5')).toEqual([`process ${ours.pid} (${process.execPath} -e setTimeout(() => {}, 300_000) rtc-sw5-cafe)`]);
       await once(ours, 'exit');
       expect(isAlive(theirs.pid!), 'nobody\'s process').toBe(true);
@@ -68,7 +68,7 @@ describe('the sweep after a run', () => {
     const listener = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)'], { stdio: 'ignore', cwd: work });
     const elsewhere = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300_000)'], { stdio: 'ignore', cwd: tmpdir() });
     try {
-      await waitFor(() => (existsSync(`/proc/${listener.pid}/cwd`) && existsSync(`/proc/${elsewhere.pid}/cwd`) ? true : undefined), { timeoutMs: 5000, description: 'both processes to run' });
+      await waitFor(() => (existsSync(`/proc/${listener.pid}/cwd`) && existsSync(`/proc/${elsewhere.pid}/cwd`) ? true : undefined), { timeoutMs: 5000, who: 'rtconform', description: 'both processes to run' });
       expect(await killLeftoverProcesses(runDir.path, 'sw3')).toEqual([`process ${listener.pid} (${process.execPath} -e setTimeout(() => {}, 300_000))`]);
       await once(listener, 'exit');
       expect(isAlive(elsewhere.pid!)).toBe(true);
@@ -85,7 +85,7 @@ describe('the sweep after a run', () => {
     const ours = idle(`--log=${tests}/runsc--123_0_2/adapter/log.json`);
     const otherBlock = idle(`--log=${tests}/runsc--123_1_0/adapter/log.json`);
     try {
-      await waitFor(() => ([ours, otherBlock].every((c) => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').includes('--log=')) ? true : undefined), { timeoutMs: 5000, description: 'both processes to run' });
+      await waitFor(() => ([ours, otherBlock].every((c) => readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').includes('--log=')) ? true : undefined), { timeoutMs: 5000, who: 'rtconform', description: 'both processes to run' });
       expect(killProcessesUnder(`${tests}/runsc--123_0_`)).toEqual([`process ${ours.pid} (${process.execPath} -e setTimeout(() => {}, 300_000) -- --log=${tests}/runsc--123_0_2/adapter/log.json)`]);
       await once(ours, 'exit');
       expect(isAlive(otherBlock.pid!)).toBe(true);
@@ -142,8 +142,8 @@ process.stdin.on('end', () => process.exit(0)).resume();`], { stdin: 'pipe' });
       // Any run starting meanwhile does the same for every abandoned target on this host, this
       // one included: what counts is that the target is gone, and every cgroup of its run.
       // (and one that started first may still be removing it, then its cgroups).
-      await waitFor(async () => (await docker.getContainer(targetId).inspect().then(() => undefined, () => true)), { timeoutMs: 30_000, description: `target ${targetId} to be gone` });
-      await waitFor(() => (cgroupsNamed(prefix).length === 0 ? true : undefined), { timeoutMs: 10_000, description: 'the dead run\'s cgroups to be removed' }).catch(() => undefined);
+      await waitFor(async () => (await docker.getContainer(targetId).inspect().then(() => undefined, () => true)), { timeoutMs: 30_000, who: 'rtconform', description: `target ${targetId} to be gone` });
+      await waitFor(() => (cgroupsNamed(prefix).length === 0 ? true : undefined), { timeoutMs: 10_000, who: 'rtconform', description: 'the dead run\'s cgroups to be removed' }).catch(() => undefined);
       expect(cgroupsNamed(prefix), 'cgroups of the dead run left on the host').toEqual([]);
     } finally {
       owner.kill();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { z } from 'zod';
+import { AttributedError } from '../util/attributed-error.js';
 
 /** Capability numbers (linux/capability.h), in order: bit n of a /proc mask is CAPABILITY_NAMES[n]. */
 export const CAPABILITY_NAMES = [
@@ -114,10 +115,10 @@ export const ObservationSchema = z.object({
 export type Observation = z.infer<typeof ObservationSchema>;
 
 /** The probe printed a fact, but it does not parse: a fault of rtconform's probe or parser. */
-export class ProbeOutputError extends Error {
+export class ProbeOutputError extends AttributedError {
   override name = 'ProbeOutputError';
   constructor(message: string, readonly output: string) {
-    super(`${message}; the probe printed:\n${output.slice(0, 2000)}`);
+    super(`${message}; the probe printed:\n${output.slice(0, 2000)}`, 'rtconform', 'bad-output');
   }
 }
 
@@ -126,10 +127,10 @@ export class ProbeOutputError extends Error {
  * (wrong args, no process at all), stopped it, or left it no room to work (a fork refused). That
  * is the runtime's doing, so a test that needs it fails.
  */
-export class ProbeIncompleteError extends Error {
+export class ProbeIncompleteError extends AttributedError {
   override name = 'ProbeIncompleteError';
   constructor(message: string, readonly output: string) {
-    super(message);
+    super(message, 'runtime', 'bad-output');
   }
 }
 

@@ -1,21 +1,59 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestError } from 'vitest';
+import { ProbeIncompleteError, ProbeOutputError } from '../probe/observation.js';
+import { ContainerWaitError, ExecTimeoutError, MonitorRequiredError, RuntimeError, RuntimeOutputError, RuntimeSpawnError, RuntimeTimeoutError, UnsupportedOperationError } from '../runtime/errors.js';
+import { WaitTimeoutError } from '../util/wait.js';
 import { SCHEMA_VERSION, type ComplianceReport } from './compliance.js';
 import { EVIDENCE_CAP, evidenceText, outcomeOfFailure, REASON_CAP } from './outcome.js';
 import { fitToSchema } from './write-reports.js';
 
+/** An error as the reporter gets it: vitest sends a test's error to it as a plain copy of its own fields. */
+const asReported = (error: Error): TestError => JSON.parse(JSON.stringify({ ...error, name: error.name, message: error.message })) as TestError;
+const ARGV = ['runc', 'create'];
+
 describe('a failed test becomes fail or error', () => {
-  it('is the runtime\'s fail for an assertion or the adapter\'s word that the runtime misbehaved', () => {
-    for (const name of ['AssertionError', 'RuntimeError', 'RuntimeOutputError', 'RuntimeTimeoutError', 'ContainerWaitError', 'ProbeIncompleteError']) {
-      expect(outcomeOfFailure([{ name, message: 'the runtime did it' }]).status, name).toBe('fail');
+  it('is the runtime\'s fail for an assertion, or an error that says the runtime refused, hung, printed what it must not, or stopped the probe', () => {
+    const runtimes: Error[] = [
+      new RuntimeError('create', ARGV, 1, 'refused', undefined),
+      new RuntimeError('create', ARGV, undefined, '', undefined, { signal: 'SIGSEGV' }),
+      new RuntimeTimeoutError('create', ARGV, 1000, '', undefined),
+      new RuntimeOutputError('state', ARGV, '{', 'not JSON'),
+      new ExecTimeoutError('c1', 1000, '', '', 'the process was killed'),
+      new ContainerWaitError('c1', 'running', 'created', 'never started'),
+      new WaitTimeoutError('pid 7 to be gone', 1000, undefined, 'runtime'),
+      new ProbeIncompleteError('the probe did not finish', ''),
+    ];
+    for (const error of runtimes) {
+      expect(outcomeOfFailure([asReported(error)]).status, `${error.name}: ${error.message}`).toBe('fail');
     }
+    expect(outcomeOfFailure([{ name: 'AssertionError', message: 'expected 1 to be 2' }]).status).toBe('fail');
   });
 
-  it('is rtconform\'s error for anything else: our bug, an unparseable probe, a binary that cannot start', () => {
-    for (const name of ['TypeError', 'Error', 'ProbeOutputError', 'RuntimeSpawnError', undefined]) {
-      const outcome = outcomeOfFailure([{ name, message: 'ours' }]);
-      expect(outcome.status, String(name)).toBe('error');
-      expect(outcome.reason).toBe(name ? `${name}: ours` : 'ours');
+  it('is rtconform\'s error for anything else: our helpers, the monitor, our bug, an unparseable probe, a binary that cannot start, an operation it lacks', () => {
+    const ours: Error[] = [
+      new RuntimeError('attach', ['socat', '-u'], 1, 'socat: E connect() failed', undefined, { who: 'rtconform' }),
+      new RuntimeTimeoutError('attach', ['socat', '-u'], 1000, '', undefined, 'rtconform'),
+      new RuntimeError('create', ['conmon'], 1, 'conmon failed', undefined, { who: 'monitor' }),
+      new RuntimeOutputError('logs', ['conmon'], 'x', 'no line', 'monitor'),
+      new WaitTimeoutError('the agent to start', 1000, undefined, 'rtconform'),
+      new ProbeOutputError('observation.umask: not octal', ''),
+      new RuntimeSpawnError('/nope', Object.assign(new Error('spawn /nope ENOENT'), { code: 'ENOENT' })),
+      new UnsupportedOperationError('runsc', 'update', 'no update command'),
+      new MonitorRequiredError('runc', 'wait'),
+      new TypeError('Cannot read properties of undefined'),
+      new Error('ours'),
+    ];
+    for (const error of ours) {
+      const outcome = outcomeOfFailure([asReported(error)]);
+      expect(outcome.status, `${error.name}: ${error.message}`).toBe('error');
+      expect(outcome.reason).toBe(`${error.name}: ${error.message}`);
     }
+    expect(outcomeOfFailure([{ message: 'ours' }]).reason).toBe('ours');
+  });
+
+  it('reads who failed from the error\'s fields, not its class: a RuntimeError of our own helper is an error', () => {
+    const helper = new RuntimeError('create', ['sh', '-c', 'BUNDLE_ON_TARGET'], 1, 'mount: permission denied', undefined, { who: 'rtconform' });
+    expect(helper.name).toBe('RuntimeError');
+    expect(outcomeOfFailure([asReported(helper)]).status).toBe('error');
   });
 
   it('is the runtime\'s fail when a number matcher met a value the runtime left out', () => {

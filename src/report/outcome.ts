@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import type { TestError } from 'vitest';
 import { capText } from '../util/text.js';
 import type { TestOutcome } from './compliance.js';
+import { blamesRuntime } from '../util/attributed-error.js';
 
 /** Characters of a reason kept in a report (a runtime may put megabytes into one error line). */
 export const REASON_CAP = 16 * 1024;
@@ -9,31 +10,32 @@ export const REASON_CAP = 16 * 1024;
 export const EVIDENCE_CAP = 8 * 1024;
 
 /**
- * Errors that mean the runtime did something wrong: an assertion on what it did, or the
- * adapter's word that it refused, hung, printed what the contract does not allow, never reached
- * a state, or ran the probe without letting it finish. Anything else thrown in a test is
- * rtconform's own machinery failing (a fixture, a parse of our own probe, a bug, a runtime
- * binary that cannot even be started): an `error`, never the runtime's `fail`.
- */
-const RUNTIME_FAILURES = new Set([
-  'AssertionError', 'RuntimeError', 'RuntimeOutputError', 'RuntimeTimeoutError', 'ExecTimeoutError',
-  'ContainerWaitError', 'WaitTimeoutError', 'ProbeIncompleteError', 'ProbeFactMissingError',
-]);
-
-/**
  * vitest's number matchers throw a TypeError when the value compared is not a number: there,
  * the value came from the runtime (a pid it left out), so it is an assertion that failed.
  */
 const MATCHER_TYPE_ERROR = /^(actual|expected) value must be /;
 
-export function isRuntimeFailure(errorName: string, message = ''): boolean {
-  return RUNTIME_FAILURES.has(errorName) || (errorName === 'TypeError' && MATCHER_TYPE_ERROR.test(message));
+/** An error as a test threw it, or as vitest serialized it for the reporter (own fields kept). */
+export interface ThrownError { name?: string | undefined; message?: string | undefined; who?: unknown; how?: unknown }
+
+/**
+ * Whether a test's error means the runtime did something wrong: an assertion on what it did, or
+ * an error that says the runtime failed (AttributedError's `who` and `how`: it refused, hung,
+ * printed what its contract does not allow, never reached a state, stopped the probe). Anything
+ * else is rtconform's own machinery failing (its scripts, its helpers, the monitor, a parse of
+ * our own probe, a bug, a runtime binary that cannot even be started): an `error`, never the
+ * runtime's `fail`.
+ */
+export function isRuntimeFailure(error: ThrownError): boolean {
+  if (error.name === 'AssertionError') return true;
+  if (error.name === 'TypeError') return MATCHER_TYPE_ERROR.test(error.message ?? '');
+  return blamesRuntime(error);
 }
 
 /** A failed test's status, reason and compared values, from the errors vitest recorded. */
 export function outcomeOfFailure(errors: readonly TestError[]): Pick<TestOutcome, 'status' | 'reason' | 'expected' | 'actual'> {
   // The first error is the test's own; later ones come from its cleanup.
-  const runtimeFault = isRuntimeFailure(errors[0]?.name ?? 'Error', errors[0]?.message);
+  const runtimeFault = errors[0] !== undefined && isRuntimeFailure(errors[0]);
   // An assertion carries both sides of the comparison: the evidence a reader wants first.
   const compared = errors.find((e) => e.expected !== undefined || e.actual !== undefined);
   const words = errors.map((e) => (runtimeFault || e.name === undefined ? e.message : `${e.name}: ${e.message}`)).join('\n');

@@ -94,7 +94,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
     const hung = await script('hung-with-child', `sleep 600 & echo $! > ${pidFile}; exec sleep 600`);
     await expect(hung.state('x')).rejects.toBeInstanceOf(RuntimeTimeoutError);
     const child = Number((await readFile(pidFile, 'utf8')).trim());
-    await waitFor(() => (existsSync(`/proc/${child}`) ? undefined : true), { timeoutMs: 5000, description: `the runtime's child ${child} to be gone` });
+    await waitFor(() => (existsSync(`/proc/${child}`) ? undefined : true), { timeoutMs: 5000, who: 'rtconform', description: `the runtime's child ${child} to be gone` });
   });
 
   it('does not wait for output that a process the runtime left behind holds open', async () => {
@@ -110,7 +110,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
 
   /** Waits until a process is gone (reaped: killed processes of the call's group are reparented to init, which reaps them at once). */
   const gone = async (pid: number): Promise<void> => {
-    await waitFor(() => (isAlive(pid) ? undefined : true), { timeoutMs: 5000, description: `process ${pid} to be gone` });
+    await waitFor(() => (isAlive(pid) ? undefined : true), { timeoutMs: 5000, who: 'rtconform', description: `process ${pid} to be gone` });
   };
 
   it('kills what a call left in its process group as soon as the call exits, and returns at once', async () => {
@@ -140,7 +140,7 @@ describe('the adapter against misbehaving runtime binaries', () => {
       const gofer = Number((await readFile(pidFile, 'utf8')).trim());
       // The script forked it and exited: on a loaded machine the fork may not have exec'd sleep
       // yet, and the warning names a process by its command.
-      await waitFor(async () => ((await readFile(`/proc/${gofer}/comm`, 'utf8').catch(() => '')).trim() === 'sleep' ? true : undefined), { timeoutMs: 5000, description: `process ${gofer} to run sleep` });
+      await waitFor(async () => ((await readFile(`/proc/${gofer}/comm`, 'utf8').catch(() => '')).trim() === 'sleep' ? true : undefined), { timeoutMs: 5000, who: 'rtconform', description: `process ${gofer} to run sleep` });
       expect(isAlive(gofer), 'what create left lives with the container').toBe(true);
       await runtime.start('x').catch(() => undefined);
       expect(isAlive(gofer)).toBe(true);

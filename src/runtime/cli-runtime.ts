@@ -164,7 +164,7 @@ export class CliRuntime implements Runtime {
     const local = `/run/rtconform-bundles/${randomBytes(6).toString('hex')}`;
     const result = await this.#runner.run('sh', ['-c', BUNDLE_ON_TARGET, 'rtconform-bundle', bundle, local], { timeoutMs, cwd: workingDir });
     if (result.exitCode !== 0) {
-      throw new RuntimeError('create', ['sh', '-c', 'BUNDLE_ON_TARGET', bundle, local], result.exitCode, `could not make the monitor's bundle ${local} on the target: ${result.stderr.trim()}`, undefined);
+      throw new RuntimeError('create', ['sh', '-c', 'BUNDLE_ON_TARGET', bundle, local], result.exitCode, `could not make the monitor's bundle ${local} on the target: ${result.stderr.trim()}`, undefined, { who: 'rtconform', signal: result.signal });
     }
     return local;
   }
@@ -189,9 +189,13 @@ export class CliRuntime implements Runtime {
     await this.#keep(options.container, result, result.exitCode !== 0);
     const words = await tail(files.conmonOutput);
     if (result.timedOut) throw new RuntimeTimeoutError(verb, argv, options.timeoutMs, words, undefined);
-    if (result.exitCode !== 0) throw new RuntimeError(verb, argv, result.exitCode, words, undefined);
-    const sync = parseSync(await readFile(files.sync, 'utf8'));
-    if (sync.value < 0) throw new RuntimeError(verb, argv, undefined, sync.message ?? words, undefined);
+    const text = await readFile(files.sync, 'utf8').catch(() => '');
+    const sync = parseSync(text);
+    // A failure the runtime's call reported through the monitor is the runtime's refusal, in its words.
+    if ('value' in sync && sync.value < 0) throw new RuntimeError(verb, argv, undefined, sync.message ?? words, undefined);
+    // Otherwise a monitor that failed, or said what it must not, failed on its own.
+    if (result.exitCode !== 0) throw new RuntimeError(verb, argv, result.exitCode, words, undefined, { who: 'monitor', signal: result.signal });
+    if ('unreadable' in sync) throw new RuntimeOutputError(verb, [...argv, '(sync pipe)'], text, sync.unreadable, 'monitor');
     return sync;
   }
 
@@ -202,7 +206,7 @@ export class CliRuntime implements Runtime {
     try {
       return parseContainerLog(whole);
     } catch (error) {
-      throw new RuntimeOutputError('logs', [this.monitor?.binary ?? 'conmon', '--log-path', files.log], whole, (error as Error).message);
+      throw new RuntimeOutputError('logs', [this.monitor?.binary ?? 'conmon', '--log-path', files.log], whole, (error as Error).message, 'monitor');
     }
   }
 
@@ -238,8 +242,9 @@ export class CliRuntime implements Runtime {
     // From conmon's short link to the container's dir: a socket path may not exceed 107 bytes.
     const argv = ['socat', '-u', 'STDIN', 'UNIX-CONNECT:attach,socktype=5'];
     const result = await this.#runner.run(argv[0]!, argv.slice(1), { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, input, cwd: join(files.socketDir, id) });
-    if (result.timedOut) throw new RuntimeTimeoutError('attach', argv, options.timeoutMs ?? this.#callTimeoutMs, result.stderr, undefined);
-    if (result.exitCode !== 0) throw new RuntimeError('attach', argv, result.exitCode, result.stderr, undefined);
+    // socat is rtconform's helper: where it fails or hangs, the runtime is not to blame.
+    if (result.timedOut) throw new RuntimeTimeoutError('attach', argv, options.timeoutMs ?? this.#callTimeoutMs, result.stderr, undefined, 'rtconform');
+    if (result.exitCode !== 0) throw new RuntimeError('attach', argv, result.exitCode, result.stderr, undefined, { who: 'rtconform', signal: result.signal });
   }
 
   async logs(id: string): Promise<ContainerLogLine[]> {
@@ -603,7 +608,7 @@ export class CliRuntime implements Runtime {
   async #failure(verb: string, result: CallResult, stdio?: StdioFiles, toolWords?: string): Promise<RuntimeError> {
     let stderr = result.stderr;
     if (stdio?.stderr) stderr = await tail(stdio.stderr);
-    return new RuntimeError(verb, result.argv, result.exitCode, stderr, result.logError, toolWords);
+    return new RuntimeError(verb, result.argv, result.exitCode, stderr, result.logError, { toolWords, signal: result.signal });
   }
 
   #parse<S extends z.ZodType>(verb: string, result: CallResult, schema: S): z.infer<S> {

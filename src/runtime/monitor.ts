@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { constants as os } from 'node:os';
-import { z } from 'zod';
+import { prettifyError, z } from 'zod';
 import { fileContent } from '../util/file-content.js';
 
 /**
@@ -161,15 +161,15 @@ while [ ! -s "$sync" ]; do
 done`;
 
 /** The sync message conmon wrote: the container's pid, or -1 and the runtime's words. Text that is not one is quoted. */
-export function parseSync(text: string): MonitorSync {
+export function parseSync(text: string): MonitorSync | { unreadable: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { value: -1, message: `conmon wrote a sync message that is not JSON: ${JSON.stringify(text.slice(0, 200))}` };
+    return { unreadable: 'not JSON' };
   }
   const parsed = SyncSchema.safeParse(json);
-  return parsed.success ? parsed.data : { value: -1, message: `conmon wrote a sync message rtconform cannot read: ${text.slice(0, 200)}` };
+  return parsed.success ? parsed.data : { unreadable: prettifyError(parsed.error) };
 }
 
 /** The one field of a bundle's config.json the monitored create reads. */

@@ -19,7 +19,7 @@ export async function waitForStatus(runtime: Pick<Runtime, 'state'>, id: string,
         throw new ContainerWaitError(id, wanted, last, why);
       }
       return undefined;
-    }, { timeoutMs, description: `${id} to be ${wanted}` });
+    }, { timeoutMs, who: 'runtime', description: `${id} to be ${wanted}` });
   } catch (error) {
     if (error instanceof WaitTimeoutError) throw new ContainerWaitError(id, wanted, last, error.message);
     if (error instanceof RuntimeError) throw new ContainerWaitError(id, wanted, last, `state failed: ${error.message}`);

@@ -6,5 +6,5 @@ export async function eventuallyContains(read: () => Promise<string>, text: stri
     const content = await read();
     seen(content);
     return content.includes(text) ? content : undefined;
-  }, { timeoutMs, description: `output to contain ${JSON.stringify(text)}` });
+  }, { timeoutMs, who: 'runtime', description: `output to contain ${JSON.stringify(text)}` });
 }

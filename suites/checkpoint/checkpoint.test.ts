@@ -77,7 +77,7 @@ describeRuntimes('checkpoint and restore', (requirement) => {
       const value = await counterValue(ctx, id);
       seen(value);
       return value !== undefined && value >= 20 ? value : undefined;
-    }, { timeoutMs: 20_000, description: 'the counter to reach 20' });
+    }, { timeoutMs: 20_000, who: 'runtime', description: 'the counter to reach 20' });
     const paths = { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') };
     await ctx.runtime.checkpoint(id, paths);
     if (await exists(ctx, id)) await ctx.runtime.delete(id, { force: true });
@@ -89,7 +89,7 @@ describeRuntimes('checkpoint and restore', (requirement) => {
       const value = await counterValue(ctx, id);
       seen(value);
       return value !== undefined && value !== atCheckpoint ? value : undefined;
-    }, { timeoutMs: 10_000, description: 'the restored process to write its counter' });
+    }, { timeoutMs: 10_000, who: 'runtime', description: 'the restored process to write its counter' });
     expect(next).toBeGreaterThan(atCheckpoint!);
   });
 

@@ -45,7 +45,7 @@ export async function startReady(ctx: RuntimeTestContext, id: string, bundleDir:
   await ctx.runtime.create(id, { bundle: bundleDir, stdio: { ...QUIET, ...stdio } });
   await ctx.runtime.start(id);
   await waitFor(async () => ((await ctx.runtime.exec(id, ready)).exitCode === 0 ? true : undefined), {
-    timeoutMs: 10_000, intervalMs: 50, description: `the container to be ready (${ready.join(' ')})`,
+    timeoutMs: 10_000, intervalMs: 50, who: 'runtime', description: `the container to be ready (${ready.join(' ')})`,
   });
 }
 

@@ -71,7 +71,7 @@ describeRuntimes('checkpoint and restore: options for locks, connections, increm
       const text = (await ctx.runtime.exec(ctx.id, ['/bin/cat', '/tmp/received'])).stdout;
       seen(text);
       return text.includes('after-restore') ? text : undefined;
-    }, { timeoutMs: 10_000, description: 'the restored connection to carry a line' });
+    }, { timeoutMs: 10_000, who: 'runtime', description: 'the restored connection to carry a line' });
     expect(received.split('\n').filter(Boolean), 'what the server received over its one connection').toEqual(['before', 'after-restore']);
   });
 

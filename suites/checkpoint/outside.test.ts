@@ -91,7 +91,7 @@ describeRuntimes('checkpoint and restore: a peer, a terminal, the network and th
       const text = await readFile(join(ext, 'received'), 'utf8');
       seen(text);
       return text.includes('after-restore') ? text : undefined;
-    }, { timeoutMs: 10_000, description: 'the restored socket to carry a line to its peer' });
+    }, { timeoutMs: 10_000, who: 'runtime', description: 'the restored socket to carry a line to its peer' });
     expect(received.split('\n').filter(Boolean), 'what the peer received').toEqual(['before', 'after-restore']);
   });
 
@@ -168,7 +168,7 @@ describeRuntimes('checkpoint and restore: a peer, a terminal, the network and th
     await startReady(ctx, id, dir, ['true']);
     const init = (await ctx.runtime.state(id)).pid!;
     const child = await waitFor(async () => (await ctx.runner.run('cat', [`/proc/${init}/task/${init}/children`], { timeoutMs: 10_000 })).stdout.trim() || undefined, {
-      timeoutMs: 10_000, description: 'the init\'s child',
+      timeoutMs: 10_000, who: 'runtime', description: 'the init\'s child',
     });
     const { dir: cgroup } = await memoryCgroupOf(ctx, init);
     const moved = await ctx.runner.run('sh', ['-c', 'mkdir "$1/sub" && echo "$2" > "$1/sub/cgroup.procs"', 'move', cgroup, child], { timeoutMs: 10_000 });

@@ -5,7 +5,7 @@ import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { buildBusyboxRootfs } from '../../src/bundle/rootfs.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { ownDir } from '../../src/fixtures/own-dir.js';
-import { where } from '../../src/fixtures/where.js';
+import { shellOnTarget } from '../../src/fixtures/shell-on-target.js';
 import { describeRuntimes, skipIfLimited, type Bundle, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import type { Mount } from '../../src/probe/observation.js';
@@ -358,7 +358,7 @@ describeRuntimes('filesystem: root and mounts', (requirement) => {
     const host = ownDir(ctx, 'idmap-source');
     // On disk 1:1, which the container's mappings leave unmapped (it shows as the overflow id)
     // unless a mount maps it. Container root stays host root, so the rootfs needs no chown.
-    await where(ctx, 'mkdir -p "$1" && printf "x\\n" > "$1/file" && chown 1:1 "$1/file"', host);
+    await shellOnTarget(ctx, 'mkdir -p "$1" && printf "x\\n" > "$1/file" && chown 1:1 "$1/file"', host);
     const userns = [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: 100_001, size: 65_535 }];
     if (await unsupportedByItsOwnWord(ctx, {
       list: 'idmapMounts', needs: ['idmap'],
@@ -413,12 +413,12 @@ describeRuntimes('filesystem: root and mounts', (requirement) => {
       let rootfs: string | undefined;
       const share = async (bundle: Bundle): Promise<void> => {
         rootfs = join(bundle.dir, 'rootfs');
-        await where(ctx, 'mount --bind "$1" "$1" && mount --make-shared "$1"', rootfs);
+        await shellOnTarget(ctx, 'mount --bind "$1" "$1" && mount --make-shared "$1"', rootfs);
       };
       try {
         return seen(propagationKinds(visibleMount((await probe(c, configure, {}, sharedRootfs ? share : undefined)).observation.mounts, '/')));
       } finally {
-        if (rootfs !== undefined) await where(ctx, 'umount "$1"', rootfs);
+        if (rootfs !== undefined) await shellOnTarget(ctx, 'umount "$1"', rootfs);
       }
     };
     const fields = await root(ctx, (b) => b.edit((c) => void (c.linux!.rootfsPropagation = propagation)));

@@ -185,7 +185,7 @@ export const programStarted = (log: () => Promise<LogEntry[]>) =>
     const entries = await log();
     seen(labelsOf(entries));
     return entries.includes('program') ? entries : undefined;
-  }, { timeoutMs: 10_000, description: 'the container program to write its line' });
+  }, { timeoutMs: 10_000, who: 'runtime', description: 'the container program to write its line' });
 
 /** Kills the program and deletes the container, as a user would once it is done. */
 export async function stopAndDelete(ctx: RuntimeTestContext): Promise<void> {

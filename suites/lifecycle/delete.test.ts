@@ -59,6 +59,6 @@ describeRuntimes('lifecycle: delete', (requirement) => {
     const { pid } = await runtime.state(id);
     await runtime.delete(id, { force: true });
     await refusal(runtime.state(id));
-    await waitFor(async () => ((await processExists(ctx, pid!)) ? undefined : true), { timeoutMs: 10_000, description: `pid ${pid} to be gone` });
+    await waitFor(async () => ((await processExists(ctx, pid!)) ? undefined : true), { timeoutMs: 10_000, who: 'runtime', description: `pid ${pid} to be gone` });
   });
 });

@@ -50,7 +50,7 @@ describeRuntimes('lifecycle: kill', (requirement) => {
       await runtime.kill(id, form);
       expected++;
       await waitFor(async () => ((await b.output()).match(/got-USR1/g)?.length === expected ? true : undefined), {
-        timeoutMs: 10_000, description: `signal ${form} to arrive`,
+        timeoutMs: 10_000, who: 'runtime', description: `signal ${form} to arrive`,
       });
     }
   });

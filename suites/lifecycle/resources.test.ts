@@ -7,14 +7,14 @@ import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../
 import { openRuntime } from '../../src/runtime/resolve.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
-import { where } from '../../src/fixtures/where.js';
+import { shellOnTarget } from '../../src/fixtures/shell-on-target.js';
 import { expectControlsDiffer } from '../control.js';
 
 const NAMESPACES = ['ipc', 'mnt', 'net', 'pid', 'uts'];
 
 /** `kind inode` per line, for a pid or `self`: which namespaces a process is in. */
 const namespacesOf = (ctx: RuntimeTestContext, pid: number | 'self'): Promise<string> =>
-  where(ctx, `for n in ${NAMESPACES.join(' ')}; do echo "$n $(readlink /proc/$1/ns/$n)"; done`, String(pid));
+  shellOnTarget(ctx, `for n in ${NAMESPACES.join(' ')}; do echo "$n $(readlink /proc/$1/ns/$n)"; done`, String(pid));
 
 /**
  * The cgroup directories a process is in, one per mounted hierarchy, as paths below
@@ -29,7 +29,7 @@ while IFS=: read -r n ctrls path; do
 done < /proc/$1/cgroup; true`;
 
 async function cgroupDirs(ctx: RuntimeTestContext, pid: number): Promise<string[]> {
-  return (await where(ctx, CGROUP_DIRS, String(pid))).split('\n').filter(Boolean);
+  return (await shellOnTarget(ctx, CGROUP_DIRS, String(pid))).split('\n').filter(Boolean);
 }
 
 async function pidOf(ctx: RuntimeTestContext, id: string): Promise<number> {
@@ -85,7 +85,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
     const differs = Object.fromEntries(NAMESPACES.map((n, i) => [n, container.split('\n')[i] !== own.split('\n')[i]]));
     expect(differs, `namespaces of the created container's pid ${pid}, new against the runtime's own:\n${container}`)
       .toEqual(Object.fromEntries(NAMESPACES.map((n) => [n, true])));
-    const mounts = await where(ctx, 'cut -d" " -f5,9 /proc/$1/mountinfo', String(pid));
+    const mounts = await shellOnTarget(ctx, 'cut -d" " -f5,9 /proc/$1/mountinfo', String(pid));
     expect(mounts.split('\n'), `mount points and types of pid ${pid} before start`).toContain('/rtc-created tmpfs');
     if (ctx.runtime.profile.limitations.noCgroups === undefined) {
       const dirs = await cgroupDirs(ctx, pid);
@@ -104,14 +104,14 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
       const found = await ctx.runtime.ps(ctx.id);
       seen(found);
       return found.length >= 2 ? found : undefined;
-    }, { timeoutMs: 10_000, description: 'both processes of the container (the init and its background sleep) in ps' });
+    }, { timeoutMs: 10_000, who: 'runtime', description: 'both processes of the container (the init and its background sleep) in ps' });
     // ps lists host pids (runc), or a view of the runtime's own (runsc: its sandbox's, where
     // the state pid is not among them): then the state pid is the process the host can check.
     const statePid = (await ctx.runtime.state(ctx.id)).pid;
     const pids = statePid !== undefined && !listed.includes(statePid) ? [statePid] : listed;
     const dirs = ctx.runtime.profile.limitations.noCgroups === undefined ? await cgroupDirs(ctx, pids[0]!) : [];
     // The control: the directories are there before delete, so their absence after is its doing.
-    const there = (await where(ctx, 'for d in "$@"; do [ -d "$d" ] && echo "$d"; done; true', ...dirs)).split('\n').filter(Boolean);
+    const there = (await shellOnTarget(ctx, 'for d in "$@"; do [ -d "$d" ] && echo "$d"; done; true', ...dirs)).split('\n').filter(Boolean);
     expectControlsDiffer(`the container's cgroup directories (cgroupsPath ${cgroupsPath}) before delete`,
       Object.fromEntries(dirs.map((d) => [d, 'gone'])), Object.fromEntries(dirs.map((d) => [d, there.includes(d) ? 'there' : 'gone'])));
     await ctx.runtime.kill(ctx.id, 'KILL');
@@ -121,9 +121,9 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
       const alive = [];
       for (const pid of pids) if (await processExists(ctx, pid)) alive.push(pid);
       return alive.length === 0 ? true : undefined;
-    }, { timeoutMs: 10_000, description: `pids ${pids.join(', ')} of the deleted container to be gone` });
+    }, { timeoutMs: 10_000, who: 'runtime', description: `pids ${pids.join(', ')} of the deleted container to be gone` });
     if (dirs.length > 0) {
-      const left = await where(ctx, 'for d in "$@"; do [ -d "$d" ] && echo "$d"; done; true', ...dirs);
+      const left = await shellOnTarget(ctx, 'for d in "$@"; do [ -d "$d" ] && echo "$d"; done; true', ...dirs);
       expect(left.split('\n').filter(Boolean), `cgroup directories of the container (cgroupsPath ${cgroupsPath}) still there after delete`).toEqual([]);
     }
   });
@@ -134,7 +134,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
     const holder = await ctx.bundle((c) => c.args('sleep', '600'));
     await ctx.runtime.create(holderId, { bundle: holder.dir, stdio: holder.stdio });
     const holderPid = await pidOf(ctx, holderId);
-    const joinedBefore = await where(ctx, 'readlink /proc/$1/ns/uts', String(holderPid));
+    const joinedBefore = await shellOnTarget(ctx, 'readlink /proc/$1/ns/uts', String(holderPid));
     const source = join(ctx.workDir, 'bind-source');
     await mkdir(source, { recursive: true });
     await writeFile(join(source, 'kept.txt'), 'still here\n');
@@ -148,6 +148,6 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
     await ctx.runtime.delete(ctx.id);
     expect(await readFile(join(source, 'kept.txt'), 'utf8').catch((e: Error) => `gone: ${e.message}`), 'the bind mount source after delete').toBe('still here\n');
     expect(await ctx.runtime.status(holderId), 'the container whose uts namespace was joined').toBe('created');
-    expect(await where(ctx, 'readlink /proc/$1/ns/uts', String(holderPid)), 'its uts namespace after delete').toBe(joinedBefore);
+    expect(await shellOnTarget(ctx, 'readlink /proc/$1/ns/uts', String(holderPid)), 'its uts namespace after delete').toBe(joinedBefore);
   });
 });

@@ -41,7 +41,7 @@ describeRuntimes('operations: exec', (requirement) => {
     async function* lines(): AsyncGenerator<string> {
       yield 'first\n';
       await waitFor(async () => ((await ctx.runtime.exec(id, ['cat', marker])).exitCode === 0 ? true : undefined), {
-        timeoutMs: 10_000, intervalMs: 50, description: `the exec'd process to read the first line (${marker})`,
+        timeoutMs: 10_000, intervalMs: 50, who: 'runtime', description: `the exec'd process to read the first line (${marker})`,
       });
       yield 'second\n';
     }
@@ -89,7 +89,7 @@ describeRuntimes('operations: exec', (requirement) => {
       : /^the process \(pid \d+\) was killed$|^pid \d+ from the pid file is not a process of this call: ended the exec call instead/);
     // Nothing of it is left, in the runtime's own view of pids (runsc lists its sandbox's): ps
     // lists what it did before the exec, the init alone.
-    await waitFor(async () => (sameSet(await ctx.runtime.ps(ctx.id), before) ? true : undefined), { timeoutMs: 5000, description: `ps of ${ctx.id} to list only ${before.join(', ')}, as before the exec` });
+    await waitFor(async () => (sameSet(await ctx.runtime.ps(ctx.id), before) ? true : undefined), { timeoutMs: 5000, who: 'runtime', description: `ps of ${ctx.id} to list only ${before.join(', ')}, as before the exec` });
   });
 
   requirement('cli.exec.detach', 'exec --detach returns while the process runs on, and its --pid-file names a pid ps lists', async (ctx) => {

@@ -30,7 +30,7 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (requirem
     const frozen = await b.output();
     await runtime.resume(id);
     expect((await runtime.state(id)).status).toBe('running');
-    await waitFor(async () => ((await b.output()).length > frozen.length ? true : undefined), { timeoutMs: 10_000, description: 'output to grow after resume' });
+    await waitFor(async () => ((await b.output()).length > frozen.length ? true : undefined), { timeoutMs: 10_000, who: 'runtime', description: 'output to grow after resume' });
   });
 
   requirement('cli.pause.stopped', 'pause of a stopped container fails', async ({ runtime, id, bundle }) => {
@@ -52,7 +52,7 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (requirem
       const found = await runtime.ps(id);
       seen(found);
       return found.length >= 2 ? found : undefined;
-    }, { timeoutMs: 10_000, description: 'ps to list init and its child' });
+    }, { timeoutMs: 10_000, who: 'runtime', description: 'ps to list init and its child' });
     expect(pids).toContain(pid);
   });
 

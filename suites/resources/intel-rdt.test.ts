@@ -1,12 +1,12 @@
 import { expect } from 'vitest';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
-import { where } from '../../src/fixtures/where.js';
+import { shellOnTarget } from '../../src/fixtures/shell-on-target.js';
 import { acceptedWithout } from '../control.js';
 
 /** Where the runtime runs, the mount point of a resctrl filesystem, if one is mounted. */
 async function resctrlMount(ctx: RuntimeTestContext): Promise<string | undefined> {
-  return (await where(ctx, "awk '$3 == \"resctrl\" { print $2; exit }' /proc/mounts")) || undefined;
+  return (await shellOnTarget(ctx, "awk '$3 == \"resctrl\" { print $2; exit }' /proc/mounts")) || undefined;
 }
 
 describeRuntimes('resources: Intel RDT', (requirement) => {
@@ -23,7 +23,7 @@ describeRuntimes('resources: Intel RDT', (requirement) => {
     skipIfLimited(ctx, 'noCgroups');
     const mounted = await resctrlMount(ctx);
     if (!mounted) return ctx.skip(`no resctrl filesystem is mounted where ${ctx.runtime.name} runs (no Intel RDT or AMD QoS here): there is nothing it could touch`);
-    const listing = (): Promise<string> => where(ctx, 'find "$1" -maxdepth 3 | sort', mounted);
+    const listing = (): Promise<string> => shellOnTarget(ctx, 'find "$1" -maxdepth 3 | sort', mounted);
     const before = await listing();
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });

@@ -6,7 +6,7 @@ import { refusal } from '../../src/fixtures/refusal.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { ownDir } from '../../src/fixtures/own-dir.js';
-import { look, where } from '../../src/fixtures/where.js';
+import { shellOnTarget, tryShellOnTarget } from '../../src/fixtures/shell-on-target.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
 import { UnsupportedOperationError } from '../../src/runtime/errors.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -221,9 +221,9 @@ describeRuntimes('security: seccomp', (requirement) => {
     const dir = ownDir(ctx, 'l');
     const socket = join(dir, 's');
     if (socket.length > 107) ctx.skip(`the listener path ${socket} is longer than a unix socket path may be`);
-    const listener = await where(ctx, `mkdir -p "$1" && cd "$1" && { setsid socat -u UNIX-LISTEN:s,fork SYSTEM:'cat > conn.$$; touch conn.$$.end' </dev/null >/dev/null 2>&1 & echo $!; }`, dir);
+    const listener = await shellOnTarget(ctx, `mkdir -p "$1" && cd "$1" && { setsid socat -u UNIX-LISTEN:s,fork SYSTEM:'cat > conn.$$; touch conn.$$.end' </dev/null >/dev/null 2>&1 & echo $!; }`, dir);
     try {
-      await waitFor(async () => ((await look(ctx, 'test -S "$1"', socket)).ok ? true : undefined), { timeoutMs: 10_000, description: `the listener at ${socket}` });
+      await waitFor(async () => ((await tryShellOnTarget(ctx, 'test -S "$1"', socket)).ok ? true : undefined), { timeoutMs: 10_000, who: 'rtconform', description: `the listener at ${socket}` });
       const profile: SeccompProfile = {
         defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socket, listenerMetadata: 'rtc-metadata',
         syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],
@@ -235,19 +235,19 @@ describeRuntimes('security: seccomp', (requirement) => {
       await ctx.runtime.start(ctx.id);
       /** Each connection's bytes, and whether the runtime had closed it. */
       const connections = async (): Promise<{ data: string; ended: boolean }[]> => {
-        const names = (await where(ctx, 'cd "$1" && ls', dir)).split('\n').filter((n) => /^conn\.\d+$/.test(n));
+        const names = (await shellOnTarget(ctx, 'cd "$1" && ls', dir)).split('\n').filter((n) => /^conn\.\d+$/.test(n));
         // The end first, then the bytes: read the other way, a connection that closed between the
         // two reads showed as ended with the bytes of before (empty).
         return Promise.all(names.map(async (n) => {
-          const ended = (await look(ctx, 'test -e "$1"', join(dir, `${n}.end`))).ok;
-          return { data: await where(ctx, 'cat "$1"', join(dir, n)), ended };
+          const ended = (await tryShellOnTarget(ctx, 'test -e "$1"', join(dir, `${n}.end`))).ok;
+          return { data: await shellOnTarget(ctx, 'cat "$1"', join(dir, n)), ended };
         }));
       };
       const seen = await waitFor(async (report) => {
         const now = await connections();
-        report({ connections: now, listenerDir: await look(ctx, 'ls -la "$1"', dir).then((r) => r.text) });
+        report({ connections: now, listenerDir: await tryShellOnTarget(ctx, 'ls -la "$1"', dir).then((r) => r.text) });
         return now.length > 0 && now.every((c) => c.ended) ? now : undefined;
-      }, { timeoutMs: 10_000, description: 'the runtime to send the state to listenerPath and close the connection' });
+      }, { timeoutMs: 10_000, who: 'runtime', description: 'the runtime to send the state to listenerPath and close the connection' });
       expect(seen.length, 'connections made to listenerPath').toBe(1);
       const sent: unknown = JSON.parse(seen[0]!.data);
       expect(sent, 'the container process state sent to listenerPath').toMatchObject({
@@ -259,7 +259,7 @@ describeRuntimes('security: seccomp', (requirement) => {
       });
     } finally {
       // The listener and any connection it still holds: its session's process group.
-      await look(ctx, 'kill -s KILL -- "-$1"', listener);
+      await tryShellOnTarget(ctx, 'kill -s KILL -- "-$1"', listener);
     }
   });
 });

@@ -7,7 +7,7 @@ import { runProbe } from '../../src/fixtures/probe.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { unsupportedByItsOwnWord } from '../../src/fixtures/unsupported.js';
-import { look, where } from '../../src/fixtures/where.js';
+import { shellOnTarget, tryShellOnTarget } from '../../src/fixtures/shell-on-target.js';
 import { another, expectControlsDiffer, skipWhereControlsSame } from '../control.js';
 
 /**
@@ -38,7 +38,7 @@ async function idsOutside(ctx: RuntimeTestContext, configure: (b: BundleBuilder)
   await ctx.runtime.create(id, { bundle: b.dir, stdio: b.stdio });
   const { pid } = await ctx.runtime.state(id);
   if (!pid) throw new Error(`state of created container ${id} has no pid`);
-  const status = await where(ctx, `grep -E '^(Uid|Gid):' /proc/${pid}/status`);
+  const status = await shellOnTarget(ctx, `grep -E '^(Uid|Gid):' /proc/${pid}/status`);
   const real = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
   return { uid: real('Uid'), gid: real('Gid') };
 }
@@ -54,7 +54,7 @@ async function idsOutside(ctx: RuntimeTestContext, configure: (b: BundleBuilder)
  */
 async function timeNamespaceUnsupported(ctx: RuntimeTestContext): Promise<boolean> {
   skipIfLimited(ctx, 'noProcessIsolation');
-  const kernel = await look(ctx, 'readlink /proc/self/ns/time');
+  const kernel = await tryShellOnTarget(ctx, 'readlink /proc/self/ns/time');
   if (!kernel.ok) ctx.skip(`the kernel where ${ctx.runtime.name} runs has no time namespaces (${kernel.text})`);
   return unsupportedByItsOwnWord(ctx, { list: 'namespaces', needs: ['time'], trial: (b) => b.namespace('time') });
 }
@@ -63,7 +63,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
   requirement('linux.namespaces.new-user', 'a user namespace in the config is a new one', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     const { observation } = await runProbe(ctx, withUserNamespace);
-    const host = await where(ctx, 'readlink /proc/self/ns/user');
+    const host = await shellOnTarget(ctx, 'readlink /proc/self/ns/user');
     expect(observation.namespaces.user, "the container's user namespace").not.toBe(host);
     expect(observation.namespaces.user, "the container's user namespace").toMatch(/^user:\[\d+\]$/);
     // The control: without a user namespace in the config the container is in the runtime's.
@@ -111,7 +111,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
     }, withUserNamespace);
     const rootfs = join(bundle.dir, 'rootfs');
     const files = [rootfs, join(rootfs, 'etc', 'passwd'), join(rootfs, 'tmp'), join(rootfs, 'rtconform', 'probe.sh'), join(rootfs, ownedByInside)];
-    const owners = await where(ctx, `stat -c '%u:%g %n' ${files.map((f) => `'${f}'`).join(' ')}`);
+    const owners = await shellOnTarget(ctx, `stat -c '%u:%g %n' ${files.map((f) => `'${f}'`).join(' ')}`);
     // The harness made them as root (0:0), but the last as INSIDE; a runtime that chowns them would show mapped ids.
     const owner = (f: string): string => (f.endsWith(ownedByInside) ? `${INSIDE.uid}:${INSIDE.gid}` : '0:0');
     expect(owners.split('\n'), 'owner uid:gid of rootfs files after the run').toEqual(files.map((f) => `${owner(f)} ${f}`));
@@ -121,12 +121,12 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
 
   requirement('config.process.apparmor-profile', 'the process runs confined by the configured AppArmor profile', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
-    const enabled = await look(ctx, 'cat /sys/module/apparmor/parameters/enabled');
+    const enabled = await tryShellOnTarget(ctx, 'cat /sys/module/apparmor/parameters/enabled');
     if (!enabled.ok || enabled.text !== 'Y') {
       ctx.skip(`AppArmor is not enabled where ${ctx.runtime.name} runs (${enabled.ok ? `/sys/module/apparmor/parameters/enabled: ${enabled.text}` : enabled.text})`);
     }
     // A profile made for containers: one for some other program could keep the process from running at all.
-    const loaded = await look(ctx, 'cat /sys/kernel/security/apparmor/profiles');
+    const loaded = await tryShellOnTarget(ctx, 'cat /sys/kernel/security/apparmor/profiles');
     const profile = 'docker-default';
     if (!loaded.text.split('\n').some((l) => l.startsWith(`${profile} (enforce)`))) {
       ctx.skip(`no container AppArmor profile is loaded where ${ctx.runtime.name} runs (looked for ${profile} in enforce mode)`);
@@ -143,9 +143,9 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
   /** The container labels of the SELinux policy where the runtime runs, from lxc_contexts as container tools read them. */
   async function selinuxContainerContexts(ctx: RuntimeTestContext): Promise<{ process: string; file: string }> {
     skipIfLimited(ctx, 'noProcessIsolation');
-    const enforce = await look(ctx, 'cat /sys/fs/selinux/enforce');
+    const enforce = await tryShellOnTarget(ctx, 'cat /sys/fs/selinux/enforce');
     if (!enforce.ok) ctx.skip(`SELinux is not enabled where ${ctx.runtime.name} runs (${enforce.text})`);
-    const contexts = await look(ctx, 'cat /etc/selinux/$(sed -n "s/^SELINUXTYPE=//p" /etc/selinux/config)/contexts/lxc_contexts');
+    const contexts = await tryShellOnTarget(ctx, 'cat /etc/selinux/$(sed -n "s/^SELINUXTYPE=//p" /etc/selinux/config)/contexts/lxc_contexts');
     const entry = (key: string): string | undefined => new RegExp(`^\\s*${key}\\s*=\\s*"([^"]+)"`, 'm').exec(contexts.text)?.[1];
     const process = entry('process');
     const file = entry('file');
@@ -196,7 +196,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
   requirement('linux.namespaces.new-time', 'a time namespace in the config is a new one', async (ctx) => {
     if (await timeNamespaceUnsupported(ctx)) return;
     const { observation } = await runProbe(ctx, (b) => b.namespace('time'));
-    const host = await where(ctx, 'readlink /proc/self/ns/time');
+    const host = await shellOnTarget(ctx, 'readlink /proc/self/ns/time');
     expect(observation.namespaces.time, "the container's time namespace").not.toBe(host);
     // The control: without a time namespace in the config the container is in the runtime's.
     const control = (await runProbe(another(ctx))).observation.namespaces.time;
@@ -207,7 +207,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
 
   requirement('linux.namespaces.types-supported', 'one container gets new pid, network, mount, ipc, uts, user, cgroup and time namespaces', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
-    const kernel = await look(ctx, 'readlink /proc/self/ns/time');
+    const kernel = await tryShellOnTarget(ctx, 'readlink /proc/self/ns/time');
     if (!kernel.ok) ctx.skip(`the kernel where ${ctx.runtime.name} runs has no time namespaces (${kernel.text})`);
     const kinds = { pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time' } as const;
     const all = (b: BundleBuilder): BundleBuilder => {
@@ -216,7 +216,7 @@ describeRuntimes('security: user namespaces, LSM labels, personality, time names
       return built;
     };
     if (await unsupportedByItsOwnWord(ctx, { list: 'namespaces', needs: Object.keys(kinds), trial: all })) return;
-    const host = Object.fromEntries((await where(ctx, `for n in ${Object.values(kinds).join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`))
+    const host = Object.fromEntries((await shellOnTarget(ctx, `for n in ${Object.values(kinds).join(' ')}; do echo "$n $(readlink /proc/self/ns/$n)"; done`))
       .split('\n').map((l) => l.split(' ') as [string, string]));
     // No control run: each of these left out of a config is the runtime's own (linux.namespaces.
     // inherit; and the tests of each new namespace check that against a container without it).

@@ -7,7 +7,7 @@ import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { alone } from '../../src/fixtures/alone.js';
+import { runtimeWithOwnRoot } from '../../src/fixtures/own-root-runtime.js';
 
 describeRuntimes('state', (requirement) => {
   requirement('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
@@ -101,7 +101,7 @@ describeRuntimes('state', (requirement) => {
     await refusal(ctx.runtime.state(''));
     // A runtime that resolves ids by prefix (runsc) takes '' for the only container of its
     // root: a root of the test's own, with exactly one container, asks that deterministically.
-    const own = alone(ctx);
+    const own = runtimeWithOwnRoot(ctx);
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     await own.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
     try {

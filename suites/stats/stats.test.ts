@@ -65,7 +65,7 @@ describeRuntimes('stats: events --stats and events --interval', (requirement) =>
       const total = (await ctx.runtime.stats(ctx.id)).cpu?.usage?.total;
       seen(total);
       return total !== undefined && total - before >= CPU_GROWTH_NS ? total : undefined;
-    }, { timeoutMs: 20_000, intervalMs: 50, maxIntervalMs: 500, description: `cpu.usage.total to grow by ${CPU_GROWTH_NS} ns from ${before}` });
+    }, { timeoutMs: 20_000, intervalMs: 50, maxIntervalMs: 500, who: 'runtime', description: `cpu.usage.total to grow by ${CPU_GROWTH_NS} ns from ${before}` });
     // In nanoseconds, as the record says: the container cannot have used more CPU time than all
     // the CPUs where it runs had since (a runtime reporting microseconds never gets here, one
     // reporting picoseconds or the machine's usage goes past it). Not one CPU's worth: runsc
@@ -92,7 +92,7 @@ describeRuntimes('stats: events --stats and events --interval', (requirement) =>
       const second = await ctx.runtime.ps(ctx.id);
       seen({ first, pidsCurrent: stats.pids?.current, second });
       return first.length >= 3 && sameSet(first, second) ? { listed: first, current: stats.pids?.current } : undefined;
-    }, { timeoutMs: 10_000, description: 'ps to list the three sleepers, unchanged across a stats call' });
+    }, { timeoutMs: 10_000, who: 'runtime', description: 'ps to list the three sleepers, unchanged across a stats call' });
     expect(provided(ctx, current, 'pid count (pids.current)')).toBe(listed.length);
   });
 

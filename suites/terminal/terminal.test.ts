@@ -40,7 +40,7 @@ async function reportOnTerminal(ctx: RuntimeTestContext, consoleSize?: { height:
     const output = logText(await monitored.logs(ctx.id));
     seen(output);
     return /done/.test(output) ? output : undefined;
-  }, { timeoutMs: 15_000, description: 'the container to report on its terminal' });
+  }, { timeoutMs: 15_000, who: 'runtime', description: 'the container to report on its terminal' });
   return parseReport(text);
 }
 
@@ -86,13 +86,13 @@ describeRuntimes('terminal: process.terminal, consoleSize, --console-socket, --p
     await monitored.create(ctx.id, { bundle: bundle.dir });
     await monitored.start(ctx.id);
     const output = async (): Promise<string> => logText(await monitored.logs(ctx.id));
-    await waitFor(async () => ((await output()).includes('ready') ? true : undefined), { timeoutMs: 10_000, description: 'the process to be ready to read' });
+    await waitFor(async () => ((await output()).includes('ready') ? true : undefined), { timeoutMs: 10_000, who: 'runtime', description: 'the process to be ready to read' });
     await monitored.attach(ctx.id, 'typed-in\n');
     const text = await waitFor(async (seen) => {
       const now = await output();
       seen(now);
       return now.includes('read: typed-in') ? now : undefined;
-    }, { timeoutMs: 10_000, description: 'the process to read the typed line and say so' });
+    }, { timeoutMs: 10_000, who: 'runtime', description: 'the process to read the typed line and say so' });
     expect(text).toContain('read: typed-in');
   });
 
