@@ -10,7 +10,9 @@ export {
   RuntimeDeclarationSchema, ExpectedFailureSchema, type BuiltinRuntime, type ExpectedFailure, type RuntimeDeclaration,
 } from './runtime/declaration.js';
 export { CliRuntime, type CliRuntimeOptions } from './runtime/cli-runtime.js';
-export type { Runtime, RuntimeVersion, ExecResult, StopOptions, EventsOptions, WaitOptions } from './runtime/runtime.js';
+export { MonitoredCliRuntime, type MonitoredCliRuntimeOptions } from './runtime/monitored-runtime.js';
+export type { Runtime, MonitoredRuntime, PlainExecOptions, RuntimeVersion, ExecResult, StopOptions, EventsOptions, WaitOptions } from './runtime/runtime.js';
+export type { RuntimeToOpen } from './runtime/resolve.js';
 export type { MonitorOptions, ExitStatus, ContainerLogLine } from './runtime/monitor.js';
 export type {
   CreateOptions, RunContainerOptions, ExecOptions, KillOptions, DeleteOptions, CheckpointOptions, RestoreOptions, UpdateOptions, ManageCgroupsMode, NamespaceType,

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CappedOutput } from '../runtime/capped-output.js';
 import type { GroupEnd, KeptGroup } from '../runtime/process-groups.js';
 import { DEFAULT_OUTPUT_CAPS, type ProcessRunner, type RunOptions, type RunResult, type StartedProcessEnd, type Target } from '../runtime/process-runner.js';
+import { AttributedError } from '../util/attributed-error.js';
 import { fileContent } from '../util/file-content.js';
 import { waitFor } from '../util/wait.js';
 import { engineClient, type Dockerode } from './engine.js';
@@ -146,6 +147,20 @@ done
 [ -n "$ours" ] && kill -s KILL -- "-$g" 2>/dev/null && { echo "ended$found"; exit 0; }
 echo "not-ours$found"`;
 
+/** BUNDLE LOCAL: LOCAL made on the target, with BUNDLE's dirs bound into it and its files linked. */
+const BUNDLE_ON_TARGET = `b=$(cd "$1" && pwd) || exit 1
+l=$2
+mkdir -p "$l" || exit 1
+for f in "$b"/* "$b"/.[!.]*; do
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  n=\${f##*/}
+  if [ -d "$f" ] && [ ! -L "$f" ]; then
+    mkdir "$l/$n" && mount --bind "$f" "$l/$n" || exit 1
+  else
+    ln -s "$f" "$l/$n" || exit 1
+  fi
+done`;
+
 /**
  * Runs commands inside a running container through the engine's exec API. Paths in arguments
  * and stdio files mean the same inside and out: the harness shares its run directory at the
@@ -188,6 +203,24 @@ export class ContainerProcessRunner implements ProcessRunner {
       timeoutMs: 10_000, who: 'rtconform', description: `the agent in container ${this.#containerId.slice(0, 12)} to start (${join(dir, 'ready')})`,
     });
     this.#agentDir = dir;
+  }
+
+  /**
+   * conmon makes fifos and a socket in the bundle dir, which a run dir shared over the file
+   * bridge (sshfs) cannot hold. So it gets a bundle on the target's own file system instead:
+   * each dir of the real bundle bound into it (a runtime refuses a rootfs that is a symlink),
+   * each file linked. A fresh one per create: it is never removed while the target runs, as
+   * removing it would go through the binds into the real bundle. Bind mounts of the run dir
+   * itself hold fifos: there `bundle` serves as it is.
+   */
+  async bundleForMonitor(bundle: string, options: { timeoutMs: number; cwd?: string | undefined }): Promise<string | undefined> {
+    if (this.target.fileSharing !== 'bridge') return undefined;
+    const local = `/run/rtconform-bundles/${randomBytes(6).toString('hex')}`;
+    const result = await this.run('sh', ['-c', BUNDLE_ON_TARGET, 'rtconform-bundle', bundle, local], { timeoutMs: options.timeoutMs, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+    if (result.exitCode !== 0) {
+      throw new AttributedError(`could not make the monitor's bundle ${local} on ${this.target.description} (exit ${result.exitCode ?? result.signal}): ${result.stderr.trim()}`, 'rtconform', result.timedOut ? 'timed-out' : 'refused');
+    }
+    return local;
   }
 
   async run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {

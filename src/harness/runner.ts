@@ -1,6 +1,7 @@
 import { attachRunner } from '../container/container-process-runner.js';
 import { HostProcessRunner, type ProcessRunner } from '../runtime/process-runner.js';
 import type { CliRuntime } from '../runtime/cli-runtime.js';
+import type { MonitoredCliRuntime } from '../runtime/monitored-runtime.js';
 import type { MonitorOptions } from '../runtime/monitor.js';
 import { openRuntime } from '../runtime/resolve.js';
 import { containerCallDir } from './container-targets.js';
@@ -18,16 +19,18 @@ export async function runnerFor(target: SelectionTarget, runDir: string): Promis
  * `workDir` holds the adapter's files (logs, process specs): for a container target it must
  * be inside the run dir, which the container shares.
  */
-export async function openSelection(
-  selection: RuntimeSelection,
-  options: { runDir: string; workDir: string; callTimeoutMs: number; runner?: ProcessRunner; monitor?: MonitorOptions },
-): Promise<CliRuntime> {
+interface OpenSelectionOptions { runDir: string; workDir: string; callTimeoutMs: number; runner?: ProcessRunner }
+
+export async function openSelection(selection: RuntimeSelection, options: OpenSelectionOptions & { monitor: MonitorOptions }): Promise<MonitoredCliRuntime>;
+export async function openSelection(selection: RuntimeSelection, options: OpenSelectionOptions): Promise<CliRuntime>;
+export async function openSelection(selection: RuntimeSelection, options: OpenSelectionOptions & { monitor?: MonitorOptions }): Promise<CliRuntime> {
   if (!selection.available || selection.binary === undefined) throw new Error(selection.unavailableReason ?? `${selection.key} is not available`);
-  return openRuntime({ profile: selection.profile, binary: selection.binary }, {
+  const settings = {
     runner: options.runner ?? (await runnerFor(selection.target, options.runDir)),
     workDir: options.workDir,
     root: selection.root,
     callTimeoutMs: options.callTimeoutMs,
-    monitor: options.monitor,
-  });
+  };
+  const resolved = { profile: selection.profile, binary: selection.binary };
+  return options.monitor === undefined ? openRuntime(resolved, settings) : openRuntime(resolved, { ...settings, monitor: options.monitor });
 }

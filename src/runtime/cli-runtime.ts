@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -12,16 +11,12 @@ import {
 import {
   ContainerWaitError, ExecTimeoutError, MonitorRequiredError, RuntimeError, RuntimeOutputError, RuntimeTimeoutError, UnsupportedOperationError,
 } from './errors.js';
-import {
-  CONMON_SCRIPT, conmonCreateArgs, conmonExecArgs, exitStatus, logText, MonitorFiles, parseContainerLog, parseSync, wantsTerminal,
-  type ContainerLogLine, type ExitStatus, type MonitorOptions, type MonitorSync,
-} from './monitor.js';
 import { CRIU_LOGS, criuErrors } from './criu-log.js';
 import { recordInLedger, type KeptGroup } from './process-groups.js';
-import { DEFAULT_OUTPUT_CAPS, type Input, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles } from './process-runner.js';
+import { type Input, type ProcessRunner, type RunOptions, type RunResult, type StdioFiles } from './process-runner.js';
 import type { RuntimeProfile, Verb } from './profiles.js';
 import { waitForStatus } from './wait-for-status.js';
-import type { EventsOptions, ExecResult, Runtime, RuntimeVersion, StopOptions, WaitOptions } from './runtime.js';
+import type { EventsOptions, ExecResult, PlainExecOptions, Runtime, RuntimeVersion, StopOptions } from './runtime.js';
 import {
   ContainerStateSchema, EventSchema, FeaturesSchema, ListSchema, PsSchema, StatsSchema,
   type ContainerState, type ContainerStatus, type Features, type ListEntry, type RuntimeEvent, type Stats,
@@ -41,8 +36,6 @@ export interface CliRuntimeOptions {
   callTimeoutMs?: number;
   /** Extra environment for every call (the fake runtime reads its fault modes from here). */
   env?: Record<string, string>;
-  /** Create containers under this monitor (conmon), which gives `wait`, `logs`, `attach` and exec with a terminal; directly when absent. */
-  monitor?: MonitorOptions;
 }
 
 interface CallOptions {
@@ -69,32 +62,23 @@ interface CallResult extends RunResult {
   logError: string | undefined;
 }
 
-/** BUNDLE LOCAL: LOCAL made on the target, with BUNDLE's dirs bound into it and its files linked. */
-const BUNDLE_ON_TARGET = `b=$(cd "$1" && pwd) || exit 1
-l=$2
-mkdir -p "$l" || exit 1
-for f in "$b"/* "$b"/.[!.]*; do
-  [ -e "$f" ] || [ -L "$f" ] || continue
-  n=\${f##*/}
-  if [ -d "$f" ] && [ ! -L "$f" ]; then
-    mkdir "$l/$n" && mount --bind "$f" "$l/$n" || exit 1
-  else
-    ln -s "$f" "$l/$n" || exit 1
-  fi
-done`;
-
 export class CliRuntime implements Runtime {
   readonly name: string;
   readonly binary: string;
   readonly profile: RuntimeProfile;
   readonly target;
-  readonly #runner: ProcessRunner;
-  readonly #workDir: string;
+  /** Where the runtime's calls run: what a subclass (the monitored runtime) runs its own with. */
+  protected readonly runner: ProcessRunner;
+  /** Scratch space for per-call logs, process files and default container stdio. */
+  protected readonly workDir: string;
   readonly #root: string | undefined;
-  readonly #callTimeoutMs: number;
-  readonly #env: Record<string, string> | undefined;
-  readonly monitor: MonitorOptions | undefined;
+  protected readonly callTimeoutMs: number;
+  protected readonly env: Record<string, string> | undefined;
   #seq = 0;
+  /** A number of this runtime's own, for the names of a call's files. */
+  protected nextSeq(): number {
+    return ++this.#seq;
+  }
   /** The process groups calls kept for each container (create's, run --detach's…), ended when it is deleted. */
   readonly #kept = new Map<string, KeptGroup[]>();
 
@@ -102,13 +86,12 @@ export class CliRuntime implements Runtime {
     this.profile = options.profile;
     this.name = options.profile.name;
     this.binary = options.binary;
-    this.#runner = options.runner;
+    this.runner = options.runner;
     this.target = options.runner.target;
-    this.#workDir = options.workDir;
+    this.workDir = options.workDir;
     this.#root = options.root;
-    this.#callTimeoutMs = options.callTimeoutMs ?? 30_000;
-    this.#env = options.env;
-    this.monitor = options.monitor;
+    this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    this.env = options.env;
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -124,141 +107,27 @@ export class CliRuntime implements Runtime {
   }
 
   async features(): Promise<Features> {
-    this.#ensureSupported('features');
+    this.ensureSupported('features');
     const result = await this.#call('features', ['features']);
     return this.#parse('features', result, FeaturesSchema);
   }
 
   async create(id: string, options: CreateOptions): Promise<void> {
-    this.#ensureSupported('create');
-    if (this.monitor) return this.#createMonitored(id, options, this.monitor);
+    this.ensureSupported('create');
     const stdio = await this.#containerStdio(id, options.stdio);
     const result = await this.#call('create', createArgs(id, options), { stdio, cwd: options.workingDir, logFile: options.logFile, timeoutMs: options.timeoutMs, logOnlyOnFailure: true, keepGroup: true });
-    await this.#keep(id, result, result.exitCode !== 0);
+    await this.keep(id, result, result.exitCode !== 0);
     if (result.exitCode !== 0) throw await this.#failure('create', result, stdio);
-    await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
-  }
-
-  /** Create under the monitor: conmon runs the runtime's create, and says how it ended. */
-  async #createMonitored(id: string, options: CreateOptions, monitor: MonitorOptions): Promise<void> {
-    if (options.stdio || options.consoleSocket) {
-      throw new UnsupportedOperationError(this.name, 'create with stdio files or a console socket under a monitor', 'the monitor holds the container\'s stdio: read its output with logs(id)');
-    }
-    const files = this.#monitorFiles(id);
-    await files.reset();
-    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
-    const bundle = this.#runner.target.fileSharing === 'bridge' ? await this.#bundleOnTarget(options.bundle, options.workingDir, timeoutMs) : options.bundle;
-    const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.#globalArgs(), { ...options, bundle, terminal: await wantsTerminal(options) })];
-    await this.#runConmon('create', files, argv, { timeoutMs, cwd: options.workingDir, container: id });
-    await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.#callTimeoutMs);
-  }
-
-  /**
-   * conmon makes fifos and a socket in the bundle dir, which a work dir shared over the file
-   * bridge (sshfs) cannot hold. So it gets a bundle on the target's own file system instead:
-   * each dir of the real bundle bound into it (a runtime refuses a rootfs that is a symlink),
-   * each file linked. A fresh one per create: it is never removed while the target runs, as
-   * removing it would go through the binds into the real bundle.
-   */
-  async #bundleOnTarget(bundle: string, workingDir: string | undefined, timeoutMs: number): Promise<string> {
-    const local = `/run/rtconform-bundles/${randomBytes(6).toString('hex')}`;
-    const result = await this.#runner.run('sh', ['-c', BUNDLE_ON_TARGET, 'rtconform-bundle', bundle, local], { timeoutMs, cwd: workingDir });
-    if (result.exitCode !== 0) {
-      throw new RuntimeError('create', ['sh', '-c', 'BUNDLE_ON_TARGET', bundle, local], result.exitCode, `could not make the monitor's bundle ${local} on the target: ${result.stderr.trim()}`, undefined, { who: 'rtconform', signal: result.signal });
-    }
-    return local;
-  }
-
-  /** Where the monitor keeps a container's files (`scope` apart: an exec's must not meet its container's). */
-  #monitorFiles(id: string, scope: 'container' | 'exec' = 'container'): MonitorFiles {
-    return new MonitorFiles(join(this.#workDir, 'monitor', ...(scope === 'exec' ? ['exec'] : [])), id);
-  }
-
-  /**
-   * Runs conmon (CONMON_SCRIPT) until the runtime's call has ended, and returns what conmon
-   * reported on its sync pipe. The errors quote conmon's command: the shell only waits for it.
-   */
-  async #runConmon(verb: string, files: MonitorFiles, argv: string[], options: { timeoutMs: number; cwd?: string; container: string }): Promise<MonitorSync> {
-    const result = await this.#runner.run('sh', ['-c', CONMON_SCRIPT, `rtconform-monitored-${verb}`, files.sync, files.conmonPidFile, files.dir, ...argv], {
-      timeoutMs: options.timeoutMs, env: this.#env, cwd: options.cwd,
-      // The monitor keeps its stdio: files, never our pipes.
-      stdio: { stdin: '/dev/null', stdout: files.conmonOutput, stderr: files.conmonOutput },
-      // conmon leaves the group (it daemonizes); whatever stays lives with the container.
-      leftovers: 'keep',
-    });
-    await this.#keep(options.container, result, result.exitCode !== 0);
-    const words = await tail(files.conmonOutput);
-    if (result.timedOut) throw new RuntimeTimeoutError(verb, argv, options.timeoutMs, words, undefined);
-    const text = await readFile(files.sync, 'utf8').catch(() => '');
-    const sync = parseSync(text);
-    // A failure the runtime's call reported through the monitor is the runtime's refusal, in its words.
-    if ('value' in sync && sync.value < 0) throw new RuntimeError(verb, argv, undefined, sync.message ?? words, undefined);
-    // Otherwise a monitor that failed, or said what it must not, failed on its own.
-    if (result.exitCode !== 0) throw new RuntimeError(verb, argv, result.exitCode, words, undefined, { who: 'monitor', signal: result.signal });
-    if ('unreadable' in sync) throw new RuntimeOutputError(verb, [...argv, '(sync pipe)'], text, sync.unreadable, 'monitor');
-    return sync;
-  }
-
-  /** What the monitor logged of a process: the last megabyte (a process may write without end), from its first whole line. */
-  async #readLog(files: MonitorFiles): Promise<ContainerLogLine[]> {
-    const text = await tail(files.log, DEFAULT_OUTPUT_CAPS.stdoutBytes);
-    const whole = text.length === DEFAULT_OUTPUT_CAPS.stdoutBytes ? text.slice(text.indexOf('\n') + 1) : text;
-    try {
-      return parseContainerLog(whole);
-    } catch (error) {
-      throw new RuntimeOutputError('logs', [this.monitor?.binary ?? 'conmon', '--log-path', files.log], whole, (error as Error).message, 'monitor');
-    }
-  }
-
-  async wait(id: string, options: WaitOptions = {}): Promise<ExitStatus> {
-    if (!this.monitor) throw new MonitorRequiredError(this.name, 'wait');
-    const files = this.#monitorFiles(id);
-    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
-    const status = exitStatus(files);
-    const timer = setTimeout(status.stop, timeoutMs);
-    options.signal?.addEventListener('abort', status.stop, { once: true });
-    try {
-      const ended = await status.value;
-      if (ended === undefined) {
-        const last = await this.status(id).catch(() => undefined);
-        throw new ContainerWaitError(id, 'exited', last, options.signal?.aborted ? 'waiting was aborted' : `the monitor recorded no exit within ${timeoutMs} ms`);
-      }
-      return ended;
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', status.stop);
-      status.stop();
-    }
-  }
-
-  /**
-   * Under a monitor: writes `input` to the container's terminal (or stdin), as cri-o's
-   * AttachContainer does, through conmon's attach socket. That socket is SOCK_SEQPACKET, which
-   * node cannot open: socat on the target does (the runtimes image has it).
-   */
-  async attach(id: string, input: Input, options: { timeoutMs?: number } = {}): Promise<void> {
-    if (!this.monitor) throw new MonitorRequiredError(this.name, 'attach');
-    const files = this.#monitorFiles(id);
-    // From conmon's short link to the container's dir: a socket path may not exceed 107 bytes.
-    const argv = ['socat', '-u', 'STDIN', 'UNIX-CONNECT:attach,socktype=5'];
-    const result = await this.#runner.run(argv[0]!, argv.slice(1), { timeoutMs: options.timeoutMs ?? this.#callTimeoutMs, input, cwd: join(files.socketDir, id) });
-    // socat is rtconform's helper: where it fails or hangs, the runtime is not to blame.
-    if (result.timedOut) throw new RuntimeTimeoutError('attach', argv, options.timeoutMs ?? this.#callTimeoutMs, result.stderr, undefined, 'rtconform');
-    if (result.exitCode !== 0) throw new RuntimeError('attach', argv, result.exitCode, result.stderr, undefined, { who: 'rtconform', signal: result.signal });
-  }
-
-  async logs(id: string): Promise<ContainerLogLine[]> {
-    if (!this.monitor) throw new MonitorRequiredError(this.name, 'logs');
-    return this.#readLog(this.#monitorFiles(id));
+    await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.callTimeoutMs);
   }
 
   async start(id: string): Promise<void> {
-    this.#ensureSupported('start');
+    this.ensureSupported('start');
     await this.#check('start', ['start', id]);
   }
 
   async run(id: string, options: RunContainerOptions): Promise<{ exitCode: number | undefined }> {
-    this.#ensureSupported('run');
+    this.ensureSupported('run');
     const stdio = await this.#containerStdio(id, options.stdio);
     const result = await this.#call('run', runArgs(id, options), {
       stdio,
@@ -267,7 +136,7 @@ export class CliRuntime implements Runtime {
       keepGroup: options.detach,
     });
     if (options.detach) {
-      await this.#keep(id, result, result.exitCode !== 0);
+      await this.keep(id, result, result.exitCode !== 0);
       if (result.exitCode !== 0) throw await this.#failure('run', result, stdio);
       return { exitCode: undefined };
     }
@@ -276,7 +145,7 @@ export class CliRuntime implements Runtime {
   }
 
   async state(id: string): Promise<ContainerState> {
-    this.#ensureSupported('state');
+    this.ensureSupported('state');
     const result = await this.#check('state', ['state', id]);
     return this.#parse('state', result, ContainerStateSchema);
   }
@@ -286,28 +155,29 @@ export class CliRuntime implements Runtime {
   }
 
   async list(): Promise<ListEntry[]> {
-    this.#ensureSupported('list');
+    this.ensureSupported('list');
     const result = await this.#check('list', ['list', '--format', 'json']);
     return this.#parse('list', result, ListSchema);
   }
 
-  async exec(id: string, process: ProcessSpec | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    this.#ensureSupported('exec');
-    if (options.tty) return this.#execOnTerminal(id, process, options);
-    const n = ++this.#seq;
+  async exec(id: string, process: ProcessSpec | readonly string[], options: PlainExecOptions = {}): Promise<ExecResult> {
+    this.ensureSupported('exec');
+    // Typed out of this class's exec (Runtime's takes no tty); a caller without types still gets told.
+    if ((options as ExecOptions).tty) throw new MonitorRequiredError(this.name, 'exec with a terminal');
+    const n = this.nextSeq();
     let processFile: string | undefined;
     let argv: readonly string[] = [];
     if (isArgv(process)) {
       argv = process;
     } else {
-      processFile = join(await this.#scratch(), `exec-${n}-process.json`);
+      processFile = join(await this.scratch(), `exec-${n}-process.json`);
       await writeFile(processFile, JSON.stringify(process));
     }
     const timeoutMs = options.detach ? undefined : options.timeoutMs;
     // Past a timeout the process is ended by its pid: the host's from --pid-file, or the
     // runtime's own where only the runtime reaches the process (profile.execPidInRuntime).
     const inRuntime = timeoutMs === undefined ? undefined : this.profile.execPidInRuntime;
-    const ownPidFile = timeoutMs === undefined ? undefined : join(await this.#scratch(), `exec-${n}.pid`);
+    const ownPidFile = timeoutMs === undefined ? undefined : join(await this.scratch(), `exec-${n}.pid`);
     const pidFile = options.pidFile ?? (inRuntime === undefined ? ownPidFile : undefined);
     const args = execArgs(id, { ...options, pidFile, processFile }, argv);
     if (inRuntime) args.splice(1, 0, inRuntime.pidFileFlag, ownPidFile!);
@@ -318,7 +188,7 @@ export class CliRuntime implements Runtime {
         const stdio = options.detach ? await this.#containerStdio(`${id}-exec-${n}`, undefined) : undefined;
         const result = await this.#call('exec', args, { input: options.input, stdio, keepGroup: options.detach });
         const failed = result.exitCode === undefined || result.logError !== undefined || result.timedOut || (options.detach === true && result.exitCode !== 0);
-        await this.#keep(id, result, failed);
+        await this.keep(id, result, failed);
         if (result.exitCode === undefined || result.logError !== undefined || result.timedOut) throw await this.#failure('exec', result);
         return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       }
@@ -326,42 +196,6 @@ export class CliRuntime implements Runtime {
     } finally {
       if (processFile) await rm(processFile, { force: true });
       if (ownPidFile) await rm(ownPidFile, { force: true });
-    }
-  }
-
-  /**
-   * An exec with a terminal needs someone to hold the console: the monitor, as cri-o's ExecSync
-   * does it (conmon --exec --terminal). What the process wrote to the terminal is its stdout.
-   */
-  async #execOnTerminal(id: string, process: ProcessSpec | readonly string[], options: ExecOptions): Promise<ExecResult> {
-    if (!this.monitor) throw new MonitorRequiredError(this.name, 'exec with a terminal');
-    if (options.detach || options.input !== undefined || options.pidFile !== undefined) {
-      throw new UnsupportedOperationError(this.name, 'exec with a terminal and detach, input or a pid file', 'the monitor runs a terminal exec to its end and holds its stdio');
-    }
-    // Files of their own: conmon names an exec's exit file after the container, and the
-    // container's own exit file must stay the container's.
-    const files = this.#monitorFiles(`${id}-${++this.#seq}`, 'exec');
-    await files.reset();
-    const spec: ProcessSpec = isArgv(process)
-      ? { args: [...process], cwd: options.cwd ?? '/', env: options.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], user: userOf(options.user) }
-      : { ...process };
-    spec.terminal = true;
-    const processFile = join(files.dir, `${files.id}-process.json`);
-    await writeFile(processFile, JSON.stringify(spec));
-    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
-    const argv = [this.monitor.binary, ...conmonExecArgs(files, id, this.binary, this.#globalArgs(), processFile, Math.ceil(timeoutMs / 1000))];
-    const output = async (): Promise<string> => logText(await this.#readLog(files));
-    try {
-      // conmon ends the process at its timeout and reports it; ours is the backstop.
-      const sync = await this.#runConmon('exec', files, argv, { timeoutMs: timeoutMs + 5000, container: id }).catch(async (error: unknown) => {
-        if (error instanceof RuntimeTimeoutError) {
-          throw new ExecTimeoutError(id, timeoutMs, await output(), error.stderr, `the monitor had not ended it 5000 ms later: the monitor's call was ended instead; the exec'd process may live on`);
-        }
-        throw error;
-      });
-      return { exitCode: sync.value, stdout: await output(), stderr: '' };
-    } finally {
-      await rm(processFile, { force: true });
     }
   }
 
@@ -418,7 +252,7 @@ export class CliRuntime implements Runtime {
   }
 
   async kill(id: string, signal: string | number = 'TERM', options: KillOptions = {}): Promise<void> {
-    this.#ensureSupported('kill');
+    this.ensureSupported('kill');
     await this.#check('kill', killArgs(id, signalArg(signal), options));
   }
 
@@ -433,12 +267,12 @@ export class CliRuntime implements Runtime {
       if (!(error instanceof ContainerWaitError)) throw error;
     }
     await this.kill(id, 'KILL', { all: true }).catch(() => this.kill(id, 'KILL'));
-    await waitForStatus(this, id, 'stopped', this.#callTimeoutMs);
+    await waitForStatus(this, id, 'stopped', this.callTimeoutMs);
     return 'killed';
   }
 
   async delete(id: string, options: DeleteOptions = {}): Promise<void> {
-    this.#ensureSupported('delete');
+    this.ensureSupported('delete');
     await this.#check('delete', deleteArgs(id, options));
     await this.#endKept(id);
   }
@@ -447,14 +281,14 @@ export class CliRuntime implements Runtime {
    * What a call left in its process group lives with container `id` until it is deleted; a call
    * that failed leaves nothing that may live on, so its group is ended now.
    */
-  async #keep(id: string, result: RunResult, failed: boolean): Promise<void> {
+  protected async keep(id: string, result: RunResult, failed: boolean): Promise<void> {
     const group = result.keptGroup;
     if (group === undefined) return;
     if (failed) return this.#endGroup(group, `a failed call on container ${id}`);
     this.#kept.set(id, [...(this.#kept.get(id) ?? []), group]);
     // On the host only: a sweep ends what the ledger names with the host's /proc, and a target
     // container's groups (its own pids) end with the target.
-    if (this.target.kind === 'host') await recordInLedger(this.#workDir, ['kept', id, group]).catch(() => undefined);
+    if (this.target.kind === 'host') await recordInLedger(this.workDir, ['kept', id, group]).catch(() => undefined);
   }
 
   /** Ends the groups kept for container `id`, now deleted. */
@@ -463,13 +297,13 @@ export class CliRuntime implements Runtime {
     this.#kept.delete(id);
     for (const group of groups) {
       await this.#endGroup(group, `a call on container ${id}, now deleted`);
-      if (this.target.kind === 'host') await recordInLedger(this.#workDir, ['done', id, group.pgid]).catch(() => undefined);
+      if (this.target.kind === 'host') await recordInLedger(this.workDir, ['done', id, group.pgid]).catch(() => undefined);
     }
   }
 
   /** Kills a kept group where it is still provably the call's; says nothing if it is empty. */
   async #endGroup(group: KeptGroup, call: string): Promise<void> {
-    const end = await this.#runner.endGroup(group).catch((error: unknown) => ({ outcome: 'not ours' as const, members: [], reason: String(error) }));
+    const end = await this.runner.endGroup(group).catch((error: unknown) => ({ outcome: 'not ours' as const, members: [], reason: String(error) }));
     if (end.outcome === 'ended') {
       process.emitWarning(`${this.name} left processes in the process group of ${call}: killed ${end.members.join(', ')}`, { code: 'RTCONFORM_LEFTOVER_PROCESSES' });
     } else if (end.outcome === 'not ours') {
@@ -478,23 +312,23 @@ export class CliRuntime implements Runtime {
   }
 
   async pause(id: string): Promise<void> {
-    this.#ensureSupported('pause');
+    this.ensureSupported('pause');
     await this.#check('pause', ['pause', id]);
   }
 
   async resume(id: string): Promise<void> {
-    this.#ensureSupported('resume');
+    this.ensureSupported('resume');
     await this.#check('resume', ['resume', id]);
   }
 
   async ps(id: string): Promise<number[]> {
-    this.#ensureSupported('ps');
+    this.ensureSupported('ps');
     const result = await this.#check('ps', ['ps', '--format', 'json', id]);
     return this.#parse('ps', result, PsSchema);
   }
 
   async stats(id: string): Promise<Stats> {
-    this.#ensureSupported('events');
+    this.ensureSupported('events');
     const result = await this.#check('events', ['events', '--stats', id]);
     const event = this.#parse('events', result, EventSchema);
     const parsed = StatsSchema.safeParse(event.data);
@@ -504,10 +338,10 @@ export class CliRuntime implements Runtime {
   }
 
   async *events(id: string, options: EventsOptions): AsyncIterable<RuntimeEvent> {
-    this.#ensureSupported('events');
+    this.ensureSupported('events');
     const seconds = `${Math.max(1, Math.round((options.intervalMs ?? 1000) / 1000))}s`;
-    const argv = [...this.#globalArgs(), 'events', '--interval', seconds, id];
-    for await (const line of this.#runner.lines(this.binary, argv, { signal: options.signal, env: this.#env })) {
+    const argv = [...this.globalArgs(), 'events', '--interval', seconds, id];
+    for await (const line of this.runner.lines(this.binary, argv, { signal: options.signal, env: this.env })) {
       if (line.trim() === '') continue;
       let json: unknown;
       try {
@@ -522,7 +356,7 @@ export class CliRuntime implements Runtime {
   }
 
   async checkpoint(id: string, options: CheckpointOptions): Promise<void> {
-    this.#ensureSupported('checkpoint');
+    this.ensureSupported('checkpoint');
     // crun wants both to exist; runc makes them. Paths are shared with a target container.
     await mkdirs(options.imagePath, options.workPath);
     await this.#check('checkpoint', checkpointArgs(id, options), {
@@ -531,24 +365,24 @@ export class CliRuntime implements Runtime {
   }
 
   async restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }> {
-    this.#ensureSupported('restore');
+    this.ensureSupported('restore');
     await mkdirs(options.workPath);
     const stdio = await this.#containerStdio(id, options.stdio);
     const result = await this.#call('restore', restoreArgs(id, options), { stdio, timeoutMs: options.timeoutMs, logOnlyOnFailure: true, keepGroup: true });
     const failed = result.exitCode !== 0 && (options.detach || result.logError !== undefined);
-    await this.#keep(id, result, failed);
+    await this.keep(id, result, failed);
     if (failed) throw await this.#failure('restore', result, stdio, await criuErrors(options.workPath ?? options.imagePath, CRIU_LOGS.restore));
     return { exitCode: options.detach ? undefined : result.exitCode };
   }
 
   async update(id: string, resources: LinuxResources, options: UpdateOptions = {}): Promise<void> {
-    this.#ensureSupported('update');
+    this.ensureSupported('update');
     const json = JSON.stringify(resources);
     if ((options.resourcesFrom ?? 'stdin') === 'stdin') {
       await this.#check('update', updateArgs(id, '-'), { input: json });
       return;
     }
-    const file = join(await this.#scratch(), `update-${++this.#seq}.json`);
+    const file = join(await this.scratch(), `update-${++this.#seq}.json`);
     await writeFile(file, json);
     try {
       await this.#check('update', updateArgs(id, file));
@@ -557,23 +391,23 @@ export class CliRuntime implements Runtime {
     }
   }
 
-  #ensureSupported(verb: Verb): void {
+  protected ensureSupported(verb: Verb): void {
     const reason = this.profile.unsupported[verb];
     if (reason !== undefined) throw new UnsupportedOperationError(this.name, verb, reason);
   }
 
-  #globalArgs(): string[] {
+  protected globalArgs(): string[] {
     return [...this.profile.globalArgs, ...(this.#root ? ['--root', this.#root] : [])];
   }
 
-  async #scratch(): Promise<string> {
-    await mkdir(this.#workDir, { recursive: true });
-    return this.#workDir;
+  protected async scratch(): Promise<string> {
+    await mkdir(this.workDir, { recursive: true });
+    return this.workDir;
   }
 
   /** Containers outlive the create call, so their stdio must be files, never our pipes. */
   async #containerStdio(id: string, given: StdioFiles | undefined): Promise<StdioFiles> {
-    const dir = await this.#scratch();
+    const dir = await this.scratch();
     return {
       stdin: given?.stdin ?? '/dev/null',
       stdout: given?.stdout ?? join(dir, `${id}.stdout`),
@@ -590,11 +424,11 @@ export class CliRuntime implements Runtime {
 
   async #call(verb: string, args: string[], options: CallOptions & { noLog?: boolean } = {}): Promise<CallResult> {
     const logFile = options.logFile
-      ?? (this.profile.jsonLog && !options.noLog ? join(await this.#scratch(), `call-${++this.#seq}-${verb}.log`) : undefined);
-    const argv = [...this.#globalArgs(), ...(logFile ? ['--log', logFile, '--log-format', 'json'] : []), ...args];
-    const timeoutMs = options.timeoutMs ?? this.#callTimeoutMs;
-    const result = await this.#runner.run(this.binary, argv, {
-      timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.#env, cwd: options.cwd,
+      ?? (this.profile.jsonLog && !options.noLog ? join(await this.scratch(), `call-${++this.#seq}-${verb}.log`) : undefined);
+    const argv = [...this.globalArgs(), ...(logFile ? ['--log', logFile, '--log-format', 'json'] : []), ...args];
+    const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
+    const result = await this.runner.run(this.binary, argv, {
+      timeoutMs, stdio: options.stdio, input: options.input, signal: options.signal, env: this.env, cwd: options.cwd,
       leftovers: options.keepGroup ? 'keep' : 'end',
       ...(options.startedProcess ? { startedProcess: options.startedProcess } : {}),
     });
@@ -636,13 +470,7 @@ async function mkdirs(...dirs: (string | undefined)[]): Promise<void> {
   for (const dir of dirs) if (dir !== undefined) await mkdir(dir, { recursive: true });
 }
 
-/** `uid[:gid]` as exec --user takes it, as a process spec's user; root when absent. */
-function userOf(user: string | undefined): NonNullable<ProcessSpec['user']> {
-  const [uid, gid] = (user ?? '0:0').split(':').map(Number);
-  return { uid: uid ?? 0, gid: gid ?? 0 };
-}
-
-function isArgv(process: ProcessSpec | readonly string[]): process is readonly string[] {
+export function isArgv(process: ProcessSpec | readonly string[]): process is readonly string[] {
   return Array.isArray(process);
 }
 
@@ -653,7 +481,7 @@ async function lastLoggedError(logFile: string): Promise<string | undefined> {
 }
 
 /** The last bytes of a file, read without loading the rest (a runtime may have written megabytes). */
-async function tail(file: string, bytes = 4096): Promise<string> {
+export async function tail(file: string, bytes = 4096): Promise<string> {
   const handle = await open(file, 'r').catch(() => undefined);
   if (!handle) return '';
   try {

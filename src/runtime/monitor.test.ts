@@ -8,7 +8,9 @@ import { buildBusyboxRootfs, findBusybox } from '../bundle/rootfs.js';
 import { isRoot } from '../util/is-root.js';
 import { ContainerWaitError, MonitorRequiredError, RuntimeError } from './errors.js';
 import { parseContainerLog } from './monitor.js';
+import { MonitoredCliRuntime } from './monitored-runtime.js';
 import { openRuntime, resolveRuntime } from './resolve.js';
+import type { PlainExecOptions } from './runtime.js';
 
 const CONMON = ['/usr/bin/conmon', '/usr/local/bin/conmon'].find((p) => existsSync(p));
 
@@ -37,9 +39,7 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
   });
   afterAll(async () => work.cleanup());
 
-  const open = (monitor: boolean) => openRuntime('fake', {
-    workDir: join(work.path, 'work'), root: join(work.path, 'root'), ...(monitor ? { monitor: { binary: CONMON! } } : {}),
-  });
+  const openMonitored = () => openRuntime('fake', { workDir: join(work.path, 'work'), root: join(work.path, 'root'), monitor: { binary: CONMON! } });
   const bundle = async (name: string, args: string[]): Promise<string> => {
     const path = join(work.path, name);
     await writeConfig(path, new BundleBuilder().args(...args).build());
@@ -50,21 +50,21 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
   it('a create the runtime refuses is a RuntimeError with the runtime\'s own words', async () => {
     const empty = join(work.path, 'empty-bundle');
     await mkdir(empty);
-    const error = await open(true).create('refused', { bundle: empty }).catch((e: unknown) => e);
+    const error = await openMonitored().create('refused', { bundle: empty }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeError);
     expect((error as Error).message).toMatch(/conmon create failed \(no exit code\): .*config\.json/);
   });
 
   it('a monitor that dies before the runtime\'s create ended (conmon, on a bundle that is not there) fails the create at once', async () => {
     const started = Date.now();
-    const error = await open(true).create('nowhere', { bundle: join(work.path, 'no-such-bundle') }).catch((e: unknown) => e);
+    const error = await openMonitored().create('nowhere', { bundle: join(work.path, 'no-such-bundle') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeError);
     expect((error as Error).message).toMatch(/conmon create failed \(exit 125\): conmon ended before the runtime's call did/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('wait past its limit says so, with the container\'s last status; a later wait still gets the exit', async () => {
-    const runtime = open(true);
+    const runtime = openMonitored();
     await runtime.create('slow', { bundle: await bundle('slow', ['sh', '-c', 'sleep 1; exit 4']) });
     await runtime.start('slow');
     const error = await runtime.wait('slow', { timeoutMs: 100 }).catch((e: unknown) => e);
@@ -75,7 +75,7 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
   });
 
   it('a container id used again waits for its new process, not the last one\'s exit', async () => {
-    const runtime = open(true);
+    const runtime = openMonitored();
     for (const code of [5, 6]) {
       await runtime.create('again', { bundle: await bundle(`again-${code}`, ['sh', '-c', `exit ${code}`]) });
       await runtime.start('again');
@@ -88,7 +88,7 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     const caller = join(work.path, 'caller');
     await mkdir(caller);
     const path = await bundle('caller/relative', ['sh', '-c', 'exit 3']);
-    const runtime = open(true);
+    const runtime = openMonitored();
     await runtime.create('relative', { bundle: relative(caller, path), pidFile: 'relative.pid', workingDir: caller });
     await runtime.start('relative');
     expect(await runtime.wait('relative', { timeoutMs: 10_000 })).toMatchObject({ exitCode: 3 });
@@ -108,12 +108,14 @@ describe.skipIf(CONMON === undefined)('a runtime opened with a monitor (conmon; 
     expect(readdirSync(callerTmp), 'what the caller\'s TMPDIR holds').toEqual([]);
   });
 
-  it('wait and logs without a monitor are the caller\'s mistake, said as such', async () => {
-    const direct = open(false);
-    await expect(direct.wait('x')).rejects.toBeInstanceOf(MonitorRequiredError);
-    await expect(direct.logs('x')).rejects.toThrow(/logs needs a monitor: open fake with \{ monitor/);
-    await expect(direct.exec('x', ['true'], { tty: true })).rejects.toThrow(/exec with a terminal needs a monitor/);
-    await expect(direct.attach('x', 'input')).rejects.toThrow(/attach needs a monitor/);
+  it('a runtime opened without a monitor has no wait, logs or attach; an exec with a terminal asked of it anyway (no types) is the caller\'s mistake', async () => {
+    const direct = openRuntime('fake', { workDir: join(work.path, 'work'), root: join(work.path, 'root') });
+    for (const method of ['wait', 'logs', 'attach']) expect(method in direct, method).toBe(false);
+    expect(direct).not.toBeInstanceOf(MonitoredCliRuntime);
+    expect(openMonitored()).toBeInstanceOf(MonitoredCliRuntime);
+    const untyped = direct.exec('x', ['true'], { tty: true } as PlainExecOptions);
+    await expect(untyped).rejects.toBeInstanceOf(MonitorRequiredError);
+    await expect(untyped).rejects.toThrow(/exec with a terminal needs a monitor/);
   });
 });
 

@@ -93,6 +93,11 @@ export interface RunResult {
 export interface ProcessRunner {
   readonly target: Target;
   run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult>;
+  /**
+   * A bundle conmon can be given, where `bundle` itself cannot hold its fifos and socket (a run
+   * dir shared over the file bridge); absent, or undefined: `bundle` as it is.
+   */
+  bundleForMonitor?(bundle: string, options: { timeoutMs: number; cwd?: string | undefined }): Promise<string | undefined>;
   /** Runs a long-lived command and yields its stdout line by line until it ends or `signal` aborts. */
   lines(file: string, args: readonly string[], options: { signal: AbortSignal; env?: Record<string, string> }): AsyncIterable<string>;
   /** Kills a group a call kept (`RunResult.keptGroup`) if /proc on the target shows it is still that call's. */

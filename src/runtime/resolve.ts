@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { CliRuntime } from './cli-runtime.js';
+import { MonitoredCliRuntime } from './monitored-runtime.js';
 import { RuntimeNotFoundError } from './errors.js';
 import { HostProcessRunner, type ProcessRunner } from './process-runner.js';
 import {
@@ -71,20 +72,29 @@ export interface OpenRuntimeOptions {
   callTimeoutMs?: number;
   /** Extra environment for every call. */
   env?: Record<string, string>;
-  /** Create containers under this monitor (conmon, as cri-o does), which gives `wait`, `logs`, `attach` and exec with a terminal. */
+  /**
+   * Create containers under this monitor (conmon, as cri-o does): the runtime opened is then a
+   * MonitoredRuntime, which gives `wait`, `logs`, `attach` and exec with a terminal.
+   */
   monitor?: MonitorOptions;
 }
+
+/** What openRuntime takes: see there. */
+export type RuntimeToOpen = string | RuntimeDeclaration | Pick<ResolvedRuntime, 'profile' | 'binary'>;
 
 /**
  * Opens a runtime to drive, the one way: by name (`runc`, `fake`), path to a binary, path to a
  * declaration file, a declaration (`loadDeclaration`), or a runtime already resolved (a profile
  * and the binary as the runner sees it). A runtime that cannot be found is a RuntimeNotFoundError.
+ * With `monitor`, a MonitoredCliRuntime: its containers are created under conmon.
  */
-export function openRuntime(runtime: string | RuntimeDeclaration | Pick<ResolvedRuntime, 'profile' | 'binary'>, options: OpenRuntimeOptions): CliRuntime {
+export function openRuntime(runtime: RuntimeToOpen, options: OpenRuntimeOptions & { monitor: MonitorOptions }): MonitoredCliRuntime;
+export function openRuntime(runtime: RuntimeToOpen, options: OpenRuntimeOptions): CliRuntime;
+export function openRuntime(runtime: RuntimeToOpen, options: OpenRuntimeOptions): CliRuntime {
   const { profile, binary } = typeof runtime === 'string'
     ? resolveRuntime(runtime)
     : 'binary' in runtime ? runtime : locate(runtime, process.env.PATH ?? '');
-  return new CliRuntime({
+  const settings = {
     profile,
     binary,
     runner: options.runner ?? new HostProcessRunner(),
@@ -92,6 +102,6 @@ export function openRuntime(runtime: string | RuntimeDeclaration | Pick<Resolved
     root: options.root,
     callTimeoutMs: options.callTimeoutMs,
     env: options.env,
-    monitor: options.monitor,
-  });
+  };
+  return options.monitor === undefined ? new CliRuntime(settings) : new MonitoredCliRuntime({ ...settings, monitor: options.monitor });
 }

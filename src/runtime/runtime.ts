@@ -38,31 +38,29 @@ export interface EventsOptions {
   signal: AbortSignal;
 }
 
-/** One OCI runtime, driven through its runc-style CLI. One method per verb. */
+/** An exec of a runtime without a monitor: a terminal needs someone to hold it (MonitoredRuntime). */
+export type PlainExecOptions = Omit<ExecOptions, 'tty'>;
+
+/**
+ * One OCI runtime, driven through its runc-style CLI. One method per verb; containers are
+ * created directly, as `runc create` does. What only a monitor gives is MonitoredRuntime's.
+ */
 export interface Runtime {
   readonly name: string;
   readonly binary: string;
   readonly profile: RuntimeProfile;
   readonly target: Target;
-  /** The monitor containers are created under; undefined: created directly, as `runc create` does. */
-  readonly monitor: MonitorOptions | undefined;
 
   version(): Promise<RuntimeVersion>;
   features(): Promise<Features>;
   create(id: string, options: CreateOptions): Promise<void>;
   start(id: string): Promise<void>;
-  /** Under a monitor: waits for the container's process to end, and says how (exit code, signal, when). */
-  wait(id: string, options?: WaitOptions): Promise<ExitStatus>;
-  /** Under a monitor: what the container's process wrote, line by line, as the monitor logged it. */
-  logs(id: string): Promise<ContainerLogLine[]>;
-  /** Under a monitor: writes to the container's terminal (or stdin) through the monitor's attach socket. */
-  attach(id: string, input: Input, options?: { timeoutMs?: number }): Promise<void>;
   /** Foreground run returns the container's exit code; a detached run returns once it is running. */
   run(id: string, options: RunContainerOptions): Promise<{ exitCode: number | undefined }>;
   state(id: string): Promise<ContainerState>;
   status(id: string): Promise<ContainerStatus>;
   list(): Promise<ListEntry[]>;
-  exec(id: string, process: ProcessSpec | readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  exec(id: string, process: ProcessSpec | readonly string[], options?: PlainExecOptions): Promise<ExecResult>;
   kill(id: string, signal?: string | number, options?: KillOptions): Promise<void>;
   /** Signal, wait, and SIGKILL after the grace period. Says which ended it. */
   stop(id: string, options?: StopOptions): Promise<'exited' | 'killed'>;
@@ -76,4 +74,22 @@ export interface Runtime {
   restore(id: string, options: RestoreOptions): Promise<{ exitCode: number | undefined }>;
   /** Resources on standard input (`--resources -`, as containerd passes them) unless `options` says a file. */
   update(id: string, resources: LinuxResources, options?: UpdateOptions): Promise<void>;
+}
+
+/**
+ * A runtime whose containers are created under a monitor (conmon, as cri-o runs every
+ * container), which records their exit, holds their output and their terminal: the verbs of
+ * Runtime, and what only the monitor gives.
+ */
+export interface MonitoredRuntime extends Runtime {
+  /** The monitor containers are created under. */
+  readonly monitor: MonitorOptions;
+  /** Waits for the container's process to end, and says how (exit code, signal, when). */
+  wait(id: string, options?: WaitOptions): Promise<ExitStatus>;
+  /** What the container's process wrote, line by line, as the monitor logged it. */
+  logs(id: string): Promise<ContainerLogLine[]>;
+  /** Writes to the container's terminal (or stdin) through the monitor's attach socket. */
+  attach(id: string, input: Input, options?: { timeoutMs?: number }): Promise<void>;
+  /** As Runtime's, and `tty`: the monitor holds the terminal (conmon --exec --terminal); its output is stdout. */
+  exec(id: string, process: ProcessSpec | readonly string[], options?: ExecOptions): Promise<ExecResult>;
 }

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { describeRuntimes, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
+import type { MonitoredRuntime } from '../../src/runtime/runtime.js';
 
 /**
  * What a runtime owes the monitor that creates its containers, as cri-o's conmon and
@@ -12,7 +12,7 @@ import type { Runtime } from '../../src/runtime/runtime.js';
  */
 
 /** A container created and started under the monitor, from a bundle without stdio files (the monitor holds them). */
-async function startMonitored(ctx: RuntimeTestContext, id: string, configure: (c: BundleBuilder) => BundleBuilder): Promise<Runtime> {
+async function startMonitored(ctx: RuntimeTestContext, id: string, configure: (c: BundleBuilder) => BundleBuilder): Promise<MonitoredRuntime> {
   const monitored = await ctx.monitored();
   const bundle = await ctx.bundle(configure);
   await monitored.create(id, { bundle: bundle.dir });
