@@ -25,6 +25,11 @@ export interface ExitStatus {
   signal: NodeJS.Signals | undefined;
   /** When the monitor recorded the exit: its exit file's time, as cri-o reads it. */
   finishedAt: Date;
+  /**
+   * Whether the monitor saw the kernel's OOM killer act in the container's memory cgroup (conmon's
+   * `oom` file in the container's own persist dir, as cri-o reads it to say OOMKilled).
+   */
+  oomKilled: boolean;
 }
 
 /** One line of a container's output, as the monitor logged it (the CRI log format). */
@@ -63,6 +68,9 @@ export class MonitorFiles {
   }
 
   get exitFile(): string { return join(this.exitDir, this.id); }
+  /** The container's own dir for conmon's state (`--persist-dir`): conmon writes `oom` there on an OOM kill. */
+  get persistDir(): string { return join(this.dir, 'persist', this.id); }
+  get oomFile(): string { return join(this.persistDir, 'oom'); }
   get log(): string { return join(this.dir, `${this.id}.log`); }
   get sync(): string { return join(this.dir, `${this.id}.sync`); }
   get pidFile(): string { return join(this.dir, `${this.id}.pid`); }
@@ -75,6 +83,8 @@ export class MonitorFiles {
     await mkdir(this.exitDir, { recursive: true });
     await mkdir(this.socketDir, { recursive: true });
     await Promise.all([this.exitFile, this.log, this.sync, this.pidFile, this.conmonPidFile, this.conmonOutput].map((f) => rm(f, { force: true })));
+    await rm(this.persistDir, { recursive: true, force: true });
+    await mkdir(this.persistDir, { recursive: true });
   }
 }
 
@@ -113,6 +123,7 @@ function conmonArgs(files: MonitorFiles, containerId: string, runtime: string, r
     '--log-path', files.log,
     '--socket-dir-path', files.socketDir,
     '--conmon-pidfile', files.conmonPidFile,
+    '--persist-dir', files.persistDir,
   ];
 }
 
@@ -123,8 +134,9 @@ function conmonArgs(files: MonitorFiles, containerId: string, runtime: string, r
  * that dies before, which conmon does silently on some errors (a bundle path that does not
  * exist), ends the wait too: exit 125.
  * conmon opens a file named \`oom\` in its working directory when the container is OOM-killed
- * (cri-o runs it in the container's dir), so it runs in the monitor's dir (MONITOR_DIR), never
- * in the caller's: the relative --bundle and --container-pidfile it is given are made absolute
+ * (cri-o runs it in the container's dir; the one rtconform reads is the one it also writes to
+ * the container's own --persist-dir), so it runs in the monitor's dir (MONITOR_DIR), never in
+ * the caller's: the relative --bundle and --container-pidfile it is given are made absolute
  * against the caller's first.
  * Its TMPDIR is a dir of the call's own, removed when the call ends (not when conmon returns:
  * the runtime's create may still be using it then). conmon makes its console socket there
@@ -192,10 +204,29 @@ export function exitStatus(files: MonitorFiles): { value: Promise<ExitStatus | u
     value: watched.value.then(async (exitCode) => {
       if (exitCode === undefined) return undefined;
       const { mtime } = await stat(files.exitFile);
-      return { exitCode, signal: signalOf(exitCode), finishedAt: mtime };
+      const signal = signalOf(exitCode);
+      return { exitCode, signal, finishedAt: mtime, oomKilled: await oomSeen(files, signal === 'SIGKILL' ? OOM_AFTER_EXIT_MS : 0) };
     }),
     stop: watched.stop,
   };
+}
+
+/**
+ * How long after a SIGKILL's exit file the monitor may still write its `oom` file: conmon reads
+ * the cgroup's OOM event and the child's exit in one event loop, in either order.
+ */
+const OOM_AFTER_EXIT_MS = 1000;
+
+/** Whether conmon wrote the container's `oom` file, waiting up to `waitMs` for it. */
+async function oomSeen(files: MonitorFiles, waitMs: number): Promise<boolean> {
+  const oom = fileContent(files.oomFile, () => true);
+  const timer = setTimeout(oom.stop, waitMs);
+  try {
+    return (await oom.value) === true;
+  } finally {
+    clearTimeout(timer);
+    oom.stop();
+  }
 }
 
 function signalOf(exitCode: number): NodeJS.Signals | undefined {

@@ -4,7 +4,8 @@ import type { RuntimeEvent } from '../../src/runtime/schemas.js';
 import type { LinuxResources } from '../../src/spec/config.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { MEMORY_LIMIT, MEMORY_SWAP, MiB, fileIn, readCgroups } from './cgroup-reading.js';
-import { ControlError } from '../control.js';
+import { ControlError, expectControlsDiffer } from '../control.js';
+import type { ExitStatus } from '../../src/runtime/monitor.js';
 
 /**
  * A container that allocates past its memory limit: the kernel's OOM killer ends the process,
@@ -107,6 +108,29 @@ describeRuntimes('resources: a container past its memory limit', (requirement) =
     await monitored.create(ctx.id, { bundle: b.dir });
     await monitored.start(ctx.id);
     expect(await monitored.wait(ctx.id, { timeoutMs: 15_000 })).toMatchObject({ exitCode: 128 + 9, signal: 'SIGKILL' });
+    await expectAllocationEndsWithoutLimit(ctx);
+  });
+
+  requirement('cli.create.monitor-oom', 'the monitor sees the OOM killer end the process; one killed by SIGKILL under the same limit is not taken for one', async (ctx) => {
+    const resources = await memoryLimit(ctx);
+    const monitored = await ctx.monitored();
+    const started = async (id: string, script: string): Promise<void> => {
+      const b = await ctx.bundle((c) => c.resources(resources).shell(script));
+      await monitored.create(id, { bundle: b.dir });
+      await monitored.start(id);
+    };
+    await started(ctx.id, `exec ${ALLOCATE}`);
+    const oom = await monitored.wait(ctx.id, { timeoutMs: 15_000 });
+    // The control: the same end (SIGKILL, 137) without the OOM killer, under the same limit, so
+    // only the cgroup's report of the kill tells them apart. SIGKILL from outside: the process
+    // is its pid namespace's init, which ignores a signal sent from inside.
+    const id = ctx.newId();
+    await started(id, 'exec sleep 600');
+    await monitored.kill(id, 'KILL');
+    const control: ExitStatus = await monitored.wait(id, { timeoutMs: 15_000 });
+    expect(control, 'a process killed by SIGKILL under the same limit').toMatchObject({ exitCode: 128 + 9, signal: 'SIGKILL' });
+    expectControlsDiffer('the monitor\'s oomKilled of a process killed by SIGKILL', { oomKilled: true }, { oomKilled: control.oomKilled });
+    expect(oom, `${ALLOCATE} under a 16 MiB limit`).toMatchObject({ exitCode: 128 + 9, signal: 'SIGKILL', oomKilled: true });
     await expectAllocationEndsWithoutLimit(ctx);
   });
 });

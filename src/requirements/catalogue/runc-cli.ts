@@ -26,6 +26,7 @@ export const runcCliRequirements = [
     // subreaper and becomes the parent of the container's process once the runtime exits.
     ['cli.create.monitor-exit-code', 'MUST', 'The process of a detached container becomes the child of the subreaper that called create (a monitor), which sees the exit code the process returned.'],
     ['cli.create.monitor-signal', 'MUST', 'A detached container\'s process ended by a signal is seen by its monitor as ended by that signal.'],
+    ['cli.create.monitor-oom', 'SHOULD', 'A detached container\'s process the OOM killer ends is seen by its monitor as OOM-killed: the runtime puts it in the memory cgroup the monitor watches, where the kernel reports the kill (cri-o\'s OOMKilled comes from conmon\'s oom file).'],
     ['cli.create.monitor-stdio', 'MUST', 'A detached container\'s stdout and stderr are those its creator gave create: a monitor holding them gets each line on its own stream.'],
   ]),
   ...runcManPage('runc-kill.8.md', [
