@@ -7,6 +7,7 @@ import { refusal } from '../../src/fixtures/refusal.js';
 import { waitFor } from '../../src/util/wait.js';
 import { sameSet } from '../../src/util/same-set.js';
 import { ExecTimeoutError } from '../../src/runtime/errors.js';
+import { expectControlsDiffer } from '../control.js';
 
 describeRuntimes('operations: exec', (requirement) => {
   const running = async (ctx: RuntimeTestContext): Promise<string> => {
@@ -59,6 +60,16 @@ describeRuntimes('operations: exec', (requirement) => {
   requirement('cli.exec.cwd', 'exec --cwd sets the working directory', async (ctx) => {
     const id = await running(ctx);
     expect((await ctx.runtime.exec(id, ['pwd'], { cwd: '/tmp' })).stdout).toBe('/tmp\n');
+  });
+
+  requirement('cli.exec.user', 'exec --user runs the process as that uid and gid', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    const id = await running(ctx);
+    const ids = ['sh', '-c', 'echo "$(id -u):$(id -g)"'];
+    // The control: the same exec without --user runs as the config's user (root here).
+    const control = (await ctx.runtime.exec(id, ids)).stdout.trim();
+    expectControlsDiffer('exec without --user', { 'uid:gid': '1234:2345' }, { 'uid:gid': control });
+    expect((await ctx.runtime.exec(id, ids, { user: '1234:2345' })).stdout.trim(), 'id -u:id -g with --user 1234:2345').toBe('1234:2345');
   });
 
   requirement('cli.exec.process-file', 'exec --process runs a full process spec', async (ctx) => {

@@ -69,6 +69,14 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (requirem
     expect(await b.output()).toContain('ran-in-foreground');
   });
 
+  requirement('cli.run.detach', 'run --detach returns while the container runs on, its process still running', async ({ runtime, id, bundle }) => {
+    const b = await bundle((c) => c.shell('echo started; exec sleep 600'));
+    // Without --detach this call would last as long as the process (600 s): its limit fails it.
+    expect(await runtime.run(id, { bundle: b.dir, stdio: b.stdio, detach: true, timeoutMs: 15_000 }), 'run --detach of a 600 s process').toEqual({ exitCode: undefined });
+    expect(await runtime.status(id), 'status after run --detach').toBe('running');
+    await eventuallyContains(b.output, 'started');
+  });
+
   requirement('features.version-range', 'features reports the spec versions it supports', async ({ runtime }) => {
     const features = await runtime.features();
     expect(features.ociVersionMin).toMatch(/^\d+\.\d+\.\d+/);

@@ -11,6 +11,7 @@ export const runcCliRequirements = [
     ['cli.exec.stdin', 'MUST', 'Exec passes its stdin to the process as it comes: the process reads each piece while it runs, then end of file.'],
     ['cli.exec.env', 'SHOULD', 'Exec --env adds variables to the process environment.'],
     ['cli.exec.cwd', 'SHOULD', 'Exec --cwd sets the working directory of the process.'],
+    ['cli.exec.user', 'SHOULD', 'Exec --user runs the process as the uid and gid given (uid:gid).'],
     ['cli.exec.process-file', 'SHOULD', 'Exec --process runs the process described by a process.json.'],
     ['cli.exec.stopped', 'MUST', 'Exec into a stopped container is an error.'],
     ['cli.exec.tty', 'SHOULD', 'Exec --tty gives the process a terminal on stdin, stdout and stderr, sent to --console-socket as for create.'],
@@ -66,6 +67,7 @@ export const runcCliRequirements = [
   ]),
   ...runcManPage('runc-run.8.md', [
     ['cli.run.exit-code', 'SHOULD', 'run in the foreground exits with the container process exit code.'],
+    ['cli.run.detach', 'SHOULD', 'run --detach returns once the container is running, leaving its process running.'],
   ]),
   ...runcManPage('runc-checkpoint.8.md', [
     ['cli.checkpoint.stops', 'SHOULD', 'Checkpoint without --leave-running stops the container after saving it.'],
