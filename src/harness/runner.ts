@@ -5,7 +5,7 @@ import type { MonitoredCliRuntime } from '../runtime/monitored-runtime.js';
 import type { MonitorOptions } from '../runtime/monitor.js';
 import { openRuntime } from '../runtime/resolve.js';
 import { containerCallDir } from './container-targets.js';
-import type { RuntimeSelection, SelectionTarget } from './selection.js';
+import type { AvailableSelection, SelectionTarget } from './selection.js';
 
 /** The process runner that executes a selection's runtime where its target says. */
 export async function runnerFor(target: SelectionTarget, runDir: string): Promise<ProcessRunner> {
@@ -21,10 +21,9 @@ export async function runnerFor(target: SelectionTarget, runDir: string): Promis
  */
 interface OpenSelectionOptions { runDir: string; workDir: string; callTimeoutMs: number; runner?: ProcessRunner }
 
-export async function openSelection(selection: RuntimeSelection, options: OpenSelectionOptions & { monitor: MonitorOptions }): Promise<MonitoredCliRuntime>;
-export async function openSelection(selection: RuntimeSelection, options: OpenSelectionOptions): Promise<CliRuntime>;
-export async function openSelection(selection: RuntimeSelection, options: OpenSelectionOptions & { monitor?: MonitorOptions }): Promise<CliRuntime> {
-  if (!selection.available || selection.binary === undefined) throw new Error(selection.unavailableReason ?? `${selection.key} is not available`);
+export async function openSelection(selection: AvailableSelection, options: OpenSelectionOptions & { monitor: MonitorOptions }): Promise<MonitoredCliRuntime>;
+export async function openSelection(selection: AvailableSelection, options: OpenSelectionOptions): Promise<CliRuntime>;
+export async function openSelection(selection: AvailableSelection, options: OpenSelectionOptions & { monitor?: MonitorOptions }): Promise<CliRuntime> {
   const settings = {
     runner: options.runner ?? (await runnerFor(selection.target, options.runDir)),
     workDir: options.workDir,

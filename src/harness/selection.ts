@@ -26,7 +26,7 @@ export type SelectionTarget =
 export const HOST_TARGET: SelectionTarget = { kind: 'host', description: 'host' };
 
 /** A runtime of the plan, placed on its target for this run: what the test workers drive. */
-export interface RuntimeSelection {
+interface SelectionBase {
   /** Stable key in reports: the name given (`fake`, `runc`, or the path). */
   key: string;
   name: string;
@@ -34,17 +34,40 @@ export interface RuntimeSelection {
   profile: RuntimeProfile;
   /** What its declaration claims: a spec version, and the requirements it is known to break. */
   claims: Claims;
-  binary: string | undefined;
-  available: boolean;
-  /** Why it cannot run here, quoted by every test it skips. */
-  unavailableReason: string | undefined;
   /** `--root` for the runtime, when the harness picks one (the fake's lives in the run dir). */
   root: string | undefined;
   target: SelectionTarget;
+}
+
+/** A runtime found, that said its version: its tests run. */
+export interface AvailableSelection extends SelectionBase {
+  available: true;
+  binary: string;
   /** What `--version` printed, collected once per run for the report. */
   version?: RuntimeVersion;
   /** What its verdicts are judged against, worked out once per run (global setup). */
   judging?: SelectionJudging;
+}
+
+/** A runtime that cannot run here: every test of it skips with `unavailableReason`. */
+export interface UnavailableSelection extends SelectionBase {
+  available: false;
+  /** The binary, where one was found (it may have failed to say its version). */
+  binary: string | undefined;
+  /** Why it cannot run here, quoted by every test it skips. */
+  unavailableReason: string;
+  /** Never asked, never judged. */
+  version?: never;
+  judging?: never;
+}
+
+/** One runtime of the run on one target: available (with its binary) or not (with the reason). */
+export type RuntimeSelection = AvailableSelection | UnavailableSelection;
+
+/** The same selection, found unable to run: `reason` says why. */
+export function unavailable(selection: RuntimeSelection, reason: string): UnavailableSelection {
+  const { key, name, profile, claims, root, target, binary } = selection;
+  return { key, name, profile, claims, root, target, binary, available: false, unavailableReason: reason };
 }
 
 export interface SelectionJudging {
@@ -78,12 +101,11 @@ export function stateRootIn(runDir: string): string {
 
 /** A planned runtime placed on `target`. A runtime that needs no root keeps its state in the run dir, never in a system-wide root. */
 export function selectionOf(planned: PlannedRuntime, target: SelectionTarget, runDir: string | undefined): RuntimeSelection {
-  const available = planned.binary !== undefined && planned.unavailableReason === undefined;
-  return {
+  const base = {
     key: planned.key, name: planned.profile.name, profile: planned.profile, claims: planned.claims,
-    binary: planned.binary, available,
-    unavailableReason: available ? undefined : (planned.unavailableReason ?? `${planned.key} cannot run here`),
     root: target.kind === 'host' && !planned.profile.needsRoot && runDir !== undefined ? stateRootIn(runDir) : undefined,
     target,
   };
+  if (planned.binary !== undefined && planned.unavailableReason === undefined) return { ...base, available: true, binary: planned.binary };
+  return { ...base, available: false, binary: planned.binary, unavailableReason: planned.unavailableReason ?? `${planned.key} cannot run here` };
 }
