@@ -45,8 +45,6 @@ export function sharesFor(runtimes: readonly string[], engines: number): Share[]
   return runtimes.flatMap((runtime) => (shards === 1 ? [{ runtime }] : Array.from({ length: shards }, (_, i) => ({ runtime, shard: { index: i + 1, count: shards } }))));
 }
 
-/** A fanned-out run's id, at most this long: each share's run is named `<id>s<N>` (N up to 999) within RUN_ID's 16. */
-const FAN_OUT_RUN_ID = /^[a-z0-9]{1,12}$/;
 
 /**
  * The `rtconform run` arguments of one share: the run's own settings, for one runtime (and
@@ -75,10 +73,8 @@ function shareArgs(options: RunCommandOptions, share: Share, outDir: string, fil
  * nowhere is named in the report as not run, with what it had finished.
  */
 export async function fanOutCommand(options: RunCommandOptions, engines: readonly string[], fileSharing: string | undefined): Promise<number> {
-  if (!options.container) throw new HarnessError('--engine places target containers: add --in-container');
-  if (options.shard) throw new HarnessError('--engine cuts the run into shares itself: drop --shard');
+  // Its options were checked with every other run's (run-options.ts): --in-container, no --shard, a short --run-id.
   const runId = options.runId ?? newRunId();
-  if (!FAN_OUT_RUN_ID.test(runId)) throw new HarnessError(`--run-id of a run over several engines names its shares <id>s<N>: give 1 to 12 lower-case letters and digits, got "${runId}"`);
   const baseline = options.baseline === undefined ? undefined : await readComplianceReport(options.baseline);
   // The previous run's reports go before any share runs: an interrupted run leaves none that look new.
   const outDir = await (await checkOutDir(options.outDir, { force: options.force })).take({ clearPrevious: true });

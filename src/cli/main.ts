@@ -2,15 +2,11 @@
 // Only what --help, --version and argument checks need is loaded up front (~0.1 s); each command
 // loads its own modules when it runs, so `rtconform --help` or a refused option answers at once.
 import { parseArgs } from 'node:util';
-import { dockerHost } from '../container/engine.js';
-import { FILE_SHARINGS, fileSharingFor, type FileSharing } from '../container/file-bridge.js';
-import { SPEC_RELEASES, judgedRelease } from '../requirements/spec-version.js';
+import { SPEC_RELEASES } from '../requirements/spec-version.js';
 import { toolVersion } from '../package-root.js';
 import { visibleText } from '../util/text.js';
 import { availableSuites } from './available-suites.js';
 import { HarnessError } from './harness-error.js';
-import type { RunCommandOptions } from './run.js';
-import type { CgroupView } from '../container/target-container.js';
 
 /** Each command's line and options, as `rtconform --help` lists them and `rtconform COMMAND --help` shows one. */
 const COMMAND_HELP: Record<string, () => string> = {
@@ -97,14 +93,6 @@ function commandHelp(command: string): string {
   return `usage: rtconform ${command} [options]\n\n${COMMAND_HELP[command]!()}${command === 'run' ? `\n\n${EXIT_CODES}` : ''}`;
 }
 
-function parseShard(value: string | undefined): { index: number; count: number } | undefined {
-  if (value === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(value);
-  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-  if (!(index >= 1 && index <= count)) throw new HarnessError(`--shard wants I/N with 1 ≤ I ≤ N (e.g. 1/2), got "${value}"`);
-  return { index, count };
-}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Every command answers --help (or `rtconform help COMMAND`) before it reads anything else.
@@ -140,42 +128,8 @@ async function main(argv: string[]): Promise<number> {
         },
         strict: true,
       });
-      const timeout = values['call-timeout'];
-      if (timeout !== undefined && !/^\d+$/.test(timeout)) throw new HarnessError(`--call-timeout wants milliseconds, got "${timeout}"`);
-      const { CGROUP_VIEWS } = await import('../container/target-container.js');
-      const view = values['cgroup-view'] ?? 'host';
-      if (!(CGROUP_VIEWS as readonly string[]).includes(view)) throw new HarnessError(`--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`);
-      const inContainer = values['in-container'] ?? false;
-      if (!inContainer && (values.image !== undefined || values['cgroup-view'] !== undefined || values['file-sharing'] !== undefined || values.engine !== undefined)) {
-        throw new HarnessError('--image, --cgroup-view, --file-sharing and --engine apply to container targets: add --in-container');
-      }
-      const sharing = values['file-sharing'] ?? fileSharingFor(dockerHost());
-      if (!(FILE_SHARINGS as readonly string[]).includes(sharing)) throw new HarnessError(`--file-sharing wants ${FILE_SHARINGS.join(' or ')}, got "${sharing}"`);
-      const specVersion = values['spec-version'];
-      if (specVersion !== undefined && judgedRelease(specVersion) === undefined) {
-        throw new HarnessError(`--spec-version wants a runtime-spec version (${SPEC_RELEASES.join(', ')}), got "${specVersion}"`);
-      }
-      if (values.quiet && values.verbose) throw new HarnessError('--quiet and --verbose ask for opposite things: give one');
-      const retries = values.retries;
-      if (retries !== undefined && !/^(10|\d)$/.test(retries)) throw new HarnessError(`--retries wants a number from 0 to 10, got "${retries}"`);
-      const runtimes = [...(values.runtime ?? []), ...(values['runtime-config'] ?? [])];
-      const runOptions: RunCommandOptions = {
-        runtimes: runtimes.length > 0 ? runtimes : (inContainer ? ['runc'] : ['fake']),
-        specVersion,
-        retries: retries === undefined ? 0 : Number(retries),
-        suites: values.suite ?? [],
-        outDir: values.out ?? 'reports/latest',
-        callTimeoutMs: timeout === undefined ? undefined : Number(timeout),
-        container: inContainer ? { images: values.image ?? [(await import('../container/runtimes-image.js')).defaultImageName()], cgroupView: view as CgroupView, fileSharing: sharing as FileSharing } : undefined,
-        baseline: values.baseline,
-        shard: parseShard(values.shard),
-        runId: values['run-id'],
-        stateDir: values['state-dir'],
-        force: values.force,
-        output: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
-      };
-      // Each engine's share defaults its file sharing from its own address.
-      if (values.engine) return (await import('./fan-out.js')).fanOutCommand(runOptions, values.engine, values['file-sharing']);
+      const { options: runOptions, engines, fileSharing } = (await import('./run-options.js')).runOptionsFrom(values);
+      if (engines !== undefined) return (await import('./fan-out.js')).fanOutCommand(runOptions, engines, fileSharing);
       return (await import('./run.js')).runCommand(runOptions);
     }
     case 'image':

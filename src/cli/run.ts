@@ -7,7 +7,7 @@ import type { CgroupView } from '../container/target-container.js';
 import { containerTargetProblem } from '../harness/container-targets.js';
 import { PARTIAL_NOTE } from '../harness/compliance-reporter.js';
 import {
-  imageLabelClash, makePlan, planContainerRuntimes, planHostRuntime, RUN_ID, type RunPlan,
+  makePlan, planContainerRuntimes, planHostRuntime, type RunPlan,
 } from '../harness/plan.js';
 import { makeDirIn, makeRunHome, recordTestProcess, releaseRunsDir } from '../harness/run-home.js';
 import { finalSweep, removeHome, sweptRun } from '../harness/sweep.js';
@@ -66,15 +66,7 @@ export function planRun(options: RunCommandOptions): RunPlan {
       throw new HarnessError(`suite ${folder} has no file ${file}.test.ts; its files: ${files.join(', ')}`);
     }
   }
-  if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
-    throw new HarnessError(`--run-id wants 1 to 16 lower-case letters and digits, got "${options.runId}"`);
-  }
-  if (options.container && options.runtimes.includes('fake')) {
-    throw new HarnessError('the fake runtime runs on the host only: drop --in-container, or choose runc, crun or a path inside the image');
-  }
   const images = [...new Set(options.container?.images ?? [])];
-  const clash = imageLabelClash(images);
-  if (clash !== undefined) throw new HarnessError(`--image: ${clash}`);
   const suites = options.suites.length > 0 ? options.suites : known;
   return makePlan({
     ...(options.runId === undefined ? {} : { runId: options.runId }),
