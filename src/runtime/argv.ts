@@ -11,6 +11,13 @@ export interface CreateOptions {
   consoleSocket?: string;
   noPivot?: boolean;
   noNewKeyring?: boolean;
+  /**
+   * `--preserve-fds N`: the runtime passes its own descriptors 3 … 2+N on to the container's
+   * process. They are the ones the runtime is started with: open them in whatever starts it
+   * (a wrapper script, as the requirement's test does); the adapter gives the runtime no
+   * descriptor beyond stdio of its own.
+   */
+  preserveFds?: number;
   /** Where the container's stdio goes (files); default /dev/null in, per-container files out. */
   stdio?: { stdin?: string; stdout?: string; stderr?: string };
   /** Limit for this call (the runtime's call timeout when absent); past it the call is killed. */
@@ -115,12 +122,13 @@ export interface RestoreOptions {
 const flag = (on: boolean | undefined, name: string): string[] => (on ? [name] : []);
 const value = (v: string | undefined, name: string): string[] => (v === undefined ? [] : [name, v]);
 const values = (vs: readonly string[] | undefined, name: string): string[] => (vs ?? []).flatMap((v) => [name, v]);
+const count = (n: number | undefined, name: string): string[] => (n === undefined ? [] : [name, String(n)]);
 
 export function createArgs(id: string, o: CreateOptions): string[] {
   return [
     'create', '--bundle', o.bundle,
     ...value(o.pidFile, '--pid-file'), ...value(o.consoleSocket, '--console-socket'),
-    ...flag(o.noPivot, '--no-pivot'), ...flag(o.noNewKeyring, '--no-new-keyring'),
+    ...flag(o.noPivot, '--no-pivot'), ...flag(o.noNewKeyring, '--no-new-keyring'), ...count(o.preserveFds, '--preserve-fds'),
     id,
   ];
 }
@@ -129,7 +137,7 @@ export function runArgs(id: string, o: RunContainerOptions): string[] {
   return [
     'run', '--bundle', o.bundle,
     ...flag(o.detach, '--detach'), ...value(o.pidFile, '--pid-file'), ...value(o.consoleSocket, '--console-socket'),
-    ...flag(o.noPivot, '--no-pivot'), ...flag(o.noNewKeyring, '--no-new-keyring'),
+    ...flag(o.noPivot, '--no-pivot'), ...flag(o.noNewKeyring, '--no-new-keyring'), ...count(o.preserveFds, '--preserve-fds'),
     id,
   ];
 }

@@ -221,6 +221,29 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     expect(inherited.map((f) => f.fd), `descriptors open at exec: ${inherited.map((f) => `${f.fd} -> ${f.target}`).join(', ')}`).toEqual([0, 1, 2]);
   });
 
+  requirement('cli.create.preserve-fds', 'run --preserve-fds 2 passes the runtime\'s descriptors 3 and 4 on, open; without it neither comes through', async (ctx) => {
+    // The runtime is started with 3 and 4 open on files of the test's (a caller passing them,
+    // as systemd's socket activation does); 5, open too, is beyond the 2 asked for.
+    if (!(await ctx.runner.isExecutable('/bin/bash'))) return ctx.skip('no /bin/bash where the runtime runs, to start it with descriptors 3 to 5 open');
+    const passed = [3, 4, 5].map((fd) => join(ctx.workDir, `passed-${fd}`));
+    await Promise.all(passed.map((file) => writeFile(file, 'passed\n')));
+    const wrapper = join(ctx.workDir, 'runtime-with-fds');
+    await writeFile(wrapper, `#!/bin/bash\nexec 3<'${passed[0]}' 4<'${passed[1]}' 5<'${passed[2]}'\nexec '${ctx.runtime.binary}' "$@"\n`, { mode: 0o755 });
+    const runtime = openRuntime({ profile: ctx.runtime.profile, binary: wrapper }, {
+      runner: ctx.runner, workDir: join(ctx.workDir, 'wrapped-runtime'),
+      root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
+    });
+    const inheritedFds = async (id: string, preserveFds?: number): Promise<number[]> => {
+      const { observation } = await runProbe({ runtime, id, bundle: ctx.bundle }, undefined, preserveFds === undefined ? {} : { preserveFds });
+      // Close-on-exec descriptors are the probe shell's own: whatever came through exec lacks the flag.
+      return observation.fds.filter((f) => !f.closeOnExec).map((f) => f.fd);
+    };
+    // The control: the same runtime, the same descriptors, no --preserve-fds.
+    const control = await inheritedFds(ctx.newId());
+    expectControlsDiffer('run without --preserve-fds', { 'fds 3 and 4 open': true }, { 'fds 3 and 4 open': control.includes(3) && control.includes(4) });
+    expect(await inheritedFds(ctx.id, 2), 'descriptors open at exec with --preserve-fds 2').toEqual([0, 1, 2, 3, 4]);
+  });
+
   requirement('linux.sysctl', 'each sysctl is set inside the container', async (ctx) => {
     skipIfLimited(ctx, 'noProcessIsolation');
     // Namespaced keys, each set to the other of 0 and 1 than it reads without the sysctl (the

@@ -22,6 +22,7 @@ export const runcCliRequirements = [
   ]),
   ...runcManPage('runc-create.8.md', [
     ['cli.create.console-socket', 'MUST', 'With terminal true, the master end create sends to --console-socket is the process\'s terminal: what is written to it, the process reads; what the process writes comes out of it.'],
+    ['cli.create.preserve-fds', 'SHOULD', 'create and run --preserve-fds N pass the runtime\'s own descriptors 3 to 2+N on to the container process, open.'],
     ['cli.create.pid-file', 'SHOULD', 'create --pid-file writes the pid of the container process, as state reports it, to the file.'],
     // What a monitor (cri-o's conmon, containerd's shim) relies on: it calls create as a
     // subreaper and becomes the parent of the container's process once the runtime exits.
