@@ -7,6 +7,10 @@ import { requireCriu } from './criu.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
+import { shellOnTarget } from '../../src/fixtures/shell-on-target.js';
+import { commandPath } from '../../src/runtime/process-runner.js';
+import { openRuntime } from '../../src/runtime/resolve.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 
 /**
  * Counts in memory and shows the count in a file: a restarted process would count from 1 again.
@@ -48,6 +52,29 @@ describeRuntimes('checkpoint and restore', (requirement) => {
     // runc and crun remove a checkpointed container; a runtime that keeps it must show it stopped.
     const status = await ctx.runtime.status(id).catch(() => 'gone');
     expect(['gone', 'stopped']).toContain(status);
+  });
+
+  requirement('cli.checkpoint.criu-from-path', 'checkpoint runs the criu first on the PATH the runtime was started with: the way to a CRIU of one\'s own', async (ctx) => {
+    skipIfLimited(ctx, 'noMemoryCheckpoint');
+    if (!ctx.runtime.profile.usesCriu) return ctx.skip(`${ctx.runtime.name} saves a container without CRIU`);
+    await requireCriu(ctx);
+    const criu = await commandPath(ctx.runner, 'criu');
+    if (criu === undefined) return ctx.skip(`no criu on the PATH of the ${ctx.selection.target.description}`);
+    // A criu of the test's own, first on PATH: it notes each call, then is the real one.
+    const bin = join(ctx.workDir, 'own-criu');
+    const calls = join(ctx.workDir, 'own-criu-calls');
+    await mkdir(bin, { recursive: true });
+    await writeFile(calls, '');
+    await writeFile(join(bin, 'criu'), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${criu}' "$@"\n`, { mode: 0o755 });
+    const runtime = openRuntime({ profile: ctx.runtime.profile, binary: ctx.runtime.binary }, {
+      runner: ctx.runner, workDir: join(ctx.workDir, 'own-criu-runtime'), root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
+      env: { PATH: `${bin}:${await shellOnTarget(ctx, 'printf %s "$PATH"')}` },
+    });
+    const { id } = await runningContainer(ctx);
+    // Without the entry nothing calls this criu (it is on no other PATH): its log starts empty.
+    await runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') });
+    const called = (await readFile(calls, 'utf8')).trim();
+    expect(called, `the calls of ${join(bin, 'criu')}, first on the runtime's PATH`).not.toBe('');
   });
 
   requirement('cli.checkpoint.leave-running', 'checkpoint --leave-running leaves the container running', async (ctx) => {

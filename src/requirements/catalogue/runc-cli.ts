@@ -72,6 +72,7 @@ export const runcCliRequirements = [
   ]),
   ...runcManPage('runc-checkpoint.8.md', [
     ['cli.checkpoint.stops', 'SHOULD', 'Checkpoint without --leave-running stops the container after saving it.'],
+    ['cli.checkpoint.criu-from-path', 'SHOULD', 'checkpoint runs the criu found first on the PATH the runtime was started with (runc\'s --criu is ignored since 1.2.0: PATH is the way to a CRIU of one\'s own).'],
     ['cli.checkpoint.leave-running', 'SHOULD', 'Checkpoint --leave-running saves the container and leaves it running.'],
     ['cli.checkpoint.not-running', 'MUST', 'Checkpoint of a container that is not running is an error and changes nothing.'],
     ['cli.checkpoint.unknown-id', 'MUST', 'Checkpoint of a container that does not exist is an error.'],
