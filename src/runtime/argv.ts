@@ -36,6 +36,12 @@ export interface CreateOptions {
 /** `timeoutMs` limits the call: in the foreground, that is how long the container may take to exit. */
 export interface RunContainerOptions extends Omit<CreateOptions, 'waitTimeoutMs'> {
   detach?: boolean;
+  /**
+   * `--no-subreaper`: the runtime does not make itself the subreaper of the container's
+   * processes, so one orphaned where the container has no pid namespace of its own goes to
+   * the host's (or the target's) init, not to the runtime.
+   */
+  noSubreaper?: boolean;
 }
 
 export interface ExecOptions {
@@ -138,6 +144,7 @@ export function runArgs(id: string, o: RunContainerOptions): string[] {
     'run', '--bundle', o.bundle,
     ...flag(o.detach, '--detach'), ...value(o.pidFile, '--pid-file'), ...value(o.consoleSocket, '--console-socket'),
     ...flag(o.noPivot, '--no-pivot'), ...flag(o.noNewKeyring, '--no-new-keyring'), ...count(o.preserveFds, '--preserve-fds'),
+    ...flag(o.noSubreaper, '--no-subreaper'),
     id,
   ];
 }

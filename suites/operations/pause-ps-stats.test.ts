@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
-import { describeRuntimes } from '../../src/fixtures/test-context.js';
+import { describeRuntimes, skipIfLimited } from '../../src/fixtures/test-context.js';
 import { listed } from '../../src/fixtures/list.js';
 import { eventuallyContains } from '../../src/util/eventually.js';
 import { changesWithin } from '../../src/util/observe.js';
 import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
+import { skipWhereControlsSame } from '../control.js';
 
 /** Prints a growing counter, so a frozen container is one whose output stops growing. */
 const TICKER = 'i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.02; done';
@@ -75,6 +76,24 @@ describeRuntimes('operations: pause, resume, ps, list, run, features', (requirem
     expect(await runtime.run(id, { bundle: b.dir, stdio: b.stdio, detach: true, timeoutMs: 15_000 }), 'run --detach of a 600 s process').toEqual({ exitCode: undefined });
     expect(await runtime.status(id), 'status after run --detach').toBe('running');
     await eventuallyContains(b.output, 'started');
+  });
+
+  requirement('cli.run.no-subreaper', 'run --no-subreaper: a process orphaned in a container without a pid namespace is not reparented to the runtime; without the flag it is', async (ctx) => {
+    skipIfLimited(ctx, 'noProcessIsolation');
+    // Without a pid namespace of its own, an orphan goes to the nearest subreaper among its
+    // ancestors: the runtime (the shell's parent), if the runtime made itself one.
+    const parents = async (id: string, noSubreaper: boolean): Promise<{ orphan: string; runtime: string }> => {
+      const b = await ctx.bundle((c) => c.withoutNamespace('pid')
+        .shell('(sleep 30 & echo $! > /tmp/orphan); sleep 1; o=$(cat /tmp/orphan); read -r _ _ _ pp _ < /proc/$o/stat; echo "orphan $pp runtime $PPID"; kill $o'));
+      await ctx.runtime.run(id, { bundle: b.dir, stdio: b.stdio, noSubreaper, timeoutMs: 20_000 });
+      const m = /orphan (\d+) runtime (\d+)/.exec(await b.output());
+      return { orphan: m?.[1] ?? `nothing (output: ${await b.output()})`, runtime: m?.[2] ?? '?' };
+    };
+    const control = await parents(ctx.newId(), false);
+    skipWhereControlsSame(ctx, 'the orphan\'s parent without --no-subreaper', { 'reparented to the runtime': false }, { 'reparented to the runtime': control.orphan === control.runtime },
+      `${ctx.runtime.name} is no subreaper of its container's processes even without the flag (the orphan went to ${control.orphan}, the runtime is ${control.runtime}): --no-subreaper can change nothing here`);
+    const flagged = await parents(ctx.id, true);
+    expect(flagged.orphan, `the orphan's parent with --no-subreaper (the runtime: ${flagged.runtime})`).not.toBe(flagged.runtime);
   });
 
   requirement('features.version-range', 'features reports the spec versions it supports', async ({ runtime }) => {

@@ -68,6 +68,7 @@ export const runcCliRequirements = [
   ]),
   ...runcManPage('runc-run.8.md', [
     ['cli.run.exit-code', 'SHOULD', 'run in the foreground exits with the container process exit code.'],
+    ['cli.run.no-subreaper', 'SHOULD', 'run --no-subreaper: the runtime does not make itself the subreaper of the container\'s processes, so a process orphaned in a container without its own pid namespace is not reparented to the runtime.'],
     ['cli.run.detach', 'SHOULD', 'run --detach returns once the container is running, leaving its process running.'],
   ]),
   ...runcManPage('runc-checkpoint.8.md', [
