@@ -9,7 +9,7 @@ import { waitFor } from '../../src/util/wait.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { shellOnTarget } from '../../src/fixtures/shell-on-target.js';
 import { commandPath } from '../../src/runtime/process-runner.js';
-import { openRuntime } from '../../src/runtime/resolve.js';
+import { reopenRuntime } from '../../src/fixtures/reopen-runtime.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 
 /**
@@ -66,10 +66,7 @@ describeRuntimes('checkpoint and restore', (requirement) => {
     await mkdir(bin, { recursive: true });
     await writeFile(calls, '');
     await writeFile(join(bin, 'criu'), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${criu}' "$@"\n`, { mode: 0o755 });
-    const runtime = openRuntime({ profile: ctx.runtime.profile, binary: ctx.runtime.binary }, {
-      runner: ctx.runner, workDir: join(ctx.workDir, 'own-criu-runtime'), root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
-      env: { PATH: `${bin}:${await shellOnTarget(ctx, 'printf %s "$PATH"')}` },
-    });
+    const runtime = reopenRuntime(ctx, 'own-criu-runtime', { env: { PATH: `${bin}:${await shellOnTarget(ctx, 'printf %s "$PATH"')}` } });
     const { id } = await runningContainer(ctx);
     // Without the entry nothing calls this criu (it is on no other PATH): its log starts empty.
     await runtime.checkpoint(id, { imagePath: join(ctx.workDir, 'image'), workPath: join(ctx.workDir, 'work') });

@@ -2,11 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { defaultConfig } from '../../src/bundle/bundle-builder.js';
-import { runProbe } from '../../src/fixtures/probe.js';
+import { runProbe, type ProbeOptions } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { describeRuntimes, skipIfLimited, type Bundle } from '../../src/fixtures/test-context.js';
-import type { PathInfo } from '../../src/probe/observation.js';
-import { openRuntime } from '../../src/runtime/resolve.js';
+import { runtimeStartedBy } from '../../src/fixtures/reopen-runtime.js';
+import { describeRuntimes, skipIfLimited, type Bundle, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
+import type { OpenFd, PathInfo } from '../../src/probe/observation.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import type { OciConfig } from '../../src/spec/config.js';
 import type { BundleBuilder } from '../../src/bundle/bundle-builder.js';
 import { another, expectControlsDiffer } from '../control.js';
@@ -43,6 +44,15 @@ const WRITE_EACH = `for p in "$@"; do
 done`;
 
 const shellArgs = (script: string, paths: string[]): string => `set -- ${paths.join(' ')}\n${script}`;
+
+/**
+ * The descriptors the probe, run by `runtime` as container `id`, had open at exec: the
+ * close-on-exec ones are the probe shell's own, whatever came through exec lacks the flag.
+ */
+async function openAtExec(ctx: Pick<RuntimeTestContext, 'bundle'>, runtime: Runtime, id: string, options: ProbeOptions = {}): Promise<OpenFd[]> {
+  const { observation } = await runProbe({ runtime, id, bundle: ctx.bundle }, undefined, options);
+  return observation.fds.filter((f) => !f.closeOnExec);
+}
 
 describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl, descriptors', (requirement) => {
   requirement('linux.masked-paths.unreadable', 'masked files read as empty and masked directories as empty', async (ctx) => {
@@ -209,15 +219,8 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     // one: only --preserve-fds may pass a descriptor on, so the process must not get it. Above 9,
     // where Node (a runtime written in it) leaves descriptors as they are; bash can open it.
     if (!(await ctx.runner.isExecutable('/bin/bash'))) return ctx.skip('no /bin/bash where the runtime runs, to start it with a descriptor above 9 open');
-    const wrapper = join(ctx.workDir, 'runtime-with-fd-42');
-    await writeFile(wrapper, `#!/bin/bash\nexec 42</dev/null\nexec '${ctx.runtime.binary}' "$@"\n`, { mode: 0o755 });
-    const runtime = openRuntime({ profile: ctx.runtime.profile, binary: wrapper }, {
-      runner: ctx.runner, workDir: join(ctx.workDir, 'wrapped-runtime'),
-      root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
-    });
-    const { observation } = await runProbe({ runtime, id: ctx.id, bundle: ctx.bundle });
-    // Close-on-exec descriptors are the probe shell's own: whatever came through exec lacks the flag.
-    const inherited = observation.fds.filter((f) => !f.closeOnExec);
+    const runtime = await runtimeStartedBy(ctx, 'runtime-with-fd-42', '/bin/bash', 'exec 42</dev/null');
+    const inherited = await openAtExec(ctx, runtime, ctx.id);
     expect(inherited.map((f) => f.fd), `descriptors open at exec: ${inherited.map((f) => `${f.fd} -> ${f.target}`).join(', ')}`).toEqual([0, 1, 2]);
   });
 
@@ -227,17 +230,9 @@ describeRuntimes('filesystem: masked and read-only paths, devices, /dev, sysctl,
     if (!(await ctx.runner.isExecutable('/bin/bash'))) return ctx.skip('no /bin/bash where the runtime runs, to start it with descriptors 3 to 5 open');
     const passed = [3, 4, 5].map((fd) => join(ctx.workDir, `passed-${fd}`));
     await Promise.all(passed.map((file) => writeFile(file, 'passed\n')));
-    const wrapper = join(ctx.workDir, 'runtime-with-fds');
-    await writeFile(wrapper, `#!/bin/bash\nexec 3<'${passed[0]}' 4<'${passed[1]}' 5<'${passed[2]}'\nexec '${ctx.runtime.binary}' "$@"\n`, { mode: 0o755 });
-    const runtime = openRuntime({ profile: ctx.runtime.profile, binary: wrapper }, {
-      runner: ctx.runner, workDir: join(ctx.workDir, 'wrapped-runtime'),
-      root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
-    });
-    const inheritedFds = async (id: string, preserveFds?: number): Promise<number[]> => {
-      const { observation } = await runProbe({ runtime, id, bundle: ctx.bundle }, undefined, preserveFds === undefined ? {} : { preserveFds });
-      // Close-on-exec descriptors are the probe shell's own: whatever came through exec lacks the flag.
-      return observation.fds.filter((f) => !f.closeOnExec).map((f) => f.fd);
-    };
+    const runtime = await runtimeStartedBy(ctx, 'runtime-with-fds', '/bin/bash', `exec 3<'${passed[0]}' 4<'${passed[1]}' 5<'${passed[2]}'`);
+    const inheritedFds = async (id: string, preserveFds?: number): Promise<number[]> =>
+      (await openAtExec(ctx, runtime, id, preserveFds === undefined ? {} : { preserveFds })).map((f) => f.fd);
     // The control: the same runtime, the same descriptors, no --preserve-fds.
     const control = await inheritedFds(ctx.newId());
     expectControlsDiffer('run without --preserve-fds', { 'fds 3 and 4 open': true }, { 'fds 3 and 4 open': control.includes(3) && control.includes(4) });

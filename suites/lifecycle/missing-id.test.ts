@@ -1,4 +1,4 @@
-import { runtimeWithOwnRoot } from '../../src/fixtures/own-root-runtime.js';
+import { runtimeWithOwnRoot } from '../../src/fixtures/reopen-runtime.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 

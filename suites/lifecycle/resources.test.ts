@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { processExists } from '../../src/fixtures/process-exists.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
-import { openRuntime } from '../../src/runtime/resolve.js';
+import { reopenRuntime } from '../../src/fixtures/reopen-runtime.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { waitFor } from '../../src/util/wait.js';
 import { shellOnTarget } from '../../src/fixtures/shell-on-target.js';
@@ -43,10 +43,7 @@ describeRuntimes('lifecycle: what create makes and delete removes', (requirement
     const b = await ctx.bundle((c) => c.args('sleep', '600'));
     await ctx.runtime.create(ctx.id, { bundle: b.dir, stdio: b.stdio });
     // A second adapter over the same binary and root: nothing may hang on the creating call.
-    const again = openRuntime({ profile: ctx.runtime.profile, binary: ctx.runtime.binary }, {
-      runner: ctx.runner, workDir: join(ctx.workDir, 'second-caller'),
-      root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
-    });
+    const again = reopenRuntime(ctx, 'second-caller');
     expect((await again.state(ctx.id)).status, 'state from the second invocation').toBe('created');
     await again.start(ctx.id);
     expect(await again.status(ctx.id), 'status after start from the second invocation').toBe('running');

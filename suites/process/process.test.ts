@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { RuntimeError } from '../../src/runtime/errors.js';
@@ -6,7 +6,7 @@ import { runProbe } from '../../src/fixtures/probe.js';
 import { refusal } from '../../src/fixtures/refusal.js';
 import { describeRuntimes, skipIfLimited, type RuntimeTestContext } from '../../src/fixtures/test-context.js';
 import type { Observation } from '../../src/probe/observation.js';
-import { openRuntime } from '../../src/runtime/resolve.js';
+import { runtimeStartedBy } from '../../src/fixtures/reopen-runtime.js';
 import { acceptedWithout, another, expectControlsDiffer, skipWhereControlsSame } from '../control.js';
 
 /** A user every rootfs has no entry for: ids must come from the config, not from /etc/passwd. */
@@ -229,12 +229,7 @@ describeRuntimes('process: args, env, cwd, user, umask, rlimits, capabilities, n
     const own = Number((await ctx.runner.run('cat', ['/proc/self/oom_score_adj'], { timeoutMs: 10_000 })).stdout.trim());
     const inherited = Math.min(1000, own + 123);
     if (inherited === own) return ctx.skip(`oom_score_adj is ${own} where ${ctx.runtime.name} runs already: it cannot be raised to tell an inherited value from a runtime's own`);
-    const wrapper = join(ctx.workDir, 'runtime-with-oom-score-adj');
-    await writeFile(wrapper, `#!/bin/sh\necho ${inherited} > /proc/self/oom_score_adj || exit 125\nexec '${ctx.runtime.binary}' "$@"\n`, { mode: 0o755 });
-    const runtime = openRuntime({ profile: ctx.runtime.profile, binary: wrapper }, {
-      runner: ctx.runner, workDir: join(ctx.workDir, 'wrapped-runtime'),
-      root: ctx.selection.root, callTimeoutMs: ctx.run.plan.callTimeoutMs,
-    });
+    const runtime = await runtimeStartedBy(ctx, 'runtime-with-oom-score-adj', '/bin/sh', `echo ${inherited} > /proc/self/oom_score_adj || exit 125`);
     const { observation } = await runProbe({ runtime, id: ctx.id, bundle: ctx.bundle }, (b) => b.edit((c) => void delete c.process!.oomScoreAdj));
     expect(observation.oomScoreAdj, `oom_score_adj of the container process (the runtime's: ${inherited})`).toBe(inherited);
   });

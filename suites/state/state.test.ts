@@ -7,7 +7,7 @@ import { processExists } from '../../src/fixtures/process-exists.js';
 import { describeRuntimes } from '../../src/fixtures/test-context.js';
 import { waitForStatus } from '../../src/runtime/wait-for-status.js';
 import { refusal } from '../../src/fixtures/refusal.js';
-import { runtimeWithOwnRoot } from '../../src/fixtures/own-root-runtime.js';
+import { runtimeWithOwnRoot } from '../../src/fixtures/reopen-runtime.js';
 
 describeRuntimes('state', (requirement) => {
   requirement('state.required-fields', 'state has ociVersion, id, status and bundle as strings', async ({ runtime, id, bundle }) => {
