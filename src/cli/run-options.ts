@@ -37,21 +37,15 @@ export const FAN_OUT_RUN_ID = /^[a-z0-9]{1,12}$/;
 
 /**
  * Every rule on how the options go together, each with the words a user gets, checked in this
- * order (the first that fails is the one said). The values are the raw ones; the defaults they
- * stand for are filled in by runOptionsFrom once they pass.
+ * order (the first that fails is the one said), on the raw values and on what a container
+ * target's cgroup view and file sharing come to (`chosen`: given, or their defaults).
  */
-const RULES: ((a: RunArgs, env: NodeJS.ProcessEnv) => string | undefined)[] = [
+const RULES: ((a: RunArgs, chosen: Chosen) => string | undefined)[] = [
   (a) => (a['call-timeout'] !== undefined && !/^\d+$/.test(a['call-timeout']) ? `--call-timeout wants milliseconds, got "${a['call-timeout']}"` : undefined),
-  (a) => {
-    const view = a['cgroup-view'] ?? 'host';
-    return (CGROUP_VIEWS as readonly string[]).includes(view) ? undefined : `--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`;
-  },
+  (_, { view }) => ((CGROUP_VIEWS as readonly string[]).includes(view) ? undefined : `--cgroup-view wants ${CGROUP_VIEWS.join(' or ')}, got "${view}"`),
   (a) => (!a['in-container'] && (a.image !== undefined || a['cgroup-view'] !== undefined || a['file-sharing'] !== undefined || a.engine !== undefined)
     ? '--image, --cgroup-view, --file-sharing and --engine apply to container targets: add --in-container' : undefined),
-  (a, env) => {
-    const sharing = a['file-sharing'] ?? fileSharingFor(dockerHost(env));
-    return (FILE_SHARINGS as readonly string[]).includes(sharing) ? undefined : `--file-sharing wants ${FILE_SHARINGS.join(' or ')}, got "${sharing}"`;
-  },
+  (_, { sharing }) => ((FILE_SHARINGS as readonly string[]).includes(sharing) ? undefined : `--file-sharing wants ${FILE_SHARINGS.join(' or ')}, got "${sharing}"`),
   (a) => (a['spec-version'] !== undefined && judgedRelease(a['spec-version']) === undefined
     ? `--spec-version wants a runtime-spec version (${SPEC_RELEASES.join(', ')}), got "${a['spec-version']}"` : undefined),
   (a) => (a.quiet && a.verbose ? '--quiet and --verbose ask for opposite things: give one' : undefined),
@@ -69,6 +63,9 @@ const RULES: ((a: RunArgs, env: NodeJS.ProcessEnv) => string | undefined)[] = [
     return clash === undefined ? undefined : `--image: ${clash}`;
   },
 ];
+
+/** A container target's cgroup view and file sharing, as given or by default (a remote engine's default is the bridge). */
+interface Chosen { view: string; sharing: string }
 
 function shardOf(value: string): { index: number; count: number } | undefined {
   const m = /^(\d+)\/(\d+)$/.exec(value);
@@ -92,8 +89,9 @@ export interface RunRequest {
  */
 export function runOptionsFrom(raw: unknown, env: NodeJS.ProcessEnv = process.env): RunRequest {
   const a = RunArgsSchema.parse(raw);
+  const chosen: Chosen = { view: a['cgroup-view'] ?? 'host', sharing: a['file-sharing'] ?? fileSharingFor(dockerHost(env)) };
   for (const rule of RULES) {
-    const problem = rule(a, env);
+    const problem = rule(a, chosen);
     if (problem !== undefined) throw new HarnessError(problem);
   }
   const inContainer = a['in-container'] ?? false;
@@ -107,7 +105,7 @@ export function runOptionsFrom(raw: unknown, env: NodeJS.ProcessEnv = process.en
       outDir: a.out ?? 'reports/latest',
       callTimeoutMs: a['call-timeout'] === undefined ? undefined : Number(a['call-timeout']),
       container: inContainer
-        ? { images: a.image ?? [defaultImageName()], cgroupView: (a['cgroup-view'] ?? 'host') as CgroupView, fileSharing: (a['file-sharing'] ?? fileSharingFor(dockerHost(env))) as FileSharing }
+        ? { images: a.image ?? [defaultImageName()], cgroupView: chosen.view as CgroupView, fileSharing: chosen.sharing as FileSharing }
         : undefined,
       baseline: a.baseline,
       shard: a.shard === undefined ? undefined : shardOf(a.shard),

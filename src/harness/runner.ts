@@ -24,12 +24,11 @@ interface OpenSelectionOptions { runDir: string; workDir: string; callTimeoutMs:
 export async function openSelection(selection: AvailableSelection, options: OpenSelectionOptions & { monitor: MonitorOptions }): Promise<MonitoredCliRuntime>;
 export async function openSelection(selection: AvailableSelection, options: OpenSelectionOptions): Promise<CliRuntime>;
 export async function openSelection(selection: AvailableSelection, options: OpenSelectionOptions & { monitor?: MonitorOptions }): Promise<CliRuntime> {
-  const settings = {
+  return openRuntime({ profile: selection.profile, binary: selection.binary }, {
     runner: options.runner ?? (await runnerFor(selection.target, options.runDir)),
     workDir: options.workDir,
     root: selection.root,
     callTimeoutMs: options.callTimeoutMs,
-  };
-  const resolved = { profile: selection.profile, binary: selection.binary };
-  return options.monitor === undefined ? openRuntime(resolved, settings) : openRuntime(resolved, { ...settings, monitor: options.monitor });
+    monitor: options.monitor,
+  });
 }

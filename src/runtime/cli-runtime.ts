@@ -382,7 +382,7 @@ export class CliRuntime implements Runtime {
       await this.#check('update', updateArgs(id, '-'), { input: json });
       return;
     }
-    const file = join(await this.scratch(), `update-${++this.#seq}.json`);
+    const file = join(await this.scratch(), `update-${this.nextSeq()}.json`);
     await writeFile(file, json);
     try {
       await this.#check('update', updateArgs(id, file));
@@ -424,7 +424,7 @@ export class CliRuntime implements Runtime {
 
   async #call(verb: string, args: string[], options: CallOptions & { noLog?: boolean } = {}): Promise<CallResult> {
     const logFile = options.logFile
-      ?? (this.profile.jsonLog && !options.noLog ? join(await this.scratch(), `call-${++this.#seq}-${verb}.log`) : undefined);
+      ?? (this.profile.jsonLog && !options.noLog ? join(await this.scratch(), `call-${this.nextSeq()}-${verb}.log`) : undefined);
     const argv = [...this.globalArgs(), ...(logFile ? ['--log', logFile, '--log-format', 'json'] : []), ...args];
     const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
     const result = await this.runner.run(this.binary, argv, {

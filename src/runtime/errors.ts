@@ -134,7 +134,10 @@ export class ExecTimeoutError extends AttributedError {
   }
 }
 
-/** `wait`, `logs`, `attach` or an exec with a terminal on a runtime opened without a monitor: a mistake of the caller, never the runtime's. */
+/**
+ * An exec with a terminal asked of a runtime opened without a monitor, past the types (a plain
+ * Runtime's exec takes no `tty`; MonitoredRuntime's does): a mistake of the caller, never the runtime's.
+ */
 export class MonitorRequiredError extends AttributedError {
   override name = 'MonitorRequiredError';
   constructor(readonly runtime: string, readonly operation: string) {

@@ -172,7 +172,7 @@ while [ ! -s "$sync" ]; do
   sleep 0.02
 done`;
 
-/** The sync message conmon wrote: the container's pid, or -1 and the runtime's words. Text that is not one is quoted. */
+/** The sync message conmon wrote: the container's pid (an exec's exit code), or -1 and the runtime's words; else what is wrong with it. */
 export function parseSync(text: string): MonitorSync | { unreadable: string } {
   let json: unknown;
   try {

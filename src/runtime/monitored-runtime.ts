@@ -42,7 +42,6 @@ export class MonitoredCliRuntime extends CliRuntime implements MonitoredRuntime 
   /** Create under the monitor: conmon runs the runtime's create, and says how it ended. */
   override async create(id: string, options: CreateOptions): Promise<void> {
     this.ensureSupported('create');
-    const monitor = this.monitor;
     if (options.stdio || options.consoleSocket) {
       throw new UnsupportedOperationError(this.name, 'create with stdio files or a console socket under a monitor', 'the monitor holds the container\'s stdio: read its output with logs(id)');
     }
@@ -51,7 +50,7 @@ export class MonitoredCliRuntime extends CliRuntime implements MonitoredRuntime 
     const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
     // Where the run dir cannot hold conmon's fifos and socket (the file bridge), the runner gives a bundle that can.
     const bundle = await this.runner.bundleForMonitor?.(options.bundle, { timeoutMs, cwd: options.workingDir }) ?? options.bundle;
-    const argv = [monitor.binary, ...conmonCreateArgs(files, this.binary, this.globalArgs(), { ...options, bundle, terminal: await wantsTerminal(options) })];
+    const argv = [this.monitor.binary, ...conmonCreateArgs(files, this.binary, this.globalArgs(), { ...options, bundle, terminal: await wantsTerminal(options) })];
     await this.#runConmon('create', files, argv, { timeoutMs, cwd: options.workingDir, container: id });
     await waitForStatus(this, id, 'created', options.waitTimeoutMs ?? this.callTimeoutMs);
   }

@@ -39,5 +39,5 @@ export class AttributedError extends Error {
  * started, or an operation it lacks, is the run's setup, never a verdict on the runtime.
  */
 export function blamesRuntime(error: { who?: unknown; how?: unknown }): boolean {
-  return error.who === 'runtime' && error.how !== 'could-not-start' && error.how !== 'unsupported' && error.how !== 'misuse';
+  return error.who === 'runtime' && error.how !== 'could-not-start' && error.how !== 'unsupported';
 }
